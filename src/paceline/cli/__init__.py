@@ -1,0 +1,1 @@
+"""The ``paceline`` command line: argument parsing and rendering only (an I/O edge)."""

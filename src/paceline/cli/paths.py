@@ -1,0 +1,74 @@
+"""Where Paceline keeps its files (DESIGN.md "Paths").
+
+``--root DIR`` (or ``PACELINE_ROOT``) prefixes all four directories so that
+tests and several lab nodes on one host never touch the host's own files;
+``--cib FILE`` (or ``PACELINE_CIB``) points the offline CLI at one CIB file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    root: Path
+
+    @property
+    def etc(self) -> Path:
+        return self.root / "etc/paceline"
+
+    @property
+    def lib(self) -> Path:
+        return self.root / "var/lib/paceline"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run/paceline"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "var/log/paceline"
+
+    @property
+    def cib(self) -> Path:
+        return self.lib / "cib.xml"
+
+    @property
+    def corosync_conf(self) -> Path:
+        """``/etc/paceline/corosync.conf``, else the classic ``/etc/corosync/corosync.conf``."""
+        ours = self.etc / "corosync.conf"
+        if ours.exists():
+            return ours
+        classic = self.root / "etc/corosync/corosync.conf"
+        return classic if classic.exists() else ours
+
+
+def add_path_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        default=os.environ.get("PACELINE_ROOT", "/"),
+        help="prefix for /etc/paceline, /var/lib/paceline, /run/paceline, /var/log/paceline "
+        "(env PACELINE_ROOT; default /)",
+    )
+    parser.add_argument(
+        "--cib",
+        metavar="FILE",
+        default=os.environ.get("PACELINE_CIB"),
+        help="work offline on this CIB file (env PACELINE_CIB; default ROOT/var/lib/paceline/cib.xml)",
+    )
+
+
+def paths_from(args: argparse.Namespace) -> Paths:
+    return Paths(Path(args.root))
+
+
+def cib_path(args: argparse.Namespace) -> Path:
+    """The CIB file the offline CLI works on."""
+    if args.cib:
+        return Path(args.cib)
+    return paths_from(args).cib

@@ -1,0 +1,1 @@
+"""The shared kernel: typed errors, ids, ports and wire framing. Pure: no I/O."""
