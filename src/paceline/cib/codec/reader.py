@@ -1,0 +1,224 @@
+"""Strict reading of one lxml element: every attribute and child must be known.
+
+A ``Reader`` wraps an element and hands out typed attribute values; when the
+caller is done, ``done()`` fails on any attribute nobody asked for. Errors are
+``ConfigError`` naming the file, the element's line and ``field`` as
+``element/@attribute`` or ``parent/child``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from lxml import etree
+
+from paceline.cib.score import Score
+from paceline.core.errors import ConfigError
+
+E = TypeVar("E", bound=StrEnum)
+T = TypeVar("T")
+
+_TRUE = frozenset({"true", "yes", "on", "y", "1"})
+_FALSE = frozenset({"false", "no", "off", "n", "0"})
+
+
+def parse_bool(text: str) -> bool | None:
+    """Pacemaker's boolean spellings (``crm_str_to_boolean``); None if not one."""
+    low = text.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every reader needs to blame: the file name (None for a string)."""
+
+    file: str | None = None
+
+    def error(
+        self,
+        el: etree._Element,
+        message: str,
+        *,
+        field: str | None = None,
+        text: str | None = None,
+        expected: str | None = None,
+    ) -> ConfigError:
+        line = el.sourceline if isinstance(el.sourceline, int) else None
+        return ConfigError(
+            message, file=self.file, line=line, field=field, text=text, expected=expected
+        )
+
+
+class Reader:
+    """Typed access to the attributes of one element, then ``done()``."""
+
+    __slots__ = ("_seen", "ctx", "el", "tag")
+
+    def __init__(self, ctx: Context, el: etree._Element) -> None:
+        self.ctx = ctx
+        self.el = el
+        self.tag = str(el.tag)
+        self._seen: set[str] = set()
+
+    # -- attributes ------------------------------------------------------
+
+    def opt(self, name: str, *aliases: str) -> str | None:
+        """The attribute ``name`` (or the first legacy alias present), or None."""
+        self._seen.add(name)
+        value = self.el.get(name)
+        if value is not None:
+            return str(value)
+        for alias in aliases:
+            self._seen.add(alias)
+            value = self.el.get(alias)
+            if value is not None:
+                return str(value)
+        return None
+
+    def req(self, name: str, *aliases: str) -> str:
+        value = self.opt(name, *aliases)
+        if value is None:
+            raise self.ctx.error(
+                self.el,
+                f"<{self.tag}> lacks the required attribute {name!r}",
+                field=f"{self.tag}/@{name}",
+                expected=f"attribute {name}",
+            )
+        return value
+
+    def _convert(self, name: str, value: str, conv: Callable[[str], T | None], what: str) -> T:
+        result = conv(value)
+        if result is None:
+            raise self.ctx.error(
+                self.el,
+                f"bad value for {name!r} of <{self.tag}>",
+                field=f"{self.tag}/@{name}",
+                text=value,
+                expected=what,
+            )
+        return result
+
+    def opt_int(self, name: str, *aliases: str) -> int | None:
+        value = self.opt(name, *aliases)
+        return None if value is None else self._convert(name, value, _to_int, "an integer")
+
+    def req_int(self, name: str) -> int:
+        return self._convert(name, self.req(name), _to_int, "an integer")
+
+    def opt_bool(self, name: str) -> bool | None:
+        value = self.opt(name)
+        return None if value is None else self._convert(name, value, parse_bool, "true or false")
+
+    def opt_score(self, name: str) -> Score | None:
+        value = self.opt(name)
+        return (
+            None
+            if value is None
+            else self._convert(name, value, _to_score, "an integer, INFINITY or -INFINITY")
+        )
+
+    def opt_enum(
+        self, name: str, enum: type[E], legacy: dict[str, E] | None = None, *aliases: str
+    ) -> E | None:
+        value = self.opt(name, *aliases)
+        if value is None:
+            return None
+        return self._convert(name, value, lambda v: _to_enum(v, enum, legacy), _choices(enum))
+
+    def req_enum(self, name: str, enum: type[E], legacy: dict[str, E] | None = None) -> E:
+        value = self.req(name)
+        return self._convert(name, value, lambda v: _to_enum(v, enum, legacy), _choices(enum))
+
+    def drop(self, *names: str) -> None:
+        """Accept legacy attributes that the upgrade discards."""
+        self._seen.update(names)
+
+    def done(self) -> None:
+        """Fail on an attribute nobody read."""
+        for raw in self.el.attrib:
+            name = str(raw)
+            if name not in self._seen:
+                raise self.ctx.error(
+                    self.el,
+                    f"unknown attribute {name!r} of <{self.tag}>",
+                    field=f"{self.tag}/@{name}",
+                    text=str(self.el.get(name)),
+                    expected="one of " + ", ".join(sorted(self._seen)) if self._seen else "none",
+                )
+
+    # -- children --------------------------------------------------------
+
+    def children(self) -> Iterator[etree._Element]:
+        """Child elements (comments and processing instructions skipped)."""
+        text = self.el.text
+        if text is not None and text.strip():
+            raise self.ctx.error(
+                self.el, f"text inside <{self.tag}>", field=self.tag, text=text.strip()[:40]
+            )
+        for child in self.el:
+            if isinstance(child.tag, str):
+                tail = child.tail
+                if tail is not None and tail.strip():
+                    raise self.ctx.error(
+                        child, f"text inside <{self.tag}>", field=self.tag, text=tail.strip()[:40]
+                    )
+                yield child
+            elif child.tag is not etree.Comment and child.tag is not etree.PI:
+                raise self.ctx.error(child, f"unexpected node inside <{self.tag}>", field=self.tag)
+
+    def unknown_child(self, child: etree._Element, expected: str) -> ConfigError:
+        return self.ctx.error(
+            child,
+            f"unknown element <{child.tag!s}> inside <{self.tag}>",
+            field=f"{self.tag}/{child.tag!s}",
+            expected=expected,
+        )
+
+    def no_children(self) -> None:
+        for child in self.children():
+            raise self.unknown_child(child, "no child elements")
+
+    def duplicate(self, child: etree._Element) -> ConfigError:
+        return self.ctx.error(
+            child,
+            f"more than one <{child.tag!s}> inside <{self.tag}>",
+            field=f"{self.tag}/{child.tag!s}",
+            expected="at most one",
+        )
+
+    def missing(self, what: str) -> ConfigError:
+        return self.ctx.error(self.el, f"<{self.tag}> lacks {what}", field=self.tag, expected=what)
+
+
+def _to_int(text: str) -> int | None:
+    try:
+        return int(text.strip(), 10)
+    except ValueError:
+        return None
+
+
+def _to_score(text: str) -> Score | None:
+    try:
+        return Score.parse(text)
+    except ValueError:
+        return None
+
+
+def _to_enum(text: str, enum: type[E], legacy: dict[str, E] | None) -> E | None:
+    try:
+        return enum(text)
+    except ValueError:
+        if legacy is not None:
+            return legacy.get(text)
+        return None
+
+
+def _choices(enum: type[StrEnum]) -> str:
+    return "one of " + ", ".join(member.value for member in enum)
