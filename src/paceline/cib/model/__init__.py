@@ -32,7 +32,7 @@ Names that differ from the XML: ``class``/``type`` of an agent are
 ``children``, a clone's single child is ``child``; ``<master>`` is a
 ``Clone`` with ``legacy_master=True``; the ``<docker|rkt|podman>`` element of
 a bundle is its ``container``. Scores are ``paceline.cib.score.Score``.
-Reading and writing XML is ``paceline.cib.xml``; versions and digest are
+Reading and writing XML is ``paceline.cib.codec``; versions and digest are
 ``paceline.cib.versions``; files are ``paceline.cib.store``.
 """
 

@@ -1,0 +1,136 @@
+"""The CIB on disk: ``cib.xml`` and its digest ``cib.xml.sig`` (the only I/O of ``cib``).
+
+Writing is atomic: both files are first written in full to temporary files
+in the same directory and fsynced, then ``cib.xml`` is renamed over the old
+one, then ``cib.xml.sig``, and the directory is fsynced. A crash leaves either
+the old pair, or the new ``cib.xml`` with the new digest still pending in
+``.cib.xml.sig.new`` (reading accepts that, and the next write tidies up), or
+the new pair; never a partial ``cib.xml``.
+
+A write of a version that is not newer than the one on disk is refused
+(``ConfigError``) and leaves the files untouched, unless ``allow_older``.
+Reading verifies the digest and says clearly when it does not match.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from paceline.cib.codec import decode_cib, encode_cib
+from paceline.cib.model.cib import Cib
+from paceline.cib.versions import config_digest
+from paceline.core.errors import ConfigError
+
+SIG_SUFFIX = ".sig"
+PENDING_SUFFIX = ".new"
+
+
+def sig_path(path: Path) -> Path:
+    return path.with_name(path.name + SIG_SUFFIX)
+
+
+def _pending(path: Path) -> Path:
+    return path.with_name("." + path.name + PENDING_SUFFIX)
+
+
+def read_cib(path: Path, *, verify: bool = True) -> Cib:
+    """Read ``path``; with ``verify`` its digest file must exist and match."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the CIB: {exc.strerror}", file=str(path)) from None
+    cib = decode_cib(data, file=str(path))
+    if verify:
+        _verify(path, cib)
+    return cib
+
+
+def _read_sig(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the digest file: {exc}", file=str(path)) from None
+
+
+def _verify(path: Path, cib: Cib) -> None:
+    actual = config_digest(cib.configuration)
+    sig = sig_path(path)
+    recorded = _read_sig(sig)
+    if recorded == actual:
+        return
+    if _read_sig(_pending(sig)) == actual:
+        return  # a write was interrupted between its two renames
+    if recorded is None:
+        raise ConfigError(
+            f"the digest file {sig} is missing",
+            file=str(path),
+            expected="a digest file written with the CIB (or read it without verifying)",
+        )
+    raise ConfigError(
+        f"the configuration does not match its digest in {sig}: the file was changed "
+        "outside Paceline or is damaged",
+        file=str(path),
+        text=actual[:16],
+        expected=f"digest {recorded[:16]}...",
+    )
+
+
+def write_cib(path: Path, cib: Cib, *, allow_older: bool = False) -> str:
+    """Write ``cib`` and its digest atomically; returns the digest.
+
+    Refuses (``ConfigError``, files untouched) when the file on disk holds a
+    version at least as new, unless ``allow_older``.
+    """
+    if not allow_older and path.exists():
+        current = read_cib(path, verify=False)
+        if current.version >= cib.version:
+            raise ConfigError(
+                f"refusing to write CIB version {cib.version}: the file has {current.version}",
+                file=str(path),
+                expected=f"a version newer than {current.version}",
+            )
+    data = encode_cib(cib)
+    digest = config_digest(cib.configuration)
+    sig = sig_path(path)
+    tmp_cib = _pending(path)
+    tmp_sig = _pending(sig)
+    try:
+        _write_synced(tmp_sig, (digest + "\n").encode("ascii"))
+        _write_synced(tmp_cib, data)
+        os.replace(tmp_cib, path)
+    except BaseException:
+        for leftover in (tmp_cib, tmp_sig):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        raise
+    # From here on the new cib.xml is in place; its digest is pending in
+    # tmp_sig until this rename (read_cib accepts it meanwhile).
+    os.replace(tmp_sig, sig)
+    _fsync_dir(path.parent)
+    return digest
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # left by an interrupted write
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
