@@ -1,0 +1,171 @@
+"""Network faults of a lab, one call each: cables, partitions, loss, slow links.
+
+Power faults (power-off, freeze, ...) are methods of ``Lab``; this module
+holds the network ones and the dispatcher ``inject(lab, kind, target)`` the
+CLI uses. Partition, loss and slow change the lab's ``Impairments`` in its
+record and rewrite every node's filter from it (``paceline.lab.impair``).
+
+Cable pull: on a public port the switch side goes down, so the node sees
+NO-CARRIER on ``pubR``; on a replication cable (a veth pair, which cannot
+drop carrier by itself) both ends go down. Plug undoes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from paceline.core.errors import ConfigError
+from paceline.lab import impair, net
+from paceline.lab.lab import Lab
+from paceline.lab.plan import LabPlan, Link, PublicPort
+from paceline.lab.registry import LabRecord
+from paceline.lab.sh import in_netns, run
+
+KINDS = (
+    "power-off", "power-on", "shutdown", "reboot", "freeze", "thaw",
+    "cable-pull", "cable-plug", "partition", "heal", "loss", "slow",
+)  # fmt: skip
+
+
+def _set_cable(lab: Lab, link: Link, up: bool) -> None:
+    plan = lab.plan
+    if isinstance(link, PublicPort):
+        net.set_link(None, link.host_ifname, up)
+        return
+    for end in (link.a, link.b):
+        if up and not lab.running(end):
+            continue  # a powered-off node's NIC stays dark; power-on lights it
+        net.set_link(plan.node(end).netns, link.ifname, up)
+
+
+def cable_pull(lab: Lab, target: str) -> list[str]:
+    """Pull the cable ``target`` (``node1:pub0``, ``rep1-2``), or every cable of a node."""
+    links = lab.plan.targets(target)
+    for link in links:
+        _set_cable(lab, link, False)
+    names = [link.name for link in links]
+    lab.registry.update(lab.name, lambda r: replace(r, pulled=tuple(sorted({*r.pulled, *names}))))
+    return names
+
+
+def cable_plug(lab: Lab, target: str) -> list[str]:
+    links = lab.plan.targets(target)
+    names = [link.name for link in links]
+    lab.registry.update(
+        lab.name, lambda r: replace(r, pulled=tuple(x for x in r.pulled if x not in names))
+    )
+    for link in links:
+        _set_cable(lab, link, True)
+    return names
+
+
+def apply_filters(lab: Lab, rec: LabRecord) -> None:
+    """Rewrite every node's filter from the record's impairments."""
+    plan = rec.plan
+    for n in plan.nodes:
+        script = impair.render_nft(plan, n.name, rec.impairments)
+        run(in_netns(n.netns, ["nft", "-f", "-"]), input=script)
+
+
+def _change(lab: Lab, change: Callable[[impair.Impairments], impair.Impairments]) -> LabRecord:
+    rec = lab.registry.update(lab.name, lambda r: replace(r, impairments=change(r.impairments)))
+    apply_filters(lab, rec)
+    return rec
+
+
+def partition(lab: Lab, spec: str, *, via: str = "all", one_way: bool = False) -> int:
+    """Split the nodes (``node1`` or ``node1,node2/node3``); returns how many blocks are in force."""
+    plan = lab.plan
+    blocks = impair.partition(plan, impair.parse_groups(plan, spec), via=via, one_way=one_way)
+    rec = _change(lab, lambda imp: replace(imp, blocks=imp.blocks | blocks))
+    return len(rec.impairments.blocks)
+
+
+def loss(lab: Lab, target: str, percent: int) -> list[str]:
+    impair.check_percent(percent)
+    names = [link.name for link in lab.plan.targets(target)]
+
+    def change(imp: impair.Impairments) -> impair.Impairments:
+        for name in names:
+            imp = imp.with_loss(name, percent)
+        return imp
+
+    _change(lab, change)
+    return names
+
+
+def _shape(plan: LabPlan, names: list[str], rate: str | None) -> None:
+    for s in impair.shapers(plan, names, rate or "1mbit"):
+        if rate is None:
+            run(in_netns(s.netns, ["tc", "qdisc", "del", "dev", s.ifname, "root"]), check=False)
+        else:
+            run(
+                in_netns(
+                    s.netns, ["tc", "qdisc", "replace", "dev", s.ifname, *impair.tbf_args(rate)]
+                )
+            )
+
+
+def slow(lab: Lab, target: str, rate: str) -> list[str]:
+    impair.check_rate(rate)
+    plan = lab.plan
+    names = [link.name for link in plan.targets(target)]
+    _shape(plan, names, rate)
+
+    def change(imp: impair.Impairments) -> impair.Impairments:
+        for name in names:
+            imp = imp.with_slow(name, rate)
+        return imp
+
+    lab.registry.update(lab.name, lambda r: replace(r, impairments=change(r.impairments)))
+    return names
+
+
+def heal(lab: Lab) -> None:
+    """Lift every partition, loss and rate limit (pulled cables stay pulled)."""
+    rec = lab.record
+    _shape(rec.plan, [name for name, _ in rec.impairments.slow], None)
+    _change(lab, lambda imp: impair.Impairments())
+
+
+def inject(
+    lab: Lab,
+    kind: str,
+    target: str | None,
+    *,
+    via: str = "all",
+    one_way: bool = False,
+    percent: int = 10,
+    rate: str = "1mbit",
+) -> str:
+    """One fault by name (the CLI's ``lab fault KIND TARGET``); returns a one-line summary."""
+    power: dict[str, Callable[[str], None]] = {
+        "power-off": lab.power_off,
+        "power-on": lab.power_on,
+        "shutdown": lab.shutdown,
+        "reboot": lab.reboot,
+        "freeze": lab.freeze,
+        "thaw": lab.thaw,
+    }
+    if kind == "heal":
+        heal(lab)
+        return "healed: no partition, loss or rate limit left"
+    if target is None:
+        raise ConfigError(f"{kind} needs a target", field="TARGET", expected="NODE or LINK")
+    if kind in power:
+        lab.plan.node(target)
+        power[kind](target)
+        return f"{kind} {target}"
+    if kind == "cable-pull":
+        return "pulled " + ", ".join(cable_pull(lab, target))
+    if kind == "cable-plug":
+        return "plugged " + ", ".join(cable_plug(lab, target))
+    if kind == "partition":
+        n = partition(lab, target, via=via, one_way=one_way)
+        return f"partition {target} via {via}{' one-way' if one_way else ''}: {n} blocks in force"
+    if kind == "loss":
+        return f"loss {percent}% on " + ", ".join(loss(lab, target, percent))
+    if kind == "slow":
+        return f"rate {rate} on " + ", ".join(slow(lab, target, rate))
+    raise ConfigError("unknown fault", field="KIND", text=kind, expected=", ".join(KINDS))

@@ -1,0 +1,306 @@
+"""A node's life on the host side: prepare its disks, power it on and off, run commands in it.
+
+A node is its network namespace (its NICs, kept while it is off) plus, while
+it runs, fresh mount, UTS, IPC and PID namespaces whose PID 1 is
+``paceline.lab.init``. Its processes are found through that init only:
+the host PID recorded in the registry, checked against the command line
+(which names the node's boot file) before any signal is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import paceline
+from paceline.lab import cgroup
+from paceline.lab.layout import PERSISTENT, VOLATILE, NodeDirs, boot_config, upper_dirs_to_create
+from paceline.lab.plan import LabPlan
+from paceline.lab.sh import CLEAN_PATH, LabError, run
+
+INIT_MODULE = "paceline.lab.init"
+BOOT_TIMEOUT = 20.0
+
+
+def checkout_dir() -> Path:
+    """The source tree Paceline runs from (``src/paceline`` -> the checkout)."""
+    return Path(paceline.__file__).resolve().parents[2]
+
+
+def node_dirs(labdir: Path, node: str) -> NodeDirs:
+    return NodeDirs(labdir / "nodes" / node)
+
+
+def shared_dir(labdir: Path) -> Path:
+    return labdir / "shared"
+
+
+# ---------------------------------------------------------------- processes
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def is_init_of(pid: int, dirs: NodeDirs) -> bool:
+    """``pid`` is the running init of the node whose boot file is in ``dirs``."""
+    cmd = _cmdline(pid)
+    return INIT_MODULE in cmd and str(dirs.boot_config) in cmd and _alive(pid)
+
+
+def find_inits(dirs: NodeDirs) -> list[int]:
+    """Every live init started with this node's boot file (after a crash, the record may lack it)."""
+    return [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and is_init_of(int(p.name), dirs)
+    ]
+
+
+def pid_ns_members(init_pid: int) -> list[int]:
+    """Host PIDs of every process in the PID namespace whose init is ``init_pid``."""
+    try:
+        ns = os.readlink(f"/proc/{init_pid}/ns/pid")
+    except OSError:
+        return []
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if os.readlink(p / "ns/pid") == ns:
+                    out.append(int(p.name))
+            except OSError:
+                continue
+    return out
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+# ---------------------------------------------------------------- disks
+
+
+def _copy_dir_skeleton(src: Path, dst: Path) -> None:
+    """The directories of ``src`` with their owners and modes, no files (a fresh /var/log)."""
+    for here, subdirs, _files in os.walk(src):
+        rel = Path(here).relative_to(src)
+        for name in subdirs:
+            s, d = Path(here) / name, dst / rel / name
+            if s.is_symlink():
+                continue
+            st = s.stat()
+            d.mkdir(exist_ok=True)
+            os.chown(d, st.st_uid, st.st_gid)
+            os.chmod(d, st.st_mode & 0o7777)
+
+
+def prepare(plan: LabPlan, labdir: Path, node: str, host_hosts: str) -> NodeDirs:
+    """The node's persistent directories, made once (a new machine's disk)."""
+    dirs = node_dirs(labdir, node)
+    for name in PERSISTENT + VOLATILE:
+        dirs.sub(name).mkdir(parents=True, exist_ok=True)
+    etc = dirs.sub("etc.upper")
+    (etc / "hostname").write_text(f"{node}\n")
+    lab_lines = "\n".join(plan.hosts_lines())
+    (etc / "hosts").write_text(f"{host_hosts.rstrip()}\n# paceline lab {plan.name}\n{lab_lines}\n")
+    for sub in upper_dirs_to_create():
+        (dirs.sub("var.upper") / sub).mkdir(parents=True, exist_ok=True)
+    _copy_dir_skeleton(Path("/var/log"), dirs.sub("log"))
+    if Path("/var/lib/apache2").is_dir():
+        shutil.copytree("/var/lib/apache2", dirs.sub("apache2"), symlinks=True, dirs_exist_ok=True)
+    if _has_user("mysql"):
+        shutil.chown(dirs.sub("mysql"), "mysql", "mysql")
+    return dirs
+
+
+def _has_user(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _fresh(path: Path, mode: int = 0o755) -> None:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    os.chmod(path, mode)
+
+
+# ---------------------------------------------------------------- power
+
+
+def boot(plan: LabPlan, labdir: Path, node: str, *, cgroup_dir: Path | None) -> int:
+    """Start the node's init; return its host PID once the node is up."""
+    dirs = node_dirs(labdir, node)
+    for name in VOLATILE:  # /run, /tmp and /dev's private layer start empty at each boot
+        _fresh(dirs.sub(name), 0o1777 if name == "tmp" else 0o755)
+    (dirs.sub("run") / "lock").mkdir(mode=0o1777)
+    os.chmod(dirs.sub("run") / "lock", 0o1777)
+    procs = None
+    if cgroup_dir is not None:
+        procs = str(cgroup.make_node(cgroup_dir, node) / "cgroup.procs")
+    checkout = checkout_dir()
+    rebinds = [str(checkout)]
+    if not Path(sys.prefix).resolve().is_relative_to(checkout):
+        rebinds.append(str(Path(sys.prefix).resolve()))
+    cfg = boot_config(node, dirs, shared_dir(labdir), cgroup_procs=procs, rebinds=tuple(rebinds))
+    dirs.boot_config.write_text(json.dumps(cfg.to_json(), indent=1))
+    netns = plan.node(node).netns
+    argv = [
+        "nsenter", f"--net=/run/netns/{netns}", "--",
+        "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--mount-proc",
+        "--propagation", "private", "--",
+        sys.executable, "-m", INIT_MODULE, str(dirs.boot_config),
+    ]  # fmt: skip
+    env = {"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "PYTHONPATH": str(checkout / "src")}
+    with open(dirs.console, "ab") as console:
+        launcher = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=console, stderr=console,
+            env=env, start_new_session=True, close_fds=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while not dirs.ready.exists():
+        if launcher.poll() is not None or time.monotonic() > deadline:
+            if launcher.poll() is None:
+                launcher.kill()
+            tail = dirs.console.read_text(errors="replace").strip().splitlines()[-3:]
+            raise LabError(
+                f"{node} did not boot: {' / '.join(tail) or 'no output'} (see {dirs.console})"
+            )
+        time.sleep(0.01)
+    children = Path(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read_text().split()
+    init = int(children[0])
+    assert is_init_of(init, dirs), (node, init)
+    return init
+
+
+def kill_init(pid: int | None, dirs: NodeDirs) -> None:
+    """SIGKILL the node's init (verified first): the kernel kills its whole PID namespace."""
+    pids = {pid} if pid is not None and is_init_of(pid, dirs) else set()
+    pids.update(find_inits(dirs))
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for p in pids:
+        if not wait_gone(p, 10.0):
+            raise LabError(f"init {p} of {dirs.root.name} survived SIGKILL")
+
+
+def terminate_init(pid: int, dirs: NodeDirs, grace: float) -> bool:
+    """Clean shutdown: SIGTERM to init, which TERMs every process; True if it ended in time."""
+    if not is_init_of(pid, dirs):
+        return True
+    os.kill(pid, signal.SIGTERM)
+    return wait_gone(pid, grace)
+
+
+def exec_argv(
+    init_pid: int,
+    argv: Sequence[str],
+    *,
+    cgroup_procs: Path | None,
+    env: Mapping[str, str] | None = None,
+    term: str = "dumb",
+) -> list[str]:
+    """The host command line that runs ``argv`` inside the node, clean environment,
+    placed in the node's cgroup (so a freeze catches it too)."""
+    base = ["env", "-i", f"PATH={CLEAN_PATH}", "LANG=C.UTF-8", "HOME=/root", f"TERM={term}"]
+    base += [f"{k}={v}" for k, v in (env or {}).items()]
+    cmd = ["nsenter", "-t", str(init_pid), "-a", "--wd=/", "--", *base, *argv]
+    if cgroup_procs is None:
+        return cmd
+    return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(cgroup_procs), *cmd]
+
+
+# ---------------------------------------------------------------- freezer
+
+
+def signal_all(init_pid: int, sig: signal.Signals) -> int:
+    """Send ``sig`` to every process of the node (the freezer's fallback); returns how many."""
+    count = 0
+    for p in pid_ns_members(init_pid):
+        try:
+            os.kill(p, sig)
+            count += 1
+        except ProcessLookupError:
+            pass
+    return count
+
+
+# ---------------------------------------------------------------- loop devices
+
+
+def loop_devices() -> list[dict[str, str]]:
+    out = run(
+        ["losetup", "--json", "--list", "-O", "NAME,BACK-INO,BACK-MAJ:MIN,BACK-FILE"], check=False
+    )
+    if out.returncode != 0 or not out.stdout.strip():
+        return []
+    return [
+        {k: str(v) for k, v in dev.items()} for dev in json.loads(out.stdout).get("loopdevices", [])
+    ]
+
+
+def _file_keys(root: Path) -> set[tuple[int, int]]:
+    keys = set()
+    for here, _dirs, files in os.walk(root):
+        for f in files:
+            try:
+                st = os.lstat(os.path.join(here, f))
+            except OSError:
+                continue
+            keys.add((st.st_dev, st.st_ino))
+    return keys
+
+
+def loops_backed_under(root: Path) -> list[str]:
+    """Loop devices whose backing file is under ``root``, matched by device and inode: a loop
+    attached inside a node shows a path the host cannot resolve."""
+    if not root.exists():
+        return []
+    keys = _file_keys(root)
+    found = []
+    for dev in loop_devices():
+        try:
+            major, minor = (int(x) for x in dev["back-maj:min"].split(":"))
+            key = (os.makedev(major, minor), int(dev["back-ino"]))
+        except (KeyError, ValueError):
+            continue
+        if key in keys:
+            found.append(dev["name"])
+    return found
+
+
+def detach_loops(devices: Sequence[str]) -> None:
+    for dev in sorted(set(devices)):
+        run(["losetup", "-d", dev], check=False)
