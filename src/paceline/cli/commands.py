@@ -1,0 +1,278 @@
+"""The configure commands, shared by the shell, batch input and one-shot use.
+
+One ``Interpreter`` runs one command line at a time against a ``Session``:
+crm statements (``primitive``, ``group``, ... ``rsc_template``) stage an edit;
+``show``, ``save``, ``load``, ``delete``, ``edit``, ``verify``, ``commit``,
+``refresh``, ``help``, ``up``/``quit`` do what the crm shell's do. Errors are
+``ConfigError``; the caller prints them (one line) and decides whether to go
+on. Questions (commit pending changes? commit despite errors? edit again?)
+go through ``ask``, which answers None when nobody can be asked (batch).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from paceline.cli.output import Output
+from paceline.cli.session import Session
+from paceline.core.errors import ConfigError
+from paceline.crm.migrate import Notice
+from paceline.crm.verify import Finding, Severity
+
+STATEMENTS: tuple[str, ...] = (
+    "node",
+    "primitive",
+    "rsc_template",
+    "group",
+    "clone",
+    "ms",
+    "master",
+    "location",
+    "colocation",
+    "collocation",
+    "order",
+    "rsc_ticket",
+    "property",
+    "rsc_defaults",
+    "op_defaults",
+    "fencing_topology",
+    "tag",
+)
+LEAVE_WORDS = ("up", "end", "cd", "quit", "exit", "bye", "q")
+COMMANDS: dict[str, str] = {
+    "show": "show [xml] [ID...]          the staged configuration (crm text or XML)",
+    "save": "save [xml] FILE             write the staged configuration to FILE",
+    "load": "load [xml] replace|update FILE|-   crm text or CIB XML (detected by content)",
+    "delete": "delete ID...                remove objects (and what only they referenced)",
+    "edit": "edit [ID...]                edit the configuration (or some objects) in $EDITOR",
+    "verify": "verify [-V]                 check the staged configuration (as crm_verify)",
+    "commit": "commit [force]              write the staged changes to the CIB file",
+    "refresh": "refresh                     drop staged changes and re-read the CIB file",
+    "help": "help [COMMAND]              this list",
+    "up": "up | end | quit | exit       leave (asks about uncommitted changes)",
+}
+
+Ask = Callable[[str], bool | None]
+EditText = Callable[[str], str | None]
+
+
+class Outcome(Enum):
+    CONTINUE = "continue"
+    LEAVE = "leave"
+
+
+def _never_asked(question: str) -> bool | None:
+    return None
+
+
+@dataclass
+class Interpreter:
+    session: Session
+    out: Output
+    ask: Ask = _never_asked
+    edit_text: EditText | None = None
+    stdin_read: Callable[[], str] = field(default=lambda: sys.stdin.read())
+
+    # ----------------------------------------------------------------- dispatch
+
+    def run(self, line: str, *, file: str | None = None, lineno: int = 1) -> Outcome:
+        """Run one command line (a statement may span continuation lines)."""
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return Outcome.CONTINUE
+        keyword = text.split(None, 1)[0]
+        if keyword in STATEMENTS:
+            self._notices(self.session.apply(text, file=file, line=lineno))
+            return Outcome.CONTINUE
+        try:
+            words = shlex.split(text)
+        except ValueError as exc:
+            raise ConfigError(str(exc), file=file, line=lineno, text=text) from None
+        command, args = words[0], words[1:]
+        if command in LEAVE_WORDS:
+            if command == "cd" and args not in ([".."], []):
+                raise ConfigError("only 'cd ..' leaves configure", file=file, line=lineno)
+            return Outcome.LEAVE
+        handler = self._handlers().get(command)
+        if handler is None:
+            raise ConfigError(
+                f"unknown command {command!r}",
+                file=file,
+                line=lineno,
+                text=command,
+                expected="a crm statement or one of " + ", ".join(sorted(COMMANDS)),
+            )
+        handler(args)
+        return Outcome.CONTINUE
+
+    def _handlers(self) -> dict[str, Callable[[list[str]], None]]:
+        return {
+            "show": self.show,
+            "save": self.save,
+            "load": self.load,
+            "delete": self.delete,
+            "del": self.delete,
+            "rm": self.delete,
+            "edit": self.edit,
+            "verify": self.verify,
+            "commit": self.commit,
+            "refresh": self.refresh,
+            "help": self.help,
+            "?": self.help,
+        }
+
+    def _notices(self, notices: list[Notice]) -> None:
+        for notice in notices:
+            self.out.line(f"notice: {notice}", "cyan")
+
+    # ----------------------------------------------------------------- commands
+
+    def show(self, args: list[str]) -> None:
+        xml, ids = _xml_flag(args)
+        self.out.text(self.session.show_xml(ids) if xml else self.session.show(ids))
+
+    def save(self, args: list[str]) -> None:
+        xml, rest = _xml_flag(args)
+        if len(rest) != 1:
+            raise ConfigError("save needs one file name", expected="save [xml] FILE")
+        text = self.session.show_xml() if xml else self.session.show(obscure=False)
+        if rest[0] == "-":
+            self.out.text(text)
+            return
+        target = Path(rest[0])
+        try:
+            target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write: {exc.strerror}", file=str(target)) from None
+
+    def load(self, args: list[str]) -> None:
+        _xml, rest = _xml_flag(args)  # the content says whether it is XML
+        if len(rest) != 2 or rest[0] not in ("replace", "update"):
+            raise ConfigError(
+                "load needs a mode and a file",
+                text=" ".join(args) or None,
+                expected="load [xml] replace|update FILE|-",
+            )
+        mode, source = rest
+        if source == "-":
+            text, name = self.stdin_read(), "<stdin>"
+        else:
+            try:
+                text, name = Path(source).read_text(encoding="utf-8"), source
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc)
+                raise ConfigError(f"cannot read: {reason}", file=source) from None
+        self._notices(self.session.load(mode, text, file=name))
+
+    def delete(self, args: list[str]) -> None:
+        if not args:
+            raise ConfigError("delete needs at least one id", expected="delete ID...")
+        self._notices(self.session.delete(args))
+
+    def edit(self, args: list[str]) -> None:
+        if self.edit_text is None:
+            raise ConfigError("edit is not available here")
+        original = self.session.show(args, obscure=False)
+        text = original
+        while True:
+            edited = self.edit_text(text)
+            if edited is None or edited == original:
+                self.out.info("edit: no changes")
+                return
+            try:
+                if args:
+                    notices = self.session.edit_objects(args, edited, file="<edit>")
+                else:
+                    notices = self.session.replace_text(edited, file="<edit>")
+            except ConfigError as exc:
+                self.out.error(str(exc))
+                if self.ask("Edit again (y/n)? "):
+                    text = edited
+                    continue
+                raise ConfigError("edit aborted: the configuration is unchanged") from None
+            self._notices(notices)
+            return
+
+    def verify(self, args: list[str]) -> None:
+        from paceline.cli.verify import report
+
+        verbose = any(a.startswith("-V") for a in args)
+        report(self.out, self.session.verify(), verbose=verbose, prefix="verify")
+
+    def commit(self, args: list[str]) -> None:
+        force = args == ["force"]
+        if args and not force:
+            raise ConfigError("commit takes no arguments but 'force'", text=" ".join(args))
+        if not self.session.dirty:
+            self.out.info("commit: nothing to commit")
+            return
+        new_problems = self._new_problems()
+        for finding in new_problems:
+            self.out.finding(finding)
+        if any(f.severity is Severity.ERROR for f in new_problems) and not force:
+            answer = self.ask("Do you still want to commit (y/n)? ")
+            if not answer:
+                raise ConfigError(
+                    "commit refused: the change adds configuration errors "
+                    "(fix them, or use 'commit force')"
+                )
+        cib = self.session.commit()
+        self.out.info(f"committed epoch {cib.epoch} to {self.session.path}")
+
+    def _new_problems(self) -> list[Finding]:
+        """Errors and warnings the staged changes add to the committed CIB."""
+        from paceline.crm.verify import verify
+
+        before_cib = self.session.committed
+        before = (
+            {f.message for f in verify(before_cib, agent_exists=self.session.agents.exists)}
+            if before_cib is not None
+            else {f.message for f in verify(type(self.session.staged)())}
+        )
+        return [
+            f
+            for f in self.session.verify()
+            if f.severity >= Severity.WARNING and f.message not in before
+        ]
+
+    def refresh(self, args: list[str]) -> None:
+        self.session.refresh()
+
+    def help(self, args: list[str]) -> None:
+        if args and args[0] in COMMANDS:
+            self.out.line(COMMANDS[args[0]])
+            return
+        self.out.line("crm statements: " + " ".join(s for s in STATEMENTS if s != "collocation"))
+        for usage in COMMANDS.values():
+            self.out.line("  " + usage)
+
+    # ----------------------------------------------------------------- leaving
+
+    def leave(self) -> bool:
+        """Called on up/quit/EOF: True when it is fine to leave.
+
+        With uncommitted changes, ask as crm does; when nobody can be asked
+        (batch), commit them as crm does.
+        """
+        if not self.session.dirty:
+            return True
+        answer = self.ask("There are changes pending. Do you want to commit them (y/n)? ")
+        if answer is False:
+            return True
+        try:
+            self.commit([])
+        except ConfigError as exc:
+            self.out.error(str(exc))
+            return answer is None  # batch: give up (unchanged); TTY: stay in the shell
+        return True
+
+
+def _xml_flag(args: list[str]) -> tuple[bool, list[str]]:
+    if args and args[0] == "xml":
+        return True, args[1:]
+    return False, args

@@ -1,0 +1,110 @@
+"""``paceline configure``: the crm configure level, offline, on a CIB file.
+
+    paceline configure                         the shell (batch when stdin is not a TTY)
+    paceline configure show [xml] [ID...]
+    paceline configure save [xml] FILE
+    paceline configure load [xml] replace|update FILE|-
+    paceline configure delete ID...
+    paceline configure edit [ID...]
+    paceline configure verify [-V]
+    paceline configure primitive vip ocf:heartbeat:IPaddr2 params ip=198.18.0.64
+    paceline configure group|clone|ms|location|colocation|order|property|... ...
+
+A one-shot command that changes the configuration commits at once (epoch + 1,
+atomic write); a failing one prints one line, exits 1 and leaves the CIB
+file as it was. The file is ``--cib FILE`` / ``PACELINE_CIB``, else
+``ROOT/var/lib/paceline/cib.xml``; it is created (with an empty
+configuration) by the first write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import textwrap
+
+from prompt_toolkit import PromptSession
+
+from paceline.cli.agents import scan_agents
+from paceline.cli.commands import COMMANDS, STATEMENTS, Interpreter
+from paceline.cli.editor import edit_text
+from paceline.cli.output import Output
+from paceline.cli.paths import cib_path
+from paceline.cli.session import Session
+from paceline.cli.shell import run_batch, run_interactive
+from paceline.cli.verify import EXIT_CONFIG, EXIT_OK
+from paceline.crm.verify import Verdict, verdict
+
+READ_ONLY = frozenset({"show", "save", "verify", "help", "?"})
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    usage_lines = "\n".join("  " + usage for usage in COMMANDS.values())
+    parser = subparsers.add_parser(
+        "configure",
+        help="edit the cluster configuration (crm configure)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="The crm configure level on a CIB file. Without a command: the "
+        "interactive shell (or batch input when stdin is not a TTY).",
+        epilog="commands:\n"
+        + usage_lines
+        + "\ncrm statements (one-shot, committed at once):\n"
+        + textwrap.fill(" ".join(STATEMENTS), initial_indent="  ", subsequent_indent="  "),
+    )
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="a command and its arguments")
+    parser.set_defaults(func=run)
+
+
+_PLAIN_WORD = re.compile(r"""[^\s"'\\]+""")
+_KEY_VALUE = re.compile(r"""([A-Za-z0-9_.#$@:-]+)=(.*)""", re.DOTALL)
+
+
+def crm_word(word: str) -> str:
+    """One shell argument as crm text: quoted only when it must be
+    (``description=My web`` becomes ``description="My web"``)."""
+    if _PLAIN_WORD.fullmatch(word):
+        return word
+    pair = _KEY_VALUE.fullmatch(word)
+    if pair is not None:
+        return f"{pair.group(1)}={_quote(pair.group(2))}"
+    return _quote(word)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _tty_ask(question: str) -> bool | None:
+    while True:
+        try:
+            answer = input(question).strip().lower()
+        except EOFError:
+            return False
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("n", "no"):
+            return False
+
+
+def _never(question: str) -> bool | None:
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Output()
+    path = cib_path(args)
+    session = Session.open(path, scan_agents())
+    interactive = sys.stdin.isatty()
+    interp = Interpreter(session, out, ask=_tty_ask if interactive else _never, edit_text=edit_text)
+    words: list[str] = args.command
+    if not words:
+        if interactive:
+            return run_interactive(interp, PromptSession(), path.name)
+        return run_batch(interp, sys.stdin)
+    interp.run(" ".join(crm_word(word) for word in words), file="<command line>")
+    if words[0] == "verify":
+        return EXIT_OK if verdict(session.verify()) is Verdict.CLEAN else EXIT_CONFIG
+    if words[0] not in READ_ONLY and session.dirty:
+        interp.commit([])
+    return EXIT_OK

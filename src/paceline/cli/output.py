@@ -1,0 +1,76 @@
+"""Terminal output of the offline CLI: colored with Rich on a TTY, plain text otherwise.
+
+Every message is one line. Errors go to stderr as ``paceline: error: ...``;
+verify findings and load notices go to stdout so that they can be piped.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from paceline.crm.verify import Finding, Severity
+
+_SEVERITY_STYLE = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.ADVICE: "cyan",
+}
+
+
+class Output:
+    """Where the CLI writes; ``color`` None means: color when the stream is a TTY."""
+
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        *,
+        color: bool | None = None,
+    ) -> None:
+        self.out = out if out is not None else sys.stdout
+        self.err = err if err is not None else sys.stderr
+        self._console = self._make_console(self.out, color)
+        self._err_console = self._make_console(self.err, color)
+
+    @staticmethod
+    def _make_console(stream: TextIO, color: bool | None) -> Console | None:
+        use = color if color is not None else stream.isatty()
+        if not use:
+            return None
+        return Console(file=stream, highlight=False, markup=False, soft_wrap=True)
+
+    def _emit(self, stream: TextIO, console: Console | None, text: str, style: str) -> None:
+        if console is None or not style:
+            stream.write(text + "\n")
+        else:
+            console.print(Text(text, style=style))
+        stream.flush()
+
+    def line(self, text: str = "", style: str = "") -> None:
+        self._emit(self.out, self._console, text, style)
+
+    def text(self, text: str) -> None:
+        """A block of text as is (``show`` output), newline-terminated."""
+        self.out.write(text if text.endswith("\n") or not text else text + "\n")
+        self.out.flush()
+
+    def heading(self, text: str) -> None:
+        self.line(f"== {text}", "bold")
+
+    def error(self, text: str) -> None:
+        self._emit(self.err, self._err_console, f"paceline: error: {text}", "bold red")
+
+    def warning(self, text: str) -> None:
+        self._emit(self.err, self._err_console, f"paceline: warning: {text}", "yellow")
+
+    def info(self, text: str) -> None:
+        self._emit(self.err, self._err_console, text, "green")
+
+    def finding(self, finding: Finding, *, verbose: bool = False) -> None:
+        self.line(str(finding), _SEVERITY_STYLE[finding.severity])
+        if verbose and finding.hint:
+            self.line(f"    hint: {finding.hint}", "dim")

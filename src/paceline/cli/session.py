@@ -1,0 +1,185 @@
+"""The offline configure session: a CIB file, and the staged copy edits go to.
+
+Edits (statements, load, delete, edit) replace ``staged`` with a new
+immutable ``Cib`` and never touch the file; ``commit`` writes ``staged`` once,
+atomically, through ``paceline.cib.store`` with the epoch bumped. A file that
+does not exist yet reads as an empty configuration and is created by the
+first commit only.
+
+The crm language (``paceline.crm``) and the checks (``paceline.crm.verify``)
+are pure; this module is where they meet the file system (the CIB file and
+the installed agents).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lxml import etree
+
+from paceline import crm
+from paceline.cib.codec import decode_cib, encode_cib
+from paceline.cib.model import Cib
+from paceline.cib.store import read_cib, sig_path, write_cib
+from paceline.cib.versions import bump_epoch, with_configuration
+from paceline.cli.agents import AgentCatalog
+from paceline.core.errors import ConfigError
+from paceline.crm.migrate import Notice
+from paceline.crm.verify import Finding, verify
+
+
+def read_cib_file(path: Path) -> Cib | None:
+    """The CIB in ``path`` (None if there is no file). A file written by another
+    tool has no digest file: it is read without verifying one."""
+    if not path.exists():
+        return None
+    return read_cib(path, verify=sig_path(path).exists())
+
+
+def looks_like_xml(text: str) -> bool:
+    """crm text or CIB XML? Decided by content: XML starts with ``<``."""
+    return text.lstrip().startswith("<")
+
+
+@dataclass
+class Session:
+    """A CIB file and its staged configuration."""
+
+    path: Path
+    agents: AgentCatalog
+    committed: Cib | None = None
+    staged: Cib = field(default_factory=Cib)
+
+    @classmethod
+    def open(cls, path: Path, agents: AgentCatalog) -> Session:
+        current = read_cib_file(path)
+        return cls(path, agents, current, current if current is not None else Cib())
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def dirty(self) -> bool:
+        base = self.committed if self.committed is not None else Cib()
+        return self.staged.configuration != base.configuration
+
+    def refresh(self) -> None:
+        """Drop staged changes and re-read the file."""
+        self.committed = read_cib_file(self.path)
+        self.staged = self.committed if self.committed is not None else Cib()
+
+    # ------------------------------------------------------------------ edits
+
+    def apply(self, text: str, *, file: str | None = None, line: int = 1) -> list[Notice]:
+        """One crm configure statement (keyword and arguments) onto the staged CIB;
+        ``line`` is where it starts in ``file`` (errors and notices say so)."""
+        try:
+            cib, notices = crm.apply_statement(
+                self.staged, text, file=file, agent_exists=self.agents.exists
+            )
+        except ConfigError as exc:
+            raise _shifted(exc, line - 1) from None
+        self.staged = cib
+        return [_shift_notice(n, line - 1) for n in notices]
+
+    def load(self, mode: str, text: str, *, file: str) -> list[Notice]:
+        """``load replace|update``: crm text or CIB XML, detected by content."""
+        if looks_like_xml(text):
+            loaded = decode_cib(text.encode("utf-8"), file=file)
+            if mode == "replace":
+                self.staged = with_configuration(self.staged, loaded.configuration)
+                return []
+            # update: the objects of the XML, merged by id as crm text is
+            text = crm.show(loaded, obscure=())
+        cib, notices = crm.load(self.staged, text, mode, file=file, agent_exists=self.agents.exists)
+        self.staged = cib
+        return notices
+
+    def delete(self, ids: list[str]) -> list[Notice]:
+        cib, notices = crm.delete(self.staged, ids, cascade=True)
+        self.staged = cib
+        return notices
+
+    def replace_text(self, text: str, *, file: str) -> list[Notice]:
+        """``edit``: the whole configuration becomes ``text``."""
+        return self.load("replace", text, file=file)
+
+    def edit_objects(self, ids: list[str], text: str, *, file: str) -> list[Notice]:
+        """``edit ID...``: the objects ``ids`` become the statements in ``text``."""
+        before = self.staged
+        try:
+            notices = self.delete(ids)
+            return notices + self.load("update", text, file=file)
+        except BaseException:
+            self.staged = before
+            raise
+
+    # ------------------------------------------------------------------ views
+
+    def show(self, ids: list[str] | None = None, *, obscure: bool = True) -> str:
+        if obscure:
+            return crm.show(self.staged, ids or None)
+        return crm.show(self.staged, ids or None, obscure=())
+
+    def show_xml(self, ids: list[str] | None = None) -> str:
+        data = encode_cib(self.staged)
+        if not ids:
+            return data.decode("utf-8")
+        return xml_elements(data, ids)
+
+    def verify(self) -> tuple[Finding, ...]:
+        return verify(self.staged, agent_exists=self.agents.exists)
+
+    # ------------------------------------------------------------------ commit
+
+    def commit(self) -> Cib:
+        """Write the staged CIB (epoch + 1) atomically; it becomes the committed one."""
+        if not self.dirty and self.committed is not None:
+            return self.committed
+        base = self.committed if self.committed is not None else Cib()
+        new = bump_epoch(replace(self.staged, admin_epoch=base.admin_epoch, epoch=base.epoch))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_cib(self.path, new)
+        self.committed = self.staged = new
+        return new
+
+
+def xml_elements(cib_xml: bytes, ids: list[str]) -> str:
+    """The configuration elements with these ids, as ``show xml ID...`` prints them."""
+    root = etree.fromstring(cib_xml)
+    parts: list[str] = []
+    for ident in ids:
+        matches = root.xpath("/cib/configuration//*[@id=$ident]", ident=ident)
+        found = (
+            [n for n in matches if isinstance(n, etree._Element)]
+            if isinstance(matches, list)
+            else []
+        )
+        if not found:
+            raise ConfigError(f"no such object: {ident}", text=ident)
+        element = copy.deepcopy(found[0])
+        element.tail = None
+        etree.indent(element)
+        parts.append(etree.tostring(element, encoding="unicode") + "\n")
+    return "".join(parts)
+
+
+def _shifted(exc: ConfigError, lines: int) -> ConfigError:
+    if not lines or exc.line is None:
+        return exc
+    return ConfigError(
+        exc.message,
+        file=exc.file,
+        line=exc.line + lines,
+        column=exc.column,
+        field=exc.field,
+        text=exc.text,
+        expected=exc.expected,
+    )
+
+
+def _shift_notice(notice: Notice, lines: int) -> Notice:
+    if not lines or notice.line is None:
+        return notice
+    return replace(notice, line=notice.line + lines)
