@@ -1,0 +1,47 @@
+"""The run trace: one line per event, in fixed columns (TigerBeetle style).
+
+::
+
+      0.100000 n1    > dgram   n1:5405 -> n2:5405 61B
+      0.100734 n2    < dgram   n1:5405 -> n2:5405 61B
+      1.500000 n3    ! crash   incarnation 0
+      2.000000 -     * clog    n1 -> n2
+
+Columns: simulated time in seconds, node (``-`` for the world), a symbol,
+the kind, free text. Symbols: ``>`` sent, ``<`` delivered, ``x`` dropped,
+``=`` duplicated, ``~`` held (clogged/blocked), ``t`` timer, ``e`` event a
+core emitted, ``!`` crash, ``^`` boot, ``*`` fault injected or healed,
+``d`` disk, ``V`` checker violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class Trace:
+    """Collects trace lines; optionally passes each to ``sink`` as it is made.
+
+    Args:
+        sink: called with every line (e.g. ``print``).
+        keep: keep lines in memory (``lines``); turn off for long runs.
+    """
+
+    def __init__(self, sink: Callable[[str], None] | None = None, *, keep: bool = True) -> None:
+        self.sink = sink
+        self.keep = keep
+        self.lines: list[str] = []
+        self.count = 0
+
+    def emit(self, time: float, node: str, symbol: str, kind: str, detail: str = "") -> None:
+        """Record one event."""
+        line = f"{time:11.6f} {node:<5} {symbol} {kind:<8} {detail}".rstrip()
+        self.count += 1
+        if self.keep:
+            self.lines.append(line)
+        if self.sink is not None:
+            self.sink(line)
+
+    def text(self) -> str:
+        """Every kept line, newline-terminated."""
+        return "".join(line + "\n" for line in self.lines)

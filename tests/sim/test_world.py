@@ -1,0 +1,68 @@
+"""The event heap, scopes, the event budget, seeded RNGs and node clocks."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paceline.sim.world import BudgetExceeded, Scope, SimClock, Simulator
+
+
+def test_events_run_in_time_order_and_ties_in_scheduling_order() -> None:
+    sim, ran = Simulator(1), []
+    for name, when in [("c", 2.0), ("a", 1.0), ("b1", 1.5), ("b2", 1.5), ("b3", 1.5)]:
+        sim.call_at(when, partial(lambda n: ran.append((sim.now, n)), name))
+    sim.run()
+    assert ran == [(1.0, "a"), (1.5, "b1"), (1.5, "b2"), (1.5, "b3"), (2.0, "c")]
+
+
+def test_the_past_means_now_and_run_until_stops_the_clock_there() -> None:
+    sim, ran = Simulator(1), []
+    sim.run_until(5.0)
+    sim.call_at(1.0, lambda: ran.append(sim.now))
+    sim.call_later(10.0, lambda: ran.append(sim.now))
+    sim.run_until(7.0)
+    assert ran == [5.0] and sim.now == 7.0 and sim.pending() == 1
+    with pytest.raises(ValueError, match="negative delay"):
+        sim.call_later(-1.0, lambda: None)
+
+
+def test_cancelled_handles_and_scopes_never_run() -> None:
+    sim, ran = Simulator(1), []
+    node = Scope("n1")
+    sim.call_at(1.0, lambda: ran.append("handle")).cancel()
+    sim.call_at(1.0, lambda: ran.append("scoped"), node)
+    sim.call_at(0.5, node.cancel)
+    sim.call_at(2.0, lambda: ran.append("other"))
+    sim.run()
+    assert ran == ["other"]
+
+
+def test_event_budget_stops_a_livelock() -> None:
+    sim = Simulator(9, max_events=100)
+
+    def spin() -> None:
+        sim.call_later(0.0, spin)
+
+    sim.call_later(0.0, spin)
+    with pytest.raises(BudgetExceeded, match="seed 9: event budget of 100 spent"):
+        sim.run()
+
+
+def test_forked_rngs_are_seeded_and_independent() -> None:
+    a, b = Simulator(5), Simulator(5)
+    assert a.fork_rng("net").random() == b.fork_rng("net").random()
+    assert a.fork_rng("net").random() != a.fork_rng("disk").random()
+    assert Simulator(5).rng.random() != Simulator(6).rng.random()
+
+
+@given(offset=st.floats(-1e6, 1e6), local=st.floats(0, 1e7))
+def test_a_node_clock_reaches_its_deadline_when_woken(offset: float, local: float) -> None:
+    sim = Simulator(1)
+    clock = SimClock(sim, offset)
+    when = clock.to_sim(local)
+    sim.run_until(when)
+    assert clock.now() >= local
