@@ -1,0 +1,141 @@
+"""The pure functions the CLI calls: load, apply one statement, delete, show.
+
+All take a ``Cib`` and return a new one (the argument is never changed);
+errors are ``ConfigError`` with file, line and column. Changes the crm text
+did not spell out (a deprecated name modernized, an agent substituted, a
+constraint removed with the resource it named) come back as ``Notice``s for
+the CLI to print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from paceline.cib.model import Cib, Configuration
+from paceline.cib.versions import with_configuration
+from paceline.core.errors import ConfigError
+from paceline.crm.build import Entry, assemble, flatten, merge
+from paceline.crm.ids import IdAllocator
+from paceline.crm.migrate import AgentExists, Notice
+from paceline.crm.modernize import modernize
+from paceline.crm.parser import parse
+from paceline.crm.printer import format_configuration
+from paceline.crm.statements import Statement, StatementKind
+from paceline.crm.walk import all_ids
+
+__all__ = ["DEFAULT_OBSCURE", "LoadMode", "apply_statement", "load", "show"]
+
+DEFAULT_OBSCURE = ("passw*",)
+"""Parameter names whose values ``show`` hides, as crmsh does by default."""
+
+
+class LoadMode(StrEnum):
+    REPLACE = "replace"  # the configuration becomes exactly the text
+    UPDATE = "update"  # objects of the text replace those with the same id; others stay
+
+
+def _statement_keys(statements: Iterable[Statement]) -> set[tuple[str, str]]:
+    keys: set[tuple[str, str]] = set()
+    for s in statements:
+        family = s.kind.value if s.kind in _NVSET_KINDS else "object"
+        keys.add((family, s.id))
+    return keys
+
+
+_NVSET_KINDS = (StatementKind.PROPERTY, StatementKind.RSC_DEFAULTS, StatementKind.OP_DEFAULTS)
+
+
+def _entry_key(entry: Entry) -> tuple[str, str]:
+    s = entry.statement
+    if s is not None and s.kind in _NVSET_KINDS:
+        return s.kind.value, s.id
+    return "object", entry.id
+
+
+def load(
+    cib: Cib,
+    text: str,
+    mode: LoadMode | str = LoadMode.REPLACE,
+    *,
+    file: str | None = None,
+    agent_exists: AgentExists | None = None,
+) -> tuple[Cib, list[Notice]]:
+    """Load crm configure text into ``cib``; the new CIB and what was changed on the way.
+
+    ``mode="replace"``: the configuration section becomes what the text
+    defines (alerts and ACLs, which crm text does not carry here, are dropped
+    too). ``mode="update"``: each object of the text replaces the object with
+    the same id (property blocks merge by name), other objects are kept.
+    ``agent_exists(spec)`` says whether an agent (``ocf:linbit:drbd``) is
+    installed; absent agents with a stand-in in ``migrate.AGENT_SUBSTITUTIONS``
+    are substituted (none without the predicate). The epoch grows if the
+    configuration changed.
+    """
+    mode = LoadMode(mode)
+    if mode is LoadMode.REPLACE:
+        base_entries: list[Entry] = []
+        base = Configuration()
+        statements = parse(text, file)
+    else:
+        base = cib.configuration
+        base_entries = flatten(base)
+        redefined = _statement_keys(parse(text, file))
+        taken = [
+            ident
+            for entry in base_entries
+            if _entry_key(entry) not in redefined
+            for ident in _entry_ids(entry)
+        ]
+        statements = parse(text, file, taken_ids=taken)
+    ids = IdAllocator(ident for s in statements for ident in all_ids(s.definition))
+    for entry in base_entries:
+        for ident in _entry_ids(entry):
+            ids.claim(ident)
+    statements, notices = modernize(statements, ids, agent_exists)
+    entries = merge(base_entries, statements)
+    config = assemble(entries, base, ids)
+    return with_configuration(cib, config), notices
+
+
+def _entry_ids(entry: Entry) -> list[str]:
+    if entry.bundle is not None:
+        return list(all_ids(entry.bundle))
+    assert entry.statement is not None
+    return [entry.statement.id, *all_ids(entry.statement.definition)]
+
+
+def apply_statement(
+    cib: Cib,
+    statement_text: str,
+    *,
+    file: str | None = None,
+    agent_exists: AgentExists | None = None,
+) -> tuple[Cib, list[Notice]]:
+    """One-shot edit: ``primitive vip ocf:heartbeat:IPaddr2 params ip=198.18.0.64``.
+
+    The statement is loaded in update mode: it adds the object, or replaces
+    the object with the same id (a property statement adds or changes the
+    named properties only).
+    """
+    if len(parse(statement_text, file)) != 1:
+        raise ConfigError("expected exactly one statement", file=file, text=statement_text)
+    return load(cib, statement_text, LoadMode.UPDATE, file=file, agent_exists=agent_exists)
+
+
+def show(
+    cib: Cib, ids: Iterable[str] | None = None, *, obscure: Iterable[str] = DEFAULT_OBSCURE
+) -> str:
+    """The configuration as crm text, as ``crm configure show`` prints it.
+
+    ``ids`` limits it to these objects; values of parameters whose names
+    match a glob of ``obscure`` are shown as ``******`` (pass ``()`` to save
+    text that must load back).
+    """
+    wanted = None if ids is None else list(ids)
+    if wanted is not None:
+        known = {entry.id for entry in flatten(cib.configuration)}
+        missing = [ident for ident in wanted if ident not in known]
+        if missing:
+            raise ConfigError(f"no such object: {', '.join(missing)}", text=missing[0])
+    return format_configuration(cib.configuration, wanted, obscure=tuple(obscure))

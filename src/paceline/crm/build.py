@@ -1,0 +1,403 @@
+"""Statements to a ``Configuration`` and back.
+
+A configuration is handled as the crm shell handles it: a flat list of
+objects, one per statement (``flatten``), where groups and clones name their
+children by id. ``merge`` overlays new statements on existing ones (same id:
+replaced; property blocks: merged by name) and ``assemble`` rebuilds the
+nested model, checking every reference on the way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from paceline.cib.model import (
+    Bundle,
+    Clone,
+    Colocation,
+    Configuration,
+    FencingLevel,
+    Group,
+    Location,
+    Node,
+    NvPair,
+    NvSet,
+    NvSetRef,
+    Order,
+    Primitive,
+    Rule,
+    Tag,
+    Template,
+    Ticket,
+)
+from paceline.core.errors import ConfigError
+from paceline.crm.ids import IdAllocator
+from paceline.crm.statements import (
+    CloneDef,
+    FencingDef,
+    GroupDef,
+    PropertiesDef,
+    Reference,
+    Section,
+    Statement,
+    StatementKind,
+    Where,
+)
+from paceline.crm.walk import walk
+
+__all__ = ["Entry", "assemble", "flatten", "merge"]
+
+_NOWHERE = Where()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One object of the flat view: a statement, or a bundle kept as it is."""
+
+    statement: Statement | None = None
+    bundle: Bundle | None = None
+
+    @property
+    def id(self) -> str:
+        if self.bundle is not None:
+            return self.bundle.id
+        assert self.statement is not None
+        return self.statement.id
+
+
+def _stmt(kind: StatementKind, ident: str, definition: object) -> Entry:
+    return Entry(Statement(kind, ident, definition, _NOWHERE))  # type: ignore[arg-type]
+
+
+def flatten(config: Configuration) -> list[Entry]:
+    """The configuration as crm objects, in document order of their sections."""
+    entries: list[Entry] = []
+    entries.extend(_stmt(StatementKind.NODE, node.id, node) for node in config.nodes)
+    entries.extend(_stmt(StatementKind.RSC_TEMPLATE, t.id, t) for t in config.templates)
+    for rsc in config.resources:
+        entries.extend(_flatten_resource(rsc))
+    for c in config.constraints:
+        kind = {
+            Location: StatementKind.LOCATION,
+            Colocation: StatementKind.COLOCATION,
+            Order: StatementKind.ORDER,
+            Ticket: StatementKind.RSC_TICKET,
+        }[type(c)]
+        entries.append(_stmt(kind, c.id, c))
+    for section, kind, blocks in (
+        (Section.CRM_CONFIG, StatementKind.PROPERTY, config.crm_config),
+        (Section.RSC_DEFAULTS, StatementKind.RSC_DEFAULTS, config.rsc_defaults),
+        (Section.OP_DEFAULTS, StatementKind.OP_DEFAULTS, config.op_defaults),
+    ):
+        for block in blocks:
+            ident = block.id if isinstance(block, NvSet) else block.id_ref
+            entries.append(_stmt(kind, ident, PropertiesDef(section, block)))
+    if config.fencing_topology:
+        fencing = FencingDef(config.fencing_topology)
+        entries.append(_stmt(StatementKind.FENCING_TOPOLOGY, "fencing_topology", fencing))
+    entries.extend(_stmt(StatementKind.TAG, tag.id, tag) for tag in config.tags)
+    return entries
+
+
+def _flatten_resource(rsc: Primitive | Group | Clone | Bundle) -> list[Entry]:
+    if isinstance(rsc, Primitive):
+        return [_stmt(StatementKind.PRIMITIVE, rsc.id, rsc)]
+    if isinstance(rsc, Group):
+        group = GroupDef(
+            rsc.id,
+            tuple(child.id for child in rsc.children),
+            rsc.description,
+            rsc.meta_attributes,
+            rsc.instance_attributes,
+        )
+        out = [_stmt(StatementKind.GROUP, rsc.id, group)]
+        for child in rsc.children:
+            out.extend(_flatten_resource(child))
+        return out
+    if isinstance(rsc, Clone):
+        clone = CloneDef(
+            rsc.id,
+            rsc.child.id,
+            rsc.description,
+            rsc.meta_attributes,
+            rsc.instance_attributes,
+            rsc.legacy_master,
+        )
+        kind = StatementKind.MS if rsc.legacy_master else StatementKind.CLONE
+        return [_stmt(kind, rsc.id, clone), *_flatten_resource(rsc.child)]
+    return [Entry(bundle=rsc)]
+
+
+_NVSET_KINDS = (StatementKind.PROPERTY, StatementKind.RSC_DEFAULTS, StatementKind.OP_DEFAULTS)
+
+
+def _key(entry: Entry) -> tuple[str, str]:
+    statement = entry.statement
+    if statement is not None and statement.kind in _NVSET_KINDS:
+        return statement.kind.value, statement.id
+    return "object", entry.id
+
+
+def merge(base: list[Entry], new: Iterable[Statement]) -> list[Entry]:
+    """Overlay ``new`` on ``base``: an object with the same id is replaced in place,
+    a property block with the same id gets the new pairs (same name: new value),
+    nodes match by name too; everything else is appended."""
+    out = list(base)
+    index = {_key(entry): i for i, entry in enumerate(out)}
+    unames = {
+        entry.statement.definition.uname: i
+        for i, entry in enumerate(out)
+        if entry.statement is not None and isinstance(entry.statement.definition, Node)
+    }
+    for statement in new:
+        entry = Entry(statement)
+        key = _key(entry)
+        position = index.get(key)
+        definition = statement.definition
+        if position is None and isinstance(definition, Node):
+            position = unames.get(definition.uname)
+            if position is not None:
+                old = out[position].statement
+                assert old is not None and isinstance(old.definition, Node)
+                if definition.id == definition.uname:  # no explicit id: keep the old one
+                    definition = dataclasses.replace(definition, id=old.definition.id)
+                    statement = dataclasses.replace(
+                        statement, id=definition.id, definition=definition
+                    )
+                    entry = Entry(statement)
+        if position is None:
+            index[key] = len(out)
+            out.append(entry)
+            continue
+        old_statement = out[position].statement
+        if (
+            old_statement is not None
+            and isinstance(definition, PropertiesDef)
+            and isinstance(old_statement.definition, PropertiesDef)
+        ):
+            entry = Entry(
+                dataclasses.replace(
+                    statement,
+                    definition=_merge_blocks(old_statement.definition, definition),
+                )
+            )
+        out[position] = entry
+    return out
+
+
+def _merge_blocks(old: PropertiesDef, new: PropertiesDef) -> PropertiesDef:
+    if not isinstance(old.block, NvSet) or not isinstance(new.block, NvSet):
+        return new
+    names = {pair.name for pair in new.block.nvpairs if isinstance(pair, NvPair)}
+    kept = tuple(p for p in old.block.nvpairs if not (isinstance(p, NvPair) and p.name in names))
+    block = NvSet(
+        new.block.id,
+        kept + new.block.nvpairs,
+        rule=new.block.rule if new.block.rule is not None else old.block.rule,
+        score=new.block.score if new.block.score is not None else old.block.score,
+    )
+    return PropertiesDef(new.section, block)
+
+
+def _blame(statement: Statement, ident: str) -> Where:
+    for ref in statement.references:
+        if ref.id_ref == ident:
+            return ref.where
+    return statement.where
+
+
+def _error(statement: Statement | None, ident: str, message: str, expected: str) -> ConfigError:
+    where = _NOWHERE if statement is None else _blame(statement, ident)
+    return ConfigError(
+        message,
+        file=where.file,
+        line=where.line,
+        column=where.column,
+        text=ident,
+        expected=expected,
+    )
+
+
+def assemble(entries: list[Entry], base: Configuration, ids: IdAllocator) -> Configuration:
+    """Build the nested configuration from flat objects; ``base`` gives the alerts
+    and ACLs, which crm text does not carry. Raises ConfigError on a missing,
+    misplaced or doubly used resource, and on a dangling reference."""
+    statements = [e.statement for e in entries if e.statement is not None]
+    by_id: dict[str, Entry] = {entry.id: entry for entry in entries if _key(entry)[0] == "object"}
+    owner: dict[str, Statement] = {}
+    for statement in statements:
+        definition = statement.definition
+        children: tuple[str, ...] = ()
+        if isinstance(definition, GroupDef):
+            children = definition.children
+        elif isinstance(definition, CloneDef):
+            children = (definition.child,)
+        for child in children:
+            if child in owner:
+                raise _error(
+                    statement,
+                    child,
+                    f"{statement.kind} {statement.id}: {child} is already in "
+                    f"{owner[child].kind} {owner[child].id}",
+                    "each resource in at most one group or clone",
+                )
+            owner[child] = statement
+
+    def build(ident: str, parent: Statement | None) -> Primitive | Group | Clone | Bundle:
+        entry = by_id.get(ident)
+        if entry is None:
+            raise _error(parent, ident, f"{ident} is not defined", "a primitive, group or clone")
+        if entry.bundle is not None:
+            return entry.bundle
+        statement = entry.statement
+        assert statement is not None
+        definition = statement.definition
+        if isinstance(definition, Primitive):
+            return definition
+        if isinstance(definition, GroupDef):
+            members: list[Primitive] = []
+            for child in definition.children:
+                built = build(child, statement)
+                if not isinstance(built, Primitive):
+                    raise _error(
+                        statement,
+                        child,
+                        f"group {definition.id}: member {child} is not a primitive",
+                        "primitives only in a group",
+                    )
+                members.append(built)
+            return Group(
+                definition.id,
+                tuple(members),
+                definition.description,
+                definition.meta_attributes,
+                definition.instance_attributes,
+            )
+        if isinstance(definition, CloneDef):
+            cloned = build(definition.child, statement)
+            if not isinstance(cloned, Primitive | Group):
+                raise _error(
+                    statement,
+                    definition.child,
+                    f"{statement.kind} {definition.id}: cannot clone {definition.child}",
+                    "a primitive or a group",
+                )
+            return Clone(
+                definition.id,
+                cloned,
+                definition.description,
+                definition.meta_attributes,
+                definition.instance_attributes,
+                definition.legacy_master,
+            )
+        raise _error(
+            parent, ident, f"{ident} is a {statement.kind}, not a resource", "a resource id"
+        )
+
+    resources = tuple(
+        build(entry.id, None)
+        for entry in entries
+        if entry.id not in owner
+        and (
+            entry.bundle is not None
+            or (
+                entry.statement is not None
+                and isinstance(entry.statement.definition, Primitive | GroupDef | CloneDef)
+            )
+        )
+    )
+    nodes = tuple(s.definition for s in statements if isinstance(s.definition, Node))
+    config = Configuration(
+        crm_config=_blocks(statements, Section.CRM_CONFIG),
+        nodes=nodes,
+        resources=resources,
+        templates=tuple(s.definition for s in statements if isinstance(s.definition, Template)),
+        constraints=tuple(
+            s.definition
+            for s in statements
+            if isinstance(s.definition, Location | Colocation | Order | Ticket)
+        ),
+        rsc_defaults=_blocks(statements, Section.RSC_DEFAULTS),
+        op_defaults=_blocks(statements, Section.OP_DEFAULTS),
+        fencing_topology=_fencing(statements, nodes, ids),
+        tags=tuple(s.definition for s in statements if isinstance(s.definition, Tag)),
+        alerts=base.alerts,
+        acls=base.acls,
+    )
+    _check_references(statements, config)
+    return config
+
+
+def _blocks(statements: list[Statement], section: Section) -> tuple[NvSet | NvSetRef, ...]:
+    return tuple(
+        s.definition.block
+        for s in statements
+        if isinstance(s.definition, PropertiesDef) and s.definition.section is section
+    )
+
+
+def _fencing(
+    statements: list[Statement], nodes: tuple[Node, ...], ids: IdAllocator
+) -> tuple[FencingLevel, ...]:
+    levels: list[FencingLevel] = []
+    for statement in statements:
+        definition = statement.definition
+        if not isinstance(definition, FencingDef):
+            continue
+        levels.extend(definition.levels)
+        for node in nodes:
+            for index, devices in enumerate(definition.untargeted, start=1):
+                levels.append(FencingLevel(ids.new("fencing"), index, devices, target=node.uname))
+    return tuple(levels)
+
+
+def _check_references(statements: list[Statement], config: Configuration) -> None:
+    """Every reference a statement made must name something of the right kind."""
+    from paceline.cib.model import walk_resources
+
+    resources = {rsc.id for rsc, _ in walk_resources(config.resources)}
+    templates = {t.id for t in config.templates}
+    tags = {t.id for t in config.tags}
+    constraints = {c.id for c in config.constraints}
+    sets: set[str] = set()
+    rules: set[str] = set()
+    pairs: set[str] = set()
+    operations: set[str] = set()
+    for item in walk(config):
+        if isinstance(item, NvSet):
+            sets.add(item.id)
+        elif isinstance(item, Rule):
+            rules.add(item.id)
+        elif isinstance(item, NvPair):
+            pairs.add(item.id)
+        elif isinstance(item, Primitive | Template) and item.operations_id is not None:
+            operations.add(item.operations_id)
+    known: dict[str, tuple[set[str], str]] = {
+        "constrained resource": (resources | templates | tags, "a resource, template or tag"),
+        "tagged object": (resources | templates | constraints, "a resource or constraint"),
+        "rsc_template": (templates, "an rsc_template"),
+        "rule": (rules, "the id of a rule"),
+        "nvpair": (pairs, "the id of a name=value pair"),
+        "operations": (operations, "the id of an operations block"),
+    }
+    for statement in statements:
+        for ref in statement.references:
+            if ref.what in ("group member", "cloned resource"):
+                continue  # checked while assembling
+            valid, expected = known.get(ref.what, (sets | resources | templates, "a block id"))
+            if ref.id_ref not in valid:
+                raise _dangling(statement, ref, expected)
+
+
+def _dangling(statement: Statement, ref: Reference, expected: str) -> ConfigError:
+    what = "$id-ref" if ref.what not in ("constrained resource", "tagged object") else ref.what
+    return ConfigError(
+        f"{statement.kind} {statement.id}: {what} {ref.id_ref} names nothing defined",
+        file=ref.where.file,
+        line=ref.where.line,
+        column=ref.where.column,
+        text=ref.id_ref,
+        expected=expected,
+    )

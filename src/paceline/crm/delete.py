@@ -1,0 +1,250 @@
+"""``delete``: remove objects, refusing (or, on request, cascading as crmsh does)
+when something else refers to them.
+
+Cascade follows crmsh 4.4 (``cibconfig.CibFactory.delete``):
+
+- a resource is dropped from the constraints naming it: a simple constraint
+  naming it is removed; in a set constraint its references go, empty sets
+  go, and the constraint goes when too few resources are left (one for
+  colocation/order, none for location/ticket);
+- it is dropped from tags; a tag left empty is removed;
+- deleting a group or clone keeps its children (they move to the top level),
+  and constraints naming the container are redirected to its first child;
+- deleting the only child of a group or clone deletes the container too;
+- deleting an ``rsc_template`` deletes the primitives built on it.
+
+One difference: crmsh turns a set constraint left with exactly two resources
+back into a simple one; we keep it as a set (same meaning, no re-ordering).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from paceline.cib.model import (
+    Cib,
+    Colocation,
+    Location,
+    NvSetRef,
+    Order,
+    Primitive,
+    ResourceSet,
+    ResourceSetItem,
+    RuleRef,
+    Tag,
+    Ticket,
+)
+from paceline.cib.versions import with_configuration
+from paceline.core.errors import ConfigError
+from paceline.crm.build import Entry, assemble, flatten
+from paceline.crm.ids import IdAllocator
+from paceline.crm.migrate import Notice, NoticeKind
+from paceline.crm.statements import CloneDef, GroupDef, Statement
+from paceline.crm.walk import all_ids
+
+__all__ = ["delete"]
+
+Constraint = Location | Colocation | Order | Ticket
+_RSC_FIELDS = ("rsc", "with_rsc", "first", "then")
+
+
+def _refs_of(constraint: Constraint) -> list[str]:
+    refs = [getattr(constraint, f) for f in _RSC_FIELDS if getattr(constraint, f, None)]
+    for item in constraint.resource_sets:
+        if isinstance(item, ResourceSet):
+            refs.extend(item.resources)
+    return refs
+
+
+def _referrers(entries: list[Entry], ident: str, owned: set[str]) -> list[str]:
+    """What, besides the object itself, refers to ``ident`` or to ids inside it."""
+    found: list[str] = []
+    for entry in entries:
+        s = entry.statement
+        if s is None or s.id == ident:
+            continue
+        d = s.definition
+        if isinstance(d, Location | Colocation | Order | Ticket) and ident in _refs_of(d):
+            found.append(f"{s.kind} {s.id}")
+        elif isinstance(d, Tag) and ident in d.refs:
+            found.append(f"tag {s.id}")
+        elif isinstance(d, GroupDef) and ident in d.children:
+            found.append(f"group {s.id}")
+        elif isinstance(d, CloneDef) and ident == d.child:
+            found.append(f"{s.kind} {s.id}")
+        elif isinstance(d, Primitive) and d.template == ident:
+            found.append(f"primitive {s.id}")
+        elif owned & set(_id_refs(d)):
+            found.append(f"{s.kind} {s.id}")
+    return found
+
+
+def _id_refs(obj: object) -> Iterable[str]:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        if isinstance(obj, NvSetRef | RuleRef):
+            yield obj.id_ref
+        for f in dataclasses.fields(obj):
+            yield from _id_refs(getattr(obj, f.name))
+    elif isinstance(obj, tuple):
+        for item in obj:
+            yield from _id_refs(item)
+
+
+def delete(cib: Cib, ids: Iterable[str], *, cascade: bool = False) -> tuple[Cib, list[Notice]]:
+    """Remove the objects ``ids`` (resources, constraints, nodes, tags, property blocks).
+
+    Without ``cascade``, refuses with ConfigError if something else refers to
+    one of them; with it, updates or removes the referring objects as crmsh
+    does and reports each as a Notice.
+    """
+    wanted = list(dict.fromkeys(ids))
+    entries = flatten(cib.configuration)
+    by_id = {entry.id: entry for entry in entries}
+    missing = [ident for ident in wanted if ident not in by_id]
+    if missing:
+        raise ConfigError(f"no such object: {', '.join(missing)}", text=missing[0])
+    doomed = set(wanted)
+    if not cascade:
+        for ident in wanted:
+            owned = set(_entry_ids(by_id[ident]))
+            users = [u for u in _referrers(entries, ident, owned) if u.split()[-1] not in doomed]
+            if users:
+                raise ConfigError(
+                    f"cannot delete {ident}: {', '.join(users)} refers to it",
+                    text=ident,
+                    expected="delete those first, or ask to cascade",
+                )
+        kept = [entry for entry in entries if entry.id not in doomed]
+        return _rebuild(cib, kept), []
+    notices: list[Notice] = []
+    entries = _cascade(entries, wanted, notices)
+    return _rebuild(cib, entries), notices
+
+
+def _entry_ids(entry: Entry) -> list[str]:
+    if entry.bundle is not None:
+        return list(all_ids(entry.bundle))
+    assert entry.statement is not None
+    return [entry.id, *all_ids(entry.statement.definition)]
+
+
+def _rebuild(cib: Cib, entries: list[Entry]) -> Cib:
+    ids = IdAllocator(ident for entry in entries for ident in _entry_ids(entry))
+    return with_configuration(cib, assemble(entries, cib.configuration, ids))
+
+
+def _note(notices: list[Notice], kind: NoticeKind, what: str, why: str) -> None:
+    notices.append(Notice(kind, what, why))
+
+
+def _cascade(entries: list[Entry], wanted: list[str], notices: list[Notice]) -> list[Entry]:
+    queue = list(wanted)
+    while queue:
+        ident = queue.pop(0)
+        index = next((i for i, e in enumerate(entries) if e.id == ident), None)
+        if index is None:
+            continue
+        entry = entries.pop(index)
+        s = entry.statement
+        first_child: str | None = None
+        if s is not None and isinstance(s.definition, GroupDef | CloneDef):
+            children = (
+                s.definition.children
+                if isinstance(s.definition, GroupDef)
+                else (s.definition.child,)
+            )
+            first_child = children[0]
+        entries = _update_users(entries, ident, first_child, queue, wanted, notices)
+    return entries
+
+
+def _update_users(
+    entries: list[Entry],
+    ident: str,
+    heir: str | None,
+    queue: list[str],
+    wanted: list[str],
+    notices: list[Notice],
+) -> list[Entry]:
+    out: list[Entry] = []
+    why = f"it named {ident}, which was deleted"
+    for entry in entries:
+        s = entry.statement
+        if s is None:
+            out.append(entry)
+            continue
+        d = s.definition
+        if isinstance(d, GroupDef) and ident in d.children:
+            children = tuple(c for c in d.children if c != ident)
+            if not children:
+                _queue(queue, s.id, wanted, notices, f"group {s.id}", "its last member was deleted")
+                out.append(entry)
+                continue
+            out.append(_with(entry, dataclasses.replace(d, children=children)))
+        elif isinstance(d, CloneDef) and d.child == ident:
+            _queue(queue, s.id, wanted, notices, f"{s.kind} {s.id}", "its resource was deleted")
+            out.append(entry)
+        elif isinstance(d, Primitive) and d.template == ident:
+            _queue(queue, s.id, wanted, notices, f"primitive {s.id}", f"it used template {ident}")
+            out.append(entry)
+        elif isinstance(d, Tag) and ident in d.refs:
+            refs = tuple(r for r in d.refs if r != ident)
+            if refs:
+                out.append(_with(entry, dataclasses.replace(d, refs=refs)))
+                _note(notices, NoticeKind.UPDATED, f"tag {s.id}: {ident} removed", why)
+            else:
+                _note(
+                    notices, NoticeKind.DELETED, f"tag {s.id} deleted", f"{why}, and nothing else"
+                )
+        elif isinstance(d, Location | Colocation | Order | Ticket) and ident in _refs_of(d):
+            updated = _constraint_without(d, ident, heir)
+            if updated is None:
+                _note(notices, NoticeKind.DELETED, f"{s.kind} {s.id} deleted", why)
+            else:
+                out.append(_with(entry, updated))
+                change = f"now names {heir}" if heir is not None else f"{ident} removed"
+                _note(notices, NoticeKind.UPDATED, f"{s.kind} {s.id}: {change}", why)
+        else:
+            out.append(entry)
+    return out
+
+
+def _queue(
+    queue: list[str], ident: str, wanted: list[str], notices: list[Notice], what: str, why: str
+) -> None:
+    if ident not in queue and ident not in wanted:
+        queue.append(ident)
+        _note(notices, NoticeKind.DELETED, f"{what} deleted", why)
+
+
+def _with(entry: Entry, definition: object) -> Entry:
+    assert entry.statement is not None
+    statement: Statement = dataclasses.replace(entry.statement, definition=definition)  # type: ignore[arg-type]
+    return Entry(statement)
+
+
+def _constraint_without(c: Constraint, ident: str, heir: str | None) -> Constraint | None:
+    """The constraint with ``ident`` renamed to ``heir`` (or removed); None if it is void."""
+    changes: dict[str, object] = {}
+    for name in _RSC_FIELDS:
+        if getattr(c, name, None) == ident:
+            if heir is None:
+                return None
+            changes[name] = heir
+    if c.resource_sets:
+        sets: list[ResourceSetItem] = []
+        for item in c.resource_sets:
+            if not isinstance(item, ResourceSet):
+                sets.append(item)
+                continue
+            renamed = [heir if m == ident else m for m in item.resources]
+            members = tuple(dict.fromkeys(m for m in renamed if m is not None))
+            if members:
+                sets.append(dataclasses.replace(item, resources=members))
+        count = sum(len(s.resources) for s in sets if isinstance(s, ResourceSet))
+        minimum = 1 if isinstance(c, Location | Ticket) else 2
+        if count < minimum:
+            return None
+        changes["resource_sets"] = tuple(sets)
+    return dataclasses.replace(c, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,141 @@
+"""Split crm configure text into statements of located tokens.
+
+The crm shell reads its input line by line: a line ending in ``\\`` goes on
+with the next one, a line starting with ``#`` is a comment (kept, and attached
+to the statement that follows), and each logical line is cut into words the
+way a POSIX shell does (``"..."`` with ``\\"`` and ``\\\\`` escapes,
+``'...'`` literal, quotes may sit inside a word: ``ip="10.0.0.1"``).
+
+Every token remembers where it starts (file, 1-based line and column), so
+that the parser can blame the exact spot of an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paceline.core.errors import ConfigError
+
+__all__ = ["Statement", "Token", "tokenize"]
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a statement: its value with quotes removed, and where it starts."""
+
+    text: str
+    line: int
+    column: int
+    quoted: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One logical line (continuations joined): its words and the comments before it."""
+
+    tokens: tuple[Token, ...]
+    comments: tuple[str, ...] = ()
+    file: str | None = None
+
+    @property
+    def line(self) -> int:
+        return self.tokens[0].line
+
+    @property
+    def end_line(self) -> int:
+        return self.tokens[-1].line
+
+
+def tokenize(text: str, file: str | None = None) -> list[Statement]:
+    """Cut ``text`` into statements; raise ConfigError on an unterminated quote."""
+    statements: list[Statement] = []
+    comments: list[str] = []
+    current: list[Token] = []
+    lines = text.split("\n")
+    for index, raw in enumerate(lines):
+        lineno = index + 1
+        stripped = raw.strip()
+        if not current and stripped.startswith("#"):
+            comments.append(stripped)
+            continue
+        body = raw.rstrip()
+        continued = body.endswith("\\") and not body.endswith("\\\\")
+        if continued:
+            body = body[:-1]
+        current.extend(_split_words(body, lineno, file))
+        if continued:
+            continue
+        if current:
+            statements.append(Statement(tuple(current), tuple(comments), file))
+            comments = []
+        current = []
+    if current:
+        statements.append(Statement(tuple(current), tuple(comments), file))
+    return statements
+
+
+_SPACE = " \t\r\f\v"
+
+
+def _split_words(line: str, lineno: int, file: str | None) -> list[Token]:
+    """Shell-like split of one physical line, keeping each word's column."""
+    words: list[Token] = []
+    i = 0
+    n = len(line)
+    while i < n:
+        if line[i] in _SPACE:
+            i += 1
+            continue
+        start = i
+        parts: list[str] = []
+        quoted = False
+        while i < n and line[i] not in _SPACE:
+            ch = line[i]
+            if ch == '"':
+                quoted = True
+                i += 1
+                while True:
+                    if i >= n:
+                        raise ConfigError(
+                            "unterminated double quote",
+                            file=file,
+                            line=lineno,
+                            column=start + 1,
+                            text=line[start:],
+                            expected='a closing "',
+                        )
+                    ch = line[i]
+                    if ch == '"':
+                        i += 1
+                        break
+                    if ch == "\\" and i + 1 < n and line[i + 1] in '"\\$`':
+                        parts.append(line[i + 1])
+                        i += 2
+                        continue
+                    parts.append(ch)
+                    i += 1
+            elif ch == "'":
+                quoted = True
+                end = line.find("'", i + 1)
+                if end < 0:
+                    raise ConfigError(
+                        "unterminated single quote",
+                        file=file,
+                        line=lineno,
+                        column=start + 1,
+                        text=line[start:],
+                        expected="a closing '",
+                    )
+                parts.append(line[i + 1 : end])
+                i = end + 1
+            elif ch == "\\" and i + 1 < n:
+                parts.append(line[i + 1])
+                i += 2
+            else:
+                parts.append(ch)
+                i += 1
+        words.append(Token("".join(parts), lineno, start + 1, quoted))
+    return words

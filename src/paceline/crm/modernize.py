@@ -1,0 +1,198 @@
+"""Apply the tables of ``paceline.crm.migrate`` to parsed statements.
+
+``modernize(statements, ids, agent_exists)`` returns the statements as they
+will be stored, and one ``Notice`` per change: a deprecated cluster property
+moved to ``rsc_defaults``/``op_defaults``, renamed or dropped; an absent
+resource agent replaced by its stand-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from paceline.cib.model import AgentClass, NvPair, NvPairRef, NvSet, Primitive, Template
+from paceline.crm.ids import IdAllocator
+from paceline.crm.migrate import (
+    AgentExists,
+    Notice,
+    NoticeKind,
+    PropertyFate,
+    find_property_migration,
+    find_substitution,
+)
+from paceline.crm.parser import DEFAULT_SET_IDS
+from paceline.crm.statements import PropertiesDef, Section, Statement, StatementKind
+
+__all__ = ["agent_spec", "modernize"]
+
+_TARGETS = {
+    PropertyFate.RSC_DEFAULTS: (Section.RSC_DEFAULTS, StatementKind.RSC_DEFAULTS),
+    PropertyFate.OP_DEFAULTS: (Section.OP_DEFAULTS, StatementKind.OP_DEFAULTS),
+}
+
+
+def agent_spec(rsc: Primitive | Template) -> str | None:
+    """``class:provider:type`` (``class:type`` without provider); None for a template user."""
+    if rsc.agent_class is None or rsc.agent_type is None:
+        return None
+    if rsc.provider is None:
+        return f"{rsc.agent_class.value}:{rsc.agent_type}"
+    return f"{rsc.agent_class.value}:{rsc.provider}:{rsc.agent_type}"
+
+
+def modernize(
+    statements: list[Statement], ids: IdAllocator, agent_exists: AgentExists | None
+) -> tuple[list[Statement], list[Notice]]:
+    """The statements with the migration tables applied, and what was done."""
+    notices: list[Notice] = []
+    out: list[Statement] = []
+    moved: dict[Section, list[tuple[str, str | None, Statement, str]]] = {}
+    for statement in statements:
+        notices.extend(statement.notices)
+        definition = statement.definition
+        if isinstance(definition, Primitive | Template):
+            statement = _substitute(statement, definition, agent_exists, notices)
+        elif (
+            isinstance(definition, PropertiesDef)
+            and definition.section is Section.CRM_CONFIG
+            and isinstance(definition.block, NvSet)
+        ):
+            statement = _properties(statement, definition.block, ids, notices, moved)
+        out.append(statement)
+    for section, pairs in moved.items():
+        out = _add_defaults(out, section, pairs, ids, notices)
+    return out, notices
+
+
+def _substitute(
+    statement: Statement,
+    rsc: Primitive | Template,
+    agent_exists: AgentExists | None,
+    notices: list[Notice],
+) -> Statement:
+    spec = agent_spec(rsc)
+    if spec is None:
+        return statement
+    entry = find_substitution(spec, agent_exists)
+    if entry is None:
+        return statement
+    parts = entry.replacement.split(":")
+    provider = parts[1] if len(parts) == 3 else None
+    new = replace(rsc, agent_class=AgentClass(parts[0]), provider=provider, agent_type=parts[-1])
+    notices.append(
+        Notice(
+            NoticeKind.SUBSTITUTED,
+            f"{statement.kind} {statement.id}: agent {spec} replaced by {entry.replacement}",
+            entry.why,
+            statement.where.file,
+            statement.where.line,
+        )
+    )
+    return replace(statement, definition=new)
+
+
+def _properties(
+    statement: Statement,
+    block: NvSet,
+    ids: IdAllocator,
+    notices: list[Notice],
+    moved: dict[Section, list[tuple[str, str | None, Statement, str]]],
+) -> Statement:
+    kept: list[NvPair | NvPairRef] = []
+    for pair in block.nvpairs:
+        entry = (
+            None if isinstance(pair, NvPairRef) else find_property_migration(pair.name, pair.value)
+        )
+        if entry is None or isinstance(pair, NvPairRef):
+            kept.append(pair)
+            continue
+        where = (statement.where.file, statement.line_of(pair.name))
+        written = f"{pair.name}={pair.value}" if pair.value is not None else pair.name
+        value = entry.new_value if entry.new_value is not None else pair.value
+        if entry.fate is PropertyFate.DROP:
+            notices.append(
+                Notice(NoticeKind.DROPPED, f"property {written} not stored", entry.why, *where)
+            )
+        elif entry.fate is PropertyFate.RENAME:
+            new_name = entry.new_name or pair.name
+            kept.append(NvPair(ids.child(block.id, new_name), new_name, value))
+            notices.append(
+                Notice(
+                    NoticeKind.RENAMED,
+                    f"property {written} stored as {new_name}={value}",
+                    entry.why,
+                    *where,
+                )
+            )
+        else:
+            section = _TARGETS[entry.fate][0]
+            new_name = entry.new_name or pair.name
+            moved.setdefault(section, []).append((new_name, value, statement, pair.name))
+            notices.append(
+                Notice(
+                    NoticeKind.MOVED,
+                    f"property {written} moved to {section.value} {new_name}={value}",
+                    entry.why,
+                    *where,
+                )
+            )
+    if len(kept) == len(block.nvpairs):
+        return statement
+    new_block = replace(block, nvpairs=tuple(kept))
+    return replace(statement, definition=PropertiesDef(Section.CRM_CONFIG, new_block))
+
+
+def _add_defaults(
+    statements: list[Statement],
+    section: Section,
+    pairs: list[tuple[str, str | None, Statement, str]],
+    ids: IdAllocator,
+    notices: list[Notice],
+) -> list[Statement]:
+    """Put moved properties in the section's first block (made if there is none);
+    a value the text sets there itself wins."""
+    kind = _TARGETS[PropertyFate(section.value)][1]
+    index = next(
+        (
+            i
+            for i, s in enumerate(statements)
+            if isinstance(s.definition, PropertiesDef)
+            and s.definition.section is section
+            and isinstance(s.definition.block, NvSet)
+        ),
+        None,
+    )
+    if index is None:
+        set_id = DEFAULT_SET_IDS[section]
+        ids.claim(set_id)
+        origin = pairs[0][2]
+        target = Statement(kind, set_id, PropertiesDef(section, NvSet(set_id)), origin.where, ())
+        insert_at = 1 + next(
+            i for i, s in enumerate(statements) if s.where == origin.where and s.id == origin.id
+        )
+        statements = [*statements[:insert_at], target, *statements[insert_at:]]
+        index = insert_at
+    target = statements[index]
+    assert isinstance(target.definition, PropertiesDef)
+    block = target.definition.block
+    assert isinstance(block, NvSet)
+    present = {p.name for p in block.nvpairs if isinstance(p, NvPair)}
+    added: list[NvPair | NvPairRef] = []
+    for name, value, origin, old_name in pairs:
+        if name in present:
+            notices.append(
+                Notice(
+                    NoticeKind.DROPPED,
+                    f"moved {name}={value} not applied",
+                    f"{section.value} {block.id} sets {name} itself",
+                    origin.where.file,
+                    origin.line_of(old_name),
+                )
+            )
+            continue
+        present.add(name)
+        added.append(NvPair(ids.child(block.id, name), name, value))
+    new_block = replace(block, nvpairs=block.nvpairs + tuple(added))
+    statements = list(statements)
+    statements[index] = replace(target, definition=PropertiesDef(section, new_block))
+    return statements

@@ -1,0 +1,467 @@
+"""``show``: a configuration as crm text, laid out as Debian 12's crmsh 4.4 lays it out.
+
+Layout rules (learned by running ``crm configure show`` on Pacemaker's
+scheduler inputs):
+
+- one statement per object; each clause (attribute block, op, rule, nvpair
+  of a property block) on its own line, lines joined by `` \\`` + newline +
+  TAB;
+- objects sorted by kind (node, rsc_template, primitive, bundle, group,
+  ms, clone, tag, constraints, rsc_ticket + fencing_topology, property,
+  rsc_defaults, op_defaults) then by id; location, colocation and order
+  share one rank, as do rsc_ticket and fencing_topology;
+- values quoted only when they hold something beyond letters, digits,
+  ``_``, ``.`` and ``-``; ``ocf:heartbeat:X`` is shown as ``X``; scores
+  ``INFINITY`` as ``inf``, and a rule's ``INFINITY`` score not at all;
+- ids the crm shell makes up are not shown; a property block's id is.
+
+Where crmsh 4.4 has a quirk we keep it (``operations  $id-ref=`` with two
+spaces, ``_rsc_set_`` before a set constraint of at most two resources);
+where it has a bug that loses data we do not: a block referenced by
+``$id-ref`` is shown with its ``$id=``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from fnmatch import fnmatchcase
+
+from paceline.cib.model import (
+    Bundle,
+    Clone,
+    Colocation,
+    Configuration,
+    DateExpression,
+    DateOp,
+    Expression,
+    ExprType,
+    FencingLevel,
+    Group,
+    Location,
+    Node,
+    NvPair,
+    NvPairRef,
+    NvSet,
+    NvSetItem,
+    NvSetRef,
+    Op,
+    Order,
+    Primitive,
+    ResourceSet,
+    ResourceSetItem,
+    Rule,
+    RuleItem,
+    RuleRef,
+    Score,
+    Template,
+    Ticket,
+    ValueSource,
+)
+from paceline.crm.walk import walk
+
+__all__ = ["format_configuration", "format_objects", "quote"]
+
+_NOQUOTES_RE = re.compile(r"[\w.-]+")
+_BREAK = " \\\n\t"
+
+_RANK = {
+    "node": 0,
+    "rsc_template": 1,
+    "primitive": 2,
+    "bundle": 3,
+    "group": 4,
+    "ms": 5,
+    "clone": 6,
+    "tag": 8,
+    "location": 9,
+    "colocation": 9,
+    "order": 9,
+    "rsc_ticket": 10,
+    "fencing_topology": 10,
+    "property": 11,
+    "rsc_defaults": 12,
+    "op_defaults": 13,
+}
+
+
+def quote(value: str) -> str:
+    """A value as crm shows it: bare if it is a plain word, else in double quotes."""
+    if _NOQUOTES_RE.fullmatch(value):
+        return value
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def _pair(name: str, value: str | None) -> str:
+    return name if value is None else f"{name}={quote(value)}"
+
+
+def _score(score: Score) -> str:
+    return str(score).replace("INFINITY", "inf")
+
+
+@dataclass(frozen=True, slots=True)
+class _Refs:
+    """Ids that something refers to by id-ref (they must stay visible)."""
+
+    sets: frozenset[str]
+    rules: frozenset[str]
+
+
+def _collect_refs(config: Configuration) -> _Refs:
+    sets: set[str] = set()
+    rules: set[str] = set()
+    for item in walk(config):
+        if isinstance(item, NvSetRef):
+            sets.add(item.id_ref)
+        elif isinstance(item, RuleRef):
+            rules.add(item.id_ref)
+    return _Refs(frozenset(sets), frozenset(rules))
+
+
+@dataclass(frozen=True, slots=True)
+class _Printed:
+    kind: str
+    id: str
+    text: str
+
+
+class _Printer:
+    def __init__(self, config: Configuration, obscure: tuple[str, ...] = ()) -> None:
+        self.config = config
+        self.refs = _collect_refs(config)
+        self.obscure = obscure
+
+    def nvpair(self, pair: NvPair | NvPairRef) -> str:
+        if isinstance(pair, NvPairRef):
+            return f"@{pair.id_ref}:{pair.name}" if pair.name is not None else f"@{pair.id_ref}"
+        value = pair.value
+        if value is not None and any(fnmatchcase(pair.name, glob) for glob in self.obscure):
+            value = "******"
+        return _pair(pair.name, value)
+
+    # -- objects --------------------------------------------------------
+    def objects(self) -> Iterator[_Printed]:
+        cfg = self.config
+        for node in cfg.nodes:
+            yield _Printed("node", node.id, self.node(node))
+        for template in cfg.templates:
+            yield _Printed("rsc_template", template.id, self.primitive(template))
+        for rsc in cfg.resources:
+            yield from self.resource(rsc)
+        for tag in cfg.tags:
+            yield _Printed("tag", tag.id, " ".join(["tag", tag.id, *tag.refs]))
+        for c in cfg.constraints:
+            yield self.constraint(c)
+        if cfg.fencing_topology:
+            yield _Printed("fencing_topology", "fencing_topology", self.fencing())
+        for kind, blocks in (
+            ("property", cfg.crm_config),
+            ("rsc_defaults", cfg.rsc_defaults),
+            ("op_defaults", cfg.op_defaults),
+        ):
+            for block in blocks:
+                if isinstance(block, NvSet):
+                    yield _Printed(kind, block.id, self.properties(kind, block))
+                else:
+                    yield _Printed(kind, block.id_ref, f"{kind} $id-ref={block.id_ref}")
+
+    def resource(self, rsc: Primitive | Group | Clone | Bundle) -> Iterator[_Printed]:
+        if isinstance(rsc, Primitive):
+            yield _Printed("primitive", rsc.id, self.primitive(rsc))
+        elif isinstance(rsc, Group):
+            lines = [" ".join(["group", rsc.id, *(c.id for c in rsc.children)])]
+            self.description(lines, rsc.description)
+            lines.extend(self.block("params", s) for s in rsc.instance_attributes)
+            lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
+            yield _Printed("group", rsc.id, _BREAK.join(lines))
+            for child in rsc.children:
+                yield from self.resource(child)
+        elif isinstance(rsc, Clone):
+            kind = "ms" if rsc.legacy_master else "clone"
+            lines = [f"{kind} {rsc.id} {rsc.child.id}"]
+            self.description(lines, rsc.description)
+            lines.extend(self.block("params", s) for s in rsc.instance_attributes)
+            lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
+            yield _Printed(kind, rsc.id, _BREAK.join(lines))
+            yield from self.resource(rsc.child)
+        else:
+            yield _Printed("bundle", rsc.id, f"# bundle {rsc.id}: not shown in crm syntax")
+
+    def description(self, lines: list[str], description: str | None) -> None:
+        if description:
+            lines.append(_pair("description", description))
+
+    def node(self, node: Node) -> str:
+        head = "node"
+        if node.id != node.uname:
+            head += f" {node.id}:" if _NOQUOTES_RE.fullmatch(node.id) else f' $id="{node.id}"'
+        head += f" {node.uname}"
+        if node.type is not None:
+            head += f":{node.type.value}"
+        lines = [head]
+        self.description(lines, node.description)
+        lines.extend(self.block("attributes", s) for s in node.instance_attributes)
+        lines.extend(self.block("utilization", s) for s in node.utilization)
+        return _BREAK.join(lines)
+
+    def primitive(self, rsc: Primitive | Template) -> str:
+        kind = "rsc_template" if isinstance(rsc, Template) else "primitive"
+        if isinstance(rsc, Primitive) and rsc.template is not None:
+            spec = f"@{rsc.template}"
+        else:
+            spec = _agent(rsc)
+        lines = [f"{kind} {rsc.id} {spec}"]
+        self.description(lines, rsc.description)
+        lines.extend(self.block("params", s) for s in rsc.instance_attributes)
+        lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
+        lines.extend(self.block("utilization", s) for s in rsc.utilization)
+        head = ""
+        if rsc.operations_id is not None:
+            head = f"$id={rsc.operations_id}"
+        if rsc.operations_ref is not None:
+            head = f"{head} $id-ref={rsc.operations_ref}"
+        if head:
+            lines.append(f"operations {head}")
+        for op in rsc.operations:
+            lines.append(self.op(op))
+        return _BREAK.join(lines)
+
+    def op(self, op: Op) -> str:
+        pairs: list[tuple[str, str | None]] = [
+            ("interval", op.interval),
+            ("timeout", op.timeout),
+            ("description", op.description),
+            ("start-delay", op.start_delay),
+            ("interval-origin", op.interval_origin),
+            ("enabled", _bool(op.enabled)),
+            ("record-pending", _bool(op.record_pending)),
+            ("role", None if op.role is None else op.role.value),
+            ("on-fail", None if op.on_fail is None else op.on_fail.value),
+        ]
+        words = [f"op {op.name}"]
+        words.extend(_pair(name, value) for name, value in pairs if value is not None)
+        lines = [" ".join(words)]
+        lines.extend(self.block("op_params", s) for s in op.instance_attributes)
+        lines.extend(self.block("op_meta", s) for s in op.meta_attributes)
+        return _BREAK.join(lines)
+
+    # -- attribute blocks, rules ----------------------------------------
+    def block(self, keyword: str, block: NvSetItem) -> str:
+        words = [keyword]
+        if isinstance(block, NvSetRef):
+            words.append(f"$id-ref={block.id_ref}")
+            return " ".join(words)
+        if block.id in self.refs.sets:
+            words.append(_pair("$id", block.id))
+        if block.score is not None:
+            words.append(f"{_score(block.score)}:")
+        if block.rule is not None:
+            words.append(f"rule {self.rule(block.rule)}")
+        words.extend(self.nvpair(pair) for pair in block.nvpairs)
+        return " ".join(words)
+
+    def rule(self, rule: Rule | RuleRef) -> str:
+        if isinstance(rule, RuleRef):
+            return _pair("$id-ref", rule.id_ref)
+        words: list[str] = []
+        if rule.id in self.refs.rules:
+            words.append(_pair("$id", rule.id))
+        if rule.role is not None:
+            words.append(_pair("$role", rule.role.value))
+        if rule.score is not None and not rule.score.is_infinity:
+            words.append(f"{_score(rule.score)}:")
+        elif rule.score is None and rule.score_attribute is not None:
+            words.append(f"{rule.score_attribute}:")
+        op = rule.boolean_op.value if rule.boolean_op is not None else "and"
+        words.append(f" {op} ".join(_expression(item) for item in rule.expressions))
+        return " ".join(words)
+
+    # -- constraints ------------------------------------------------------
+    def constraint(self, c: Location | Colocation | Order | Ticket) -> _Printed:
+        if isinstance(c, Location):
+            return _Printed("location", c.id, self.location(c))
+        if isinstance(c, Colocation):
+            col = _sets(c.resource_sets, "colocation") or [
+                _ref(c.rsc, c.rsc_role),
+                _ref(c.with_rsc, c.with_rsc_role),
+            ]
+            if c.node_attribute is not None:
+                col.append(f"node-attribute={c.node_attribute}")
+            score = "" if c.score is None else f"{_score(c.score)}: "
+            return _Printed("colocation", c.id, f"colocation {c.id} {score}{' '.join(col)}")
+        if isinstance(c, Order):
+            col = _sets(c.resource_sets, "order") or [
+                _ref(c.first, c.first_action),
+                _ref(c.then, c.then_action),
+            ]
+            if c.symmetrical is not None:
+                col.append(f"symmetrical={_bool(c.symmetrical)}")
+            kind = "" if c.kind is None else str(c.kind)
+            score = _score(c.score) if c.score is not None else kind
+            prefix = f"{score}: " if score else ""
+            return _Printed("order", c.id, f"order {c.id} {prefix}{' '.join(col)}")
+        col = _sets(c.resource_sets, "rsc_ticket") or [_ref(c.rsc, c.rsc_role)]
+        if c.loss_policy is not None:
+            col.append(f"loss-policy={c.loss_policy.value}")
+        return _Printed("rsc_ticket", c.id, f"rsc_ticket {c.id} {c.ticket}: {' '.join(col)}")
+
+    def location(self, c: Location) -> str:
+        if c.rsc is not None:
+            rsc = c.rsc
+        elif c.rsc_pattern is not None:
+            rsc = f"/{c.rsc_pattern}/"
+        else:
+            rsc = "{ " + " ".join(_sets(c.resource_sets, "location")) + " }"
+        head = f"location {c.id} {rsc}"
+        if c.role is not None:
+            head += f" role={c.role.value}"
+        if c.resource_discovery is not None:
+            head += f" resource-discovery={c.resource_discovery.value}"
+        if c.node is not None:
+            score = "" if c.score is None else _score(c.score)
+            head += f" {score}: {c.node}"
+        lines = [head]
+        lines.extend(f"rule {self.rule(rule)}" for rule in c.rules)
+        return _BREAK.join(lines)
+
+    def fencing(self) -> str:
+        levels: dict[tuple[str | None, ...], list[FencingLevel]] = {}
+        for level in self.config.fencing_topology:
+            if level.target_pattern is not None:
+                key: tuple[str | None, ...] = (None, level.target_pattern)
+            elif level.target_attribute is not None:
+                key = (level.target_attribute, level.target_value)
+            else:
+                key = (level.target,)
+            levels.setdefault(key, []).append(level)
+        rendered = {
+            key: " ".join(",".join(lv.devices) for lv in sorted(group, key=lambda lv: lv.index))
+            for key, group in levels.items()
+        }
+        if len(set(rendered.values())) == 1 and len(rendered) == len(self.config.nodes):
+            return "fencing_topology " + next(iter(rendered.values()))
+        lines = ["fencing_topology"]
+        for key, devices in rendered.items():
+            if len(key) == 1:
+                target = f"{key[0]}:"
+            elif key[0] is None:
+                target = f"pattern:{key[1]}"
+            else:
+                target = f"attr:{key[0]}={key[1]}"
+            lines.append(f"{target} {devices}")
+        return _BREAK.join(lines)
+
+    def properties(self, kind: str, block: NvSet) -> str:
+        head = f"{block.id}:" if _NOQUOTES_RE.fullmatch(block.id) else f'$id="{block.id}"'
+        lines = [f"{kind} {head}"]
+        if block.rule is not None:
+            lines.append(f"rule {self.rule(block.rule)}")
+        lines.extend(self.nvpair(pair) for pair in block.nvpairs)
+        return _BREAK.join(lines)
+
+
+def _agent(rsc: Primitive | Template) -> str:
+    if rsc.provider == "heartbeat" or (rsc.agent_class is None and rsc.provider is None):
+        return rsc.agent_type or ""
+    parts = [rsc.agent_class.value if rsc.agent_class is not None else None, rsc.provider]
+    return "".join(f"{part}:" for part in parts if part) + (rsc.agent_type or "")
+
+
+def _bool(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
+
+
+def _expression(item: RuleItem) -> str:
+    if isinstance(item, Expression):
+        op = item.operation.value
+        if item.type is not None and item.type is not ExprType.STRING:
+            op = f"{item.type.value}:{op}"
+        if not item.value:
+            return f"{op} {item.attribute}"
+        if item.value_source is None or item.value_source is ValueSource.LITERAL:
+            return f"{item.attribute} {op} {item.value}"
+        return f"{item.attribute} {op} {item.value_source.value}{{{item.value}}}"
+    if isinstance(item, DateExpression):
+        return _date(item)
+    raise ValueError(f"no crm syntax for {type(item).__name__}")
+
+
+def _date(item: DateExpression) -> str:
+    words = ["date"]
+    if item.operation is DateOp.LT:
+        return f"date lt {quote(item.end or '')}"
+    if item.operation is DateOp.GT:
+        return f"date gt {quote(item.start or '')}"
+    words.append("in" if item.operation is DateOp.IN_RANGE else "spec")
+    if item.operation is DateOp.IN_RANGE:
+        words.extend(_pair(n, v) for n, v in (("start", item.start), ("end", item.end)) if v)
+    for sub in (item.duration, item.date_spec):
+        if sub is None:
+            continue
+        for f in fields(sub):
+            value = getattr(sub, f.name)
+            if f.name != "id" and value is not None:
+                words.append(_pair(f.name, value))
+    return " ".join(words)
+
+
+def _ref(rsc: str | None, qualifier: object) -> str:
+    name = rsc or ""
+    if qualifier is None:
+        return name
+    return f"{name}:{getattr(qualifier, 'value', qualifier)}"
+
+
+def _sets(items: tuple[ResourceSetItem, ...], kind: str) -> list[str]:
+    """A constraint's sets in crm syntax (empty list if it has none)."""
+    col: list[str] = []
+    count = 0
+    sequential: bool | None = None
+    require_all: bool | None = None
+    for item in items:
+        if not isinstance(item, ResourceSet):
+            raise ValueError("resource set references have no crm syntax")
+        sequential, require_all = item.sequential, item.require_all
+        if require_all is False:
+            col.append("[")
+        elif sequential is False:
+            col.append("(")
+        qualifier = item.action if kind == "order" else item.role
+        col.extend(_ref(member, qualifier) for member in item.resources)
+        count += len(item.resources)
+        if require_all is False:
+            if sequential in (None, True):
+                col.append("sequential=true")
+            col.append("]")
+        elif sequential is False:
+            col.append(")")
+    if not items:
+        return col
+    plain = sequential in (None, True) and require_all in (None, True)
+    ticket = kind == "rsc_ticket"
+    if kind != "location" and ((plain and not ticket and count <= 2) or (ticket and count <= 1)):
+        col.insert(0, "_rsc_set_")
+    return col
+
+
+def _sorted(printed: Iterable[_Printed]) -> list[_Printed]:
+    return sorted(printed, key=lambda p: (_RANK.get(p.kind, 1000), p.id))
+
+
+def format_objects(
+    config: Configuration, ids: Iterable[str] | None = None, *, obscure: tuple[str, ...] = ()
+) -> list[str]:
+    """Each object's statement, in ``show`` order; only ``ids`` if given; values of
+    parameters whose name matches a glob in ``obscure`` are shown as ``******``."""
+    wanted = None if ids is None else set(ids)
+    printed = _Printer(config, obscure).objects()
+    return [p.text for p in _sorted(printed) if wanted is None or p.id in wanted]
+
+
+def format_configuration(
+    config: Configuration, ids: Iterable[str] | None = None, *, obscure: tuple[str, ...] = ()
+) -> str:
+    """The whole ``show`` text (each statement ends with a newline)."""
+    return "".join(text + "\n" for text in format_objects(config, ids, obscure=obscure))

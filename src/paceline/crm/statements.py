@@ -1,0 +1,158 @@
+"""What one crm configure statement means, before it is placed in a CIB.
+
+Most statements map to one model object (``primitive`` to ``Primitive``,
+``location`` to ``Location``...). A few cannot be complete on their own and
+are kept as definitions that ``paceline.crm.build`` resolves against the
+rest of the configuration:
+
+- ``group`` and ``clone``/``ms`` name their children by id (``GroupDef``,
+  ``CloneDef``);
+- ``property``, ``rsc_defaults`` and ``op_defaults`` add a block to a
+  section (``PropertiesDef``);
+- ``fencing_topology`` without targets applies to every node (``FencingDef``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from paceline.cib.model import (
+    Colocation,
+    FencingLevel,
+    Location,
+    Node,
+    NvSetItem,
+    Order,
+    Primitive,
+    Tag,
+    Template,
+    Ticket,
+)
+from paceline.core.errors import Location as Where
+from paceline.crm.migrate import Notice
+
+__all__ = [
+    "CloneDef",
+    "Definition",
+    "FencingDef",
+    "GroupDef",
+    "PropertiesDef",
+    "Reference",
+    "Section",
+    "Statement",
+    "StatementKind",
+    "Where",
+]
+
+
+class StatementKind(StrEnum):
+    """The statement keyword, as ``show`` prints it."""
+
+    NODE = "node"
+    PRIMITIVE = "primitive"
+    RSC_TEMPLATE = "rsc_template"
+    GROUP = "group"
+    CLONE = "clone"
+    MS = "ms"
+    LOCATION = "location"
+    COLOCATION = "colocation"
+    ORDER = "order"
+    RSC_TICKET = "rsc_ticket"
+    PROPERTY = "property"
+    RSC_DEFAULTS = "rsc_defaults"
+    OP_DEFAULTS = "op_defaults"
+    FENCING_TOPOLOGY = "fencing_topology"
+    TAG = "tag"
+
+
+class Section(StrEnum):
+    """The configuration section an nvpair block statement adds to."""
+
+    CRM_CONFIG = "crm_config"
+    RSC_DEFAULTS = "rsc_defaults"
+    OP_DEFAULTS = "op_defaults"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDef:
+    id: str
+    children: tuple[str, ...]
+    description: str | None = None
+    meta_attributes: tuple[NvSetItem, ...] = ()
+    instance_attributes: tuple[NvSetItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CloneDef:
+    """``clone`` (or ``ms``/``master`` when ``legacy_master``) of the resource ``child``."""
+
+    id: str
+    child: str
+    description: str | None = None
+    meta_attributes: tuple[NvSetItem, ...] = ()
+    instance_attributes: tuple[NvSetItem, ...] = ()
+    legacy_master: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PropertiesDef:
+    """One block of ``section`` (``property``, ``rsc_defaults``, ``op_defaults``)."""
+
+    section: Section
+    block: NvSetItem
+
+
+@dataclass(frozen=True, slots=True)
+class FencingDef:
+    """Fencing levels; ``untargeted`` holds the device lists of the form without
+    targets, which apply to every node (index 1, 2, ... in order)."""
+
+    levels: tuple[FencingLevel, ...] = ()
+    untargeted: tuple[tuple[str, ...], ...] = ()
+
+
+Definition = (
+    Node
+    | Primitive
+    | Template
+    | GroupDef
+    | CloneDef
+    | Location
+    | Colocation
+    | Order
+    | Ticket
+    | PropertiesDef
+    | FencingDef
+    | Tag
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An id the statement refers to (``$id-ref=``, ``@ref``), and where."""
+
+    id_ref: str
+    what: str
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One parsed statement: what it defines, where it was written, what was normalized."""
+
+    kind: StatementKind
+    id: str
+    definition: Definition
+    where: Where
+    comments: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    pair_lines: tuple[tuple[str, int], ...] = ()
+    """The line each ``name=value`` of a property block was written on."""
+
+    def line_of(self, name: str) -> int | None:
+        for pair_name, line in self.pair_lines:
+            if pair_name == name:
+                return line
+        return self.where.line
