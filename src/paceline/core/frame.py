@@ -136,7 +136,10 @@ class FrameCodec:
             return header + payload
         keys = self._keys[key_id]
         if mode is AuthMode.HMAC_SHA256:
-            return header + payload + hmac.digest(keys.hmac_key, header + payload, "sha256")
+            mac = keys.hmac_base.copy()
+            mac.update(header)
+            mac.update(payload)
+            return b"".join((header, payload, mac.digest()))
         return header + keys.aead.encrypt(_nonce(sender, seq), payload, header)
 
     def encode_message(self, sender: NodeId, seq: int, message: object) -> bytes:
@@ -188,20 +191,23 @@ class FrameCodec:
         return self._open(data, version, key_id, sender, seq)
 
     def _open(self, data: bytes, version: int, key_id: int, sender: NodeId, seq: int) -> Frame:
-        header, body = data[:HEADER_SIZE], data[HEADER_SIZE:]
         mode = self.mode
         if mode is AuthMode.NONE:
-            payload = bytes(body)
+            payload = data[HEADER_SIZE:]
         else:
             keys: FrameKeys = self._keys[key_id]
             if mode is AuthMode.HMAC_SHA256:
-                payload, tag = bytes(body[:-32]), body[-32:]
-                expected = hmac.digest(keys.hmac_key, header + payload, "sha256")
-                if not hmac.compare_digest(tag, expected):
+                view = memoryview(data)
+                mac = keys.hmac_base.copy()
+                mac.update(view[:-32])
+                if not hmac.compare_digest(view[-32:], mac.digest()):
                     raise ProtocolError(f"bad HMAC on frame {sender}/{seq}")
+                payload = data[HEADER_SIZE:-32]
             else:
                 try:
-                    payload = keys.aead.decrypt(_nonce(sender, seq), bytes(body), bytes(header))
+                    payload = keys.aead.decrypt(
+                        _nonce(sender, seq), data[HEADER_SIZE:], data[:HEADER_SIZE]
+                    )
                 except InvalidTag:
                     raise ProtocolError(f"bad AES-GCM tag on frame {sender}/{seq}") from None
         return Frame(version, mode, key_id, sender, seq, payload)

@@ -10,6 +10,8 @@ add the new key, switch sending to it once every node has it, drop the old.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -42,6 +44,8 @@ class FrameKeys:
     hmac_key: bytes = field(repr=False)
     aes_key: bytes = field(repr=False)
     aead: AESGCM = field(repr=False, compare=False)
+    hmac_base: hmac.HMAC = field(repr=False, compare=False)
+    """Keyed HMAC state to ``copy()`` per message (saves the key schedule each time)."""
 
     @staticmethod
     def derive(material: bytes, key_id: int = 0, *, file: str | None = None) -> FrameKeys:
@@ -63,7 +67,9 @@ class FrameKeys:
                 f"key id {key_id} out of range", file=file, expected=f"0..{KEY_ID_MAX}"
             )
         aes_key = _hkdf(material, _INFO_AES)
-        return FrameKeys(key_id, _hkdf(material, _INFO_HMAC), aes_key, AESGCM(aes_key))
+        hmac_key = _hkdf(material, _INFO_HMAC)
+        base = hmac.new(hmac_key, digestmod=hashlib.sha256)
+        return FrameKeys(key_id, hmac_key, aes_key, AESGCM(aes_key), base)
 
 
 @dataclass(frozen=True, slots=True)
