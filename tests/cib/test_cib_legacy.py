@@ -21,6 +21,7 @@ from paceline.cib.model import (
     Primitive,
     Role,
     Rule,
+    Score,
     find_resource,
 )
 
@@ -163,7 +164,7 @@ def test_pre_1_0_forms_upgraded() -> None:
     col, after, before, loc = cfg.constraints
     assert col == Colocation(
         "c",
-        score=col.score,
+        score=Score(100),
         rsc="a",
         with_rsc="b",
         rsc_role=Role.STARTED,

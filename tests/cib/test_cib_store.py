@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from cibtest import CORPUS
 
-from paceline.cib import store
 from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
 from paceline.cib.store import read_cib, sig_path, write_cib
@@ -112,7 +111,7 @@ def test_failure_before_rename_leaves_old_pair(
             raise OSError(28, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(store.os, "fsync", failing_fsync)
+    monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError, match="No space"):
         write_cib(path, bump_epoch(cib))
     assert snapshot(tmp_path) == before
@@ -135,7 +134,7 @@ def test_crash_between_renames_reads_new(
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(store.os, "replace", crashing_replace)
+    monkeypatch.setattr(os, "replace", crashing_replace)
     with pytest.raises(KeyboardInterrupt):
         write_cib(path, newer)
     monkeypatch.undo()
