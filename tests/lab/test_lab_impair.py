@@ -80,6 +80,8 @@ def test_loss_on_a_public_port_hits_both_directions_at_the_node() -> None:
     assert 'hook egress device "pub1"' in script
     assert "numgen" not in render_nft(PLAN3, "node1", imp)
     assert imp.with_loss("node2:pub1", 0) == Impairments()
+    total = render_nft(PLAN3, "node2", Impairments().with_loss("node2:pub1", 100))
+    assert "numgen" not in total and total.count("    drop") == 2  # nft refuses "< 100"
 
 
 def test_loss_on_a_cable_hits_both_ends_on_ingress() -> None:

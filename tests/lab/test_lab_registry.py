@@ -14,6 +14,10 @@ from paceline.lab.impair import Impairments
 from paceline.lab.registry import LabRecord, PowerInfo, Registry
 
 
+def FREE(index: int) -> bool:
+    return False
+
+
 def make(name: str) -> Callable[[int], LabRecord]:
     def build(index: int) -> LabRecord:
         return LabRecord(
@@ -25,7 +29,7 @@ def make(name: str) -> Callable[[int], LabRecord]:
 
 
 def test_indexes_are_allocated_lowest_first_and_reused(tmp_path: Path) -> None:
-    reg = Registry(tmp_path)
+    reg = Registry(tmp_path, occupied=FREE)
     assert [reg.create(make(n)).index for n in ("a", "b", "c")] == [0, 1, 2]
     reg.remove("b")
     assert reg.create(make("d")).index == 1
@@ -34,7 +38,7 @@ def test_indexes_are_allocated_lowest_first_and_reused(tmp_path: Path) -> None:
 
 
 def test_a_name_is_taken_once(tmp_path: Path) -> None:
-    reg = Registry(tmp_path)
+    reg = Registry(tmp_path, occupied=FREE)
     reg.create(make("a"))
     with pytest.raises(ConfigError, match="exists"):
         reg.create(make("a"))
@@ -42,11 +46,13 @@ def test_a_name_is_taken_once(tmp_path: Path) -> None:
 
 
 def test_concurrent_creators_get_distinct_indexes(tmp_path: Path) -> None:
-    reg = Registry(tmp_path)
+    reg = Registry(tmp_path, occupied=FREE)
     got: list[int] = []
     threads = [
         threading.Thread(
-            target=lambda n=n: got.append(Registry(tmp_path).create(make(f"l{n}")).index)
+            target=lambda n=n: got.append(
+                Registry(tmp_path, occupied=FREE).create(make(f"l{n}")).index
+            )
         )
         for n in range(8)
     ]
@@ -59,7 +65,7 @@ def test_concurrent_creators_get_distinct_indexes(tmp_path: Path) -> None:
 
 
 def test_records_round_trip_with_every_field(tmp_path: Path) -> None:
-    reg = Registry(tmp_path)
+    reg = Registry(tmp_path, occupied=FREE)
     reg.create(make("a"))
     rec = reg.set(
         "a",
@@ -74,8 +80,13 @@ def test_records_round_trip_with_every_field(tmp_path: Path) -> None:
     assert (tmp_path / "a.json").stat().st_mode & 0o077 == 0  # the secret stays root's
 
 
+def test_indexes_in_use_on_the_host_are_skipped(tmp_path: Path) -> None:
+    reg = Registry(tmp_path, occupied=lambda i: i in (0, 2))
+    assert [reg.create(make(n)).index for n in ("a", "b")] == [1, 3]
+
+
 def test_unknown_lab_and_bad_record(tmp_path: Path) -> None:
-    reg = Registry(tmp_path)
+    reg = Registry(tmp_path, occupied=FREE)
     with pytest.raises(ConfigError, match="no such lab"):
         reg.require("nope")
     reg.create(make("a"))
@@ -86,7 +97,7 @@ def test_unknown_lab_and_bad_record(tmp_path: Path) -> None:
 
 
 def test_update_is_read_modify_write(tmp_path: Path) -> None:
-    reg = Registry(tmp_path)
+    reg = Registry(tmp_path, occupied=FREE)
     reg.create(make("a"))
     for i in range(5):
 

@@ -60,6 +60,32 @@ def set_frozen(path: Path, frozen: bool, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
+def wrap(group: Path | None, argv: list[str]) -> list[str]:
+    """``argv`` started inside ``group`` (a shell moves itself in, then execs): so that the lab
+    can find and kill it later by its group, never by its name."""
+    if group is None:
+        return argv
+    return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(group / "cgroup.procs"), *argv]
+
+
+def kill_all(group: Path, timeout: float = 10.0) -> None:
+    """SIGKILL every process in ``group`` and below (``cgroup.kill``), and wait until it is empty."""
+    if not group.exists():
+        return
+    (group / "cgroup.kill").write_text("1\n")
+    deadline = time.monotonic() + timeout
+    while _populated(group) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _populated(group: Path) -> bool:
+    try:
+        events = (group / "cgroup.events").read_text()
+    except OSError:
+        return False
+    return "populated 1" in events
+
+
 def procs(path: Path) -> list[int]:
     try:
         return [int(x) for x in (path / "cgroup.procs").read_text().split()]

@@ -160,7 +160,7 @@ def render_nft(plan: LabPlan, node: str, imp: Impairments) -> str:
             chains.add("ingress", b.via, "drop")
     for name, percent in imp.loss:
         link = plan.link(name)
-        rule = f"numgen random mod 100 < {percent} drop"
+        rule = "drop" if percent >= 100 else f"numgen random mod 100 < {percent} drop"
         if isinstance(link, PublicPort) and link.node == node:
             chains.add("ingress", link.ifname, rule)
             chains.add("egress", link.ifname, rule)

@@ -129,7 +129,8 @@ class Lab:
         net.create(plan)
         hosts = _host_hosts()
         dirs = {n: node.prepare(plan, labdir, n, hosts) for n in plan.node_names}
-        scenario.prepare(rec.scenario, dirs)
+        setup = cgroup.make_node(group, "setup") if group else None
+        scenario.prepare(rec.scenario, dirs, group=setup)
         with ThreadPoolExecutor(max_workers=len(plan.nodes)) as pool:
             list(pool.map(self.power_on, plan.node_names))
         if power_api:
@@ -151,6 +152,8 @@ class Lab:
                 if cg.exists():
                     cgroup.set_frozen(cg, False)
             node.kill_init(rec.inits.get(n.name), dirs)
+        if rec.cgroup:  # stragglers of an interrupted set-up: every process of the lab's group
+            cgroup.kill_all(Path(rec.cgroup))
         recorded = [d for devs in rec.loops.values() for d in devs]
         node.detach_loops(recorded + node.loops_backed_under(labdir))
         net.destroy(plan)
@@ -258,9 +261,7 @@ class Lab:
     ) -> list[str]:
         pid = self._require_running(name)
         cg = self._cgroup(self.record, name)
-        return node.exec_argv(
-            pid, argv, cgroup_procs=cg / "cgroup.procs" if cg else None, env=env, term=term
-        )
+        return node.exec_argv(pid, argv, group=cg, env=env, term=term)
 
     def exec(
         self,
@@ -317,8 +318,18 @@ class Lab:
         self.registry.set(self.name, power=info)
         log = open(Path(rec.labdir) / "power.log", "ab")  # noqa: SIM115 - handed to the child
         with log:
+            group = cgroup.make_node(Path(rec.cgroup), "power") if rec.cgroup else None
+            argv = [
+                sys.executable,
+                "-m",
+                POWER_MODULE,
+                "--name",
+                self.name,
+                "--registry",
+                str(self.registry.root),
+            ]
             proc = subprocess.Popen(
-                [sys.executable, "-m", POWER_MODULE, "--name", self.name, "--registry", str(self.registry.root)],
+                cgroup.wrap(group, argv),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 env={"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "PYTHONPATH": str(node.checkout_dir() / "src")},
             )  # fmt: skip

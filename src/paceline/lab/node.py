@@ -62,8 +62,8 @@ def _alive(pid: int) -> bool:
 
 def is_init_of(pid: int, dirs: NodeDirs) -> bool:
     """``pid`` is the running init of the node whose boot file is in ``dirs``."""
-    cmd = _cmdline(pid)
-    return INIT_MODULE in cmd and str(dirs.boot_config) in cmd and _alive(pid)
+    cmd = _cmdline(pid)  # [python, -m, paceline.lab.init, BOOT_JSON]; its launcher reads alike
+    return cmd[1:4] == ["-m", INIT_MODULE, str(dirs.boot_config)] and _alive(pid)
 
 
 def find_inits(dirs: NodeDirs) -> list[int]:
@@ -93,11 +93,21 @@ def pid_ns_members(init_pid: int) -> list[int]:
 
 
 def wait_gone(pid: int, timeout: float) -> bool:
+    """Wait until ``pid`` has exited and, if possible, been reaped by its parent (a node's init
+    by its launcher: then the kernel has also reaped every other process of the node)."""
     deadline = time.monotonic() + timeout
-    while _alive(pid):
-        if time.monotonic() > deadline:
+    zombie_since = None
+    while Path(f"/proc/{pid}").exists():
+        now = time.monotonic()
+        if not _alive(pid):  # exited; give its parent a moment to reap it
+            zombie_since = zombie_since or now
+            if now - zombie_since > 0.5:
+                return (
+                    True  # a parent that does not reap (a finished CLI's child): dead all the same
+                )
+        elif now > deadline:
             return False
-        time.sleep(0.01)
+        time.sleep(0.005)
     return True
 
 
@@ -228,7 +238,7 @@ def exec_argv(
     init_pid: int,
     argv: Sequence[str],
     *,
-    cgroup_procs: Path | None,
+    group: Path | None,
     env: Mapping[str, str] | None = None,
     term: str = "dumb",
 ) -> list[str]:
@@ -237,9 +247,7 @@ def exec_argv(
     base = ["env", "-i", f"PATH={CLEAN_PATH}", "LANG=C.UTF-8", "HOME=/root", f"TERM={term}"]
     base += [f"{k}={v}" for k, v in (env or {}).items()]
     cmd = ["nsenter", "-t", str(init_pid), "-a", "--wd=/", "--", *base, *argv]
-    if cgroup_procs is None:
-        return cmd
-    return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(cgroup_procs), *cmd]
+    return cgroup.wrap(group, cmd)
 
 
 # ---------------------------------------------------------------- freezer

@@ -23,7 +23,7 @@ from typing import Any
 
 from paceline.core.errors import ConfigError, PacelineError
 from paceline.lab.impair import Impairments
-from paceline.lab.plan import LabPlan, build_plan, check_lab_name, free_index, prefix_for
+from paceline.lab.plan import MAX_LABS, LabPlan, build_plan, check_lab_name, free_index, prefix_for
 
 FORMAT = 1
 
@@ -106,9 +106,19 @@ class LabRecord:
         )
 
 
+def host_occupied(index: int) -> bool:
+    """Whether this machine already has namespaces or links of lab index ``index`` (a lab of
+    another registry, e.g. a test's private one): such an index is never handed out."""
+    prefix = prefix_for(index)
+    return Path(f"/sys/class/net/{prefix}b0").exists() or Path(f"/run/netns/{prefix}n1").exists()
+
+
 class Registry:
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(
+        self, root: Path | None = None, *, occupied: Callable[[int], bool] = host_occupied
+    ) -> None:
         self.root = root or registry_root()
+        self._occupied = occupied
 
     def _path(self, name: str) -> Path:
         return self.root / f"{check_lab_name(name)}.json"
@@ -163,7 +173,12 @@ class Registry:
         """Allocate the smallest free index and record the lab ``make(index)`` builds."""
         with self.locked():
             records = self.records()
-            rec = make(free_index(r.index for r in records))
+            taken = {r.index for r in records}
+            rec = make(
+                free_index(
+                    taken | {i for i in range(MAX_LABS) if i not in taken and self._occupied(i)}
+                )
+            )
             if any(r.name == rec.name for r in records):
                 raise ConfigError(
                     "a lab of this name exists",

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from paceline.core.errors import ConfigError
+from paceline.lab import cgroup
 from paceline.lab.layout import NodeDirs
 from paceline.lab.sh import run
 
@@ -62,17 +63,18 @@ def check_scenario(name: str) -> str:
     return name
 
 
-def prepare(name: str, nodes: dict[str, NodeDirs]) -> None:
-    """Prepare every node for scenario ``name`` (in parallel: the database set-up dominates)."""
+def prepare(name: str, nodes: dict[str, NodeDirs], *, group: Path | None = None) -> None:
+    """Prepare every node for scenario ``name`` (in parallel: the database set-up dominates).
+    Commands run in cgroup ``group`` when given, so that a teardown can kill them."""
     if check_scenario(name) == "bare":
         return
     wanted = {n: d for n, d in nodes.items() if n.startswith("node")}
     with ThreadPoolExecutor(max_workers=max(1, len(wanted))) as pool:
-        for fut in [pool.submit(_lamp, n, d) for n, d in wanted.items()]:
+        for fut in [pool.submit(_lamp, n, d, group) for n, d in wanted.items()]:
             fut.result()
 
 
-def _lamp(node: str, dirs: NodeDirs) -> None:
+def _lamp(node: str, dirs: NodeDirs, group: Path | None) -> None:
     etc = dirs.sub("etc.upper")
     cnf = etc / "mysql/mariadb.conf.d/99-paceline-lab.cnf"
     cnf.parent.mkdir(parents=True, exist_ok=True)
@@ -87,10 +89,10 @@ def _lamp(node: str, dirs: NodeDirs) -> None:
     with open(log, "w") as out:
         out.write(
             run(
-                [
+                cgroup.wrap(group, [
                     "mariadb-install-db", f"--datadir={datadir}", "--user=mysql",
                     "--skip-test-db", "--auth-root-authentication-method=socket",
-                ],
+                ]),
                 timeout=120,
             ).stdout
         )  # fmt: skip

@@ -30,8 +30,8 @@ def run(
     except subprocess.TimeoutExpired as exc:
         raise LabError(f"{' '.join(argv)}: no answer after {timeout:g} s") from exc
     if check and proc.returncode != 0:
-        err = (proc.stderr or proc.stdout).strip().splitlines()
-        raise LabError(f"{' '.join(argv)}: exit {proc.returncode}: {err[-1] if err else ''}")
+        err = " / ".join(x.strip() for x in (proc.stderr or proc.stdout).strip().splitlines())
+        raise LabError(f"{' '.join(argv)}: exit {proc.returncode}: {err[:400]}")
     return proc
 
 

@@ -1,0 +1,351 @@
+"""Real namespaced nodes: isolation, power, cables, partitions, freeze, the power API.
+
+One bare lab (three nodes and the arbitrator) serves the whole module.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from paceline.lab import faults
+from paceline.lab.lab import Lab
+from paceline.lab.node import checkout_dir
+from paceline.lab.power import fence_params
+from paceline.lab.probe import probe_tcp
+
+pytestmark = pytest.mark.lab
+
+RECEIVER = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.settimeout(float(sys.argv[2]))
+print("ready", flush=True)
+got = []
+try:
+    while True:
+        got.append(s.recv(100).decode())
+except OSError:
+    pass
+print(" ".join(got) or "-", flush=True)
+"""
+SENDER = """
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(5):
+    s.sendto(sys.argv[3].encode(), (sys.argv[1], int(sys.argv[2])))
+    time.sleep(0.05)
+"""
+ECHO = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5901))
+while True:
+    data, peer = s.recvfrom(100)
+    s.sendto(data, peer)
+"""
+
+
+def sh(lab: Lab, node: str, script: str) -> subprocess.CompletedProcess[str]:
+    return lab.exec(node, ["sh", "-c", script])
+
+
+def pings(lab: Lab, node: str, address: str) -> bool:
+    """Whether ``address`` answers at all within a few seconds (links may be coming up)."""
+    return lab.exec(node, ["ping", "-c", "1", "-w", "4", "-q", address]).returncode == 0
+
+
+def silent(lab: Lab, node: str, address: str) -> bool:
+    """Whether ``address`` stays silent to three pings."""
+    return (
+        lab.exec(node, ["ping", "-c", "3", "-i", "0.2", "-W", "1", "-q", address]).returncode != 0
+    )
+
+
+def daemon(lab: Lab, node: str, command: str) -> None:
+    """Start ``command`` detached inside ``node`` (re-parented to the node's init)."""
+    sh(lab, node, f"setsid {command} </dev/null >/dev/null 2>&1 &")
+
+
+def udp_delivered(lab: Lab, src: str, dst: str, dst_address: str, port: int) -> bool:
+    """Send five tagged datagrams from ``src`` to ``dst``; True if any arrived."""
+    recv = subprocess.Popen(
+        lab.exec_argv(dst, ["python3", "-c", RECEIVER, str(port), "1.0"]),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert recv.stdout is not None
+    try:
+        assert recv.stdout.readline().strip() == "ready"
+        lab.exec(src, ["python3", "-c", SENDER, dst_address, str(port), f"from-{src}"], check=True)
+        out, _ = recv.communicate(timeout=30)
+    finally:
+        if recv.poll() is None:
+            recv.kill()
+    return f"from-{src}" in out
+
+
+def rep_address(lab: Lab, node: str, peer: str) -> str:
+    link = next(r for r in lab.plan.node(node).reps if r.peer_of(node) == peer)
+    return link.address_of(node)
+
+
+@pytest.fixture(scope="module")
+def lab(bare_lab: Lab) -> Lab:
+    return bare_lab
+
+
+def test_each_node_sees_only_its_own_processes_and_run(lab: Lab) -> None:
+    daemon(lab, "node2", "sleep 3001")
+    sh(lab, "node1", "echo one > /run/marker-node1")
+    ps1 = sh(lab, "node1", "ps -e -o pid=,args=").stdout
+    ps2 = sh(lab, "node2", "ps -e -o pid=,args=").stdout
+    assert "sleep 3001" in ps2 and "sleep 3001" not in ps1
+    assert ps1.split()[0] == "1" and "paceline.lab.init" in ps1.splitlines()[0]
+    assert sh(lab, "node1", "cat /run/marker-node1").stdout == "one\n"
+    assert sh(lab, "node2", "test -e /run/marker-node1").returncode == 1
+    assert not Path("/run/marker-node1").exists()
+    # every process the host sees in node2's PID namespace is one node2 lists
+    assert len(lab.processes("node2")) == len(ps2.strip().splitlines()) - 2  # minus sh and ps
+
+
+def test_node_has_its_own_names_files_and_device_layer(lab: Lab) -> None:
+    assert sh(lab, "node2", "hostname").stdout.strip() == "node2"
+    hosts = sh(lab, "node3", "cat /etc/hosts").stdout
+    for name in ("node1", "node2", "node3", "arbitrator"):
+        assert f"{lab.plan.node(name).address} {name}\n" in hosts
+    sh(
+        lab,
+        "node1",
+        "echo x > /etc/paceline-lab-marker; ln -s /dev/null /dev/drbd42; touch /dev/shm/m /tmp/m /var/lib/paceline/m",
+    )
+    for path in (
+        "/etc/paceline-lab-marker",
+        "/dev/drbd42",
+        "/dev/shm/m",
+        "/tmp/m",
+        "/var/lib/paceline/m",
+    ):
+        assert sh(lab, "node1", f"test -e {path}").returncode == 0, path
+        assert sh(lab, "node2", f"test -e {path}").returncode == 1, path
+        assert not Path(path).exists(), path
+    assert sh(lab, "node1", "ls /var/lab /var/log/apache2 /var/lib/mysql").returncode == 0
+
+
+def test_fuse_and_loop_devices_are_usable_inside_a_node(lab: Lab) -> None:
+    fuse = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open("/dev/fuse", os.O_RDWR)
+os.makedirs("/tmp/fusetest", exist_ok=True)
+opts = f"fd={fd},rootmode=40000,user_id=0,group_id=0".encode()
+assert libc.mount(b"lab", b"/tmp/fusetest", b"fuse", 0, opts) == 0, os.strerror(ctypes.get_errno())
+print(open("/proc/self/mounts").read().count("/tmp/fusetest fuse"))
+assert libc.umount2(b"/tmp/fusetest", 2) == 0
+"""
+    out = lab.exec("node1", ["python3", "-c", fuse])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
+    img = lab.shared / "loop-check.img"
+    img.write_bytes(b"\0" * (1 << 20))
+    dev = lab.attach_loop("node1", "/var/lab/loop-check.img")
+    assert dev.startswith("/dev/loop")
+    assert sh(lab, "node1", f"blockdev --getsize64 {dev}").stdout.strip() == str(1 << 20)
+    lab.exec("node1", ["losetup", "-d", dev], check=True)
+
+
+def test_paceline_runs_inside_a_node(lab: Lab) -> None:
+    venv = checkout_dir() / ".venv/bin/paceline"
+    if not venv.exists():
+        pytest.skip(f"no {venv}")
+    out = lab.exec("node3", [str(venv), "--version"])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("paceline ")
+    assert lab.exec("node3", [sys.executable, "-c", "import paceline.lab.plan"]).returncode == 0
+
+
+def test_power_off_kills_every_process_of_that_node_and_nothing_else(lab: Lab) -> None:
+    daemon(lab, "node1", "sleep 3002")
+    daemon(lab, "node2", "sleep 3003")
+    (lab.shared / "poweroff.img").write_bytes(b"\0" * (1 << 20))
+    dev = lab.attach_loop("node1", "/var/lab/poweroff.img")
+    bystander = subprocess.Popen(["sleep", "300"])
+    try:
+        victims = lab.processes("node1")
+        survivors = lab.processes("node2")
+        assert len(victims) >= 2 and len(survivors) >= 2
+        lab.power_off("node1")
+        assert not [p for p in victims if Path(f"/proc/{p}").exists()]
+        assert all(Path(f"/proc/{p}").exists() for p in survivors)
+        assert bystander.poll() is None
+        assert not lab.running("node1") and lab.running("node2")
+        addrs = subprocess.run(
+            ["ip", "-n", lab.plan.node("node1").netns, "-4", "addr", "show"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert "inet " not in addrs.replace("inet 127.0.0.1", "")
+        backing = Path(f"/sys/block/{Path(dev).name}/loop/backing_file")
+        assert not backing.exists() or "poweroff.img" not in backing.read_text()
+        assert silent(lab, "node2", "node1")
+    finally:
+        bystander.kill()
+        bystander.wait()
+        lab.power_on("node1")
+    assert sh(lab, "node1", "test -e /run/marker-node1").returncode == 1  # /run is new at boot
+    assert pings(lab, "node2", "node1")
+
+
+def test_cable_pull_cuts_only_that_link(lab: Lab) -> None:
+    assert pings(lab, "node1", rep_address(lab, "node2", "node1"))
+    faults.cable_pull(lab, "rep1-2")
+    try:
+        assert silent(lab, "node1", rep_address(lab, "node2", "node1"))
+        assert pings(lab, "node1", rep_address(lab, "node3", "node1"))
+        assert pings(lab, "node1", "node2")  # public network untouched
+    finally:
+        faults.cable_plug(lab, "rep1-2")
+    assert pings(lab, "node1", rep_address(lab, "node2", "node1"))
+
+    node2 = lab.plan.node("node2").address
+    faults.cable_pull(lab, "node2:pub0")
+    try:
+        link = sh(lab, "node2", "ip -br link show pub0").stdout
+        assert "NO-CARRIER" in link
+        assert not probe_tcp(node2, 9, timeout=0.5).ok
+        assert silent(lab, "node1", "node2")
+        assert pings(lab, "node1", "node3")
+        assert pings(lab, "node1", rep_address(lab, "node2", "node1"))  # its cable still works
+    finally:
+        faults.cable_plug(lab, "node2:pub0")
+    assert pings(lab, "node1", "node2")
+
+
+def test_one_way_partition_drops_one_direction_only(lab: Lab) -> None:
+    n1, n2 = lab.plan.node("node1").address, lab.plan.node("node2").address
+    faults.partition(lab, "node1/node2", one_way=True)
+    try:
+        assert not udp_delivered(lab, "node1", "node2", n2, 5801)
+        assert udp_delivered(lab, "node2", "node1", n1, 5802)
+        assert udp_delivered(lab, "node1", "node3", lab.plan.node("node3").address, 5803)
+        assert udp_delivered(lab, "node3", "node2", n2, 5804)
+    finally:
+        faults.heal(lab)
+    assert udp_delivered(lab, "node1", "node2", n2, 5805)
+
+
+def test_two_way_partition_on_chosen_links(lab: Lab) -> None:
+    faults.partition(lab, "node3", via="rep")
+    try:
+        assert silent(lab, "node1", rep_address(lab, "node3", "node1"))
+        assert silent(lab, "node3", rep_address(lab, "node2", "node3"))
+        assert pings(lab, "node1", "node3")  # only the cables were cut
+        assert pings(lab, "node1", rep_address(lab, "node2", "node1"))
+    finally:
+        faults.heal(lab)
+    assert pings(lab, "node1", rep_address(lab, "node3", "node1"))
+
+
+def test_loss_and_rate_limit_apply_and_heal(lab: Lab) -> None:
+    faults.loss(lab, "rep2-3", 100)
+    faults.slow(lab, "node2:pub0", "2mbit")
+    try:
+        assert silent(lab, "node2", rep_address(lab, "node3", "node2"))
+        qdisc = sh(lab, "node2", "tc qdisc show dev pub0").stdout
+        assert "tbf" in qdisc and "2Mbit" in qdisc
+        assert pings(lab, "node2", "node1")
+    finally:
+        faults.heal(lab)
+    assert pings(lab, "node2", rep_address(lab, "node3", "node2"))
+    assert "tbf" not in sh(lab, "node2", "tc qdisc show dev pub0").stdout
+
+
+def test_freeze_makes_a_node_silent_without_killing_it(lab: Lab) -> None:
+    daemon(lab, "node3", f"python3 -c '{ECHO}'")
+    address = lab.plan.node("node3").address
+    import socket
+
+    def echo(timeout: float) -> bool:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(timeout)
+            s.sendto(b"hello", (address, 5901))
+            try:
+                return s.recvfrom(100)[0] == b"hello"
+            except TimeoutError:
+                return False
+
+    assert any(echo(1.0) for _ in range(10))  # the server may still be starting
+    before = sorted(lab.processes("node3"))
+    lab.freeze("node3")
+    try:
+        assert not echo(1.0)
+        assert sorted(lab.processes("node3")) == before
+        assert lab.status()["nodes"]["node3"]["state"] == "frozen"
+    finally:
+        lab.thaw("node3")
+    assert any(echo(2.0) for _ in range(5))
+
+
+def test_clean_shutdown_lets_processes_finish_and_reboot_starts_afresh(lab: Lab) -> None:
+    daemon(
+        lab,
+        "node3",
+        "sh -c 'trap \"echo bye > /var/log/bye; exit 0\" TERM; while :; do sleep 0.1; done'",
+    )
+    old_init = lab.init_pid("node3")
+    lab.reboot("node3")
+    assert lab.running("node3") and lab.init_pid("node3") != old_init
+    assert sh(lab, "node3", "cat /var/log/bye").stdout == "bye\n"  # /var/log persists
+    assert sh(lab, "node3", "pgrep -f '[w]hile :'").returncode == 1
+
+
+def test_arbitrator_sits_on_the_public_network_only(lab: Lab) -> None:
+    arb = lab.plan.node("arbitrator")
+    assert arb.reps == ()
+    assert pings(lab, "arbitrator", "node1")
+    assert sh(lab, "arbitrator", "hostname").stdout.strip() == "arbitrator"
+
+
+def test_fence_redfish_powers_lab_nodes(lab: Lab) -> None:
+    params = fence_params(lab.record, "node2")
+    stdin = "".join(f"{k}={v}\n" for k, v in params.items() if k != "pcmk_host_list")
+
+    def agent(action: str, extra: str = "") -> subprocess.CompletedProcess[str]:
+        return lab.exec(
+            "node1", ["fence_redfish"], input=f"{stdin}{extra}action={action}\n", timeout=60
+        )
+
+    assert agent("status").returncode == 0
+    assert agent("off").returncode == 0
+    assert not lab.running("node2")
+    assert agent("status").returncode == 2  # fence agents: 2 = off
+    assert agent("on").returncode == 0
+    assert lab.running("node2")
+    bad = agent("off", "password=wrong\n")
+    assert bad.returncode != 0 and lab.running("node2")
+
+
+def test_cli_verbs(lab: Lab) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "paceline.cli.main", "lab", *args],
+            capture_output=True, text=True, timeout=60, env={**os.environ},
+        )  # fmt: skip
+
+    st = cli("status", "--name", lab.name, "--json")
+    assert st.returncode == 0, st.stderr
+    assert '"node1"' in st.stdout
+    out = cli("exec", "--name", lab.name, "node2", "--", "hostname")
+    assert (out.returncode, out.stdout) == (0, "node2\n")
+    assert cli("exec", "--name", lab.name, "node2", "--", "false").returncode == 1
+    assert cli("fault", "--name", lab.name, "cable-pull", "rep1-3").returncode == 0
+    assert "rep1-3" in lab.record.pulled
+    assert cli("fault", "--name", lab.name, "cable-plug", "rep1-3").returncode == 0
+    bad = cli("fault", "--name", lab.name, "partition", "node9")
+    assert bad.returncode == 1 and "no such node" in bad.stderr
+    nolab = cli("status", "--name", "no-such-lab")
+    assert nolab.returncode == 1 and "no such lab" in nolab.stderr
