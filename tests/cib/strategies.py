@@ -122,7 +122,7 @@ def _rules(children: st.SearchStrategy[object]) -> st.SearchStrategy[Rule]:
     return st.builds(
         Rule,
         ids,
-        tup1(children),  # type: ignore[arg-type]
+        tup1(children),
         opt(enum(BooleanOp)),
         opt(enum(Role)),
         opt(scores),

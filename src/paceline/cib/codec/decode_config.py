@@ -117,9 +117,7 @@ def _decode_nodes(ctx: Context, el: etree._Element) -> tuple[Node, ...]:
     r = Reader(ctx, el)
     r.done()
     out: list[Node] = []
-    for child in r.children():
-        if child.tag != "node":
-            raise r.unknown_child(child, "<node>")
+    for child in r.only("node"):
         n = Reader(ctx, child)
         node_id = n.req("id")
         uname = n.req("uname")
@@ -146,9 +144,7 @@ def _decode_fencing(ctx: Context, el: etree._Element) -> tuple[FencingLevel, ...
     r = Reader(ctx, el)
     r.done()
     out: list[FencingLevel] = []
-    for child in r.children():
-        if child.tag != "fencing-level":
-            raise r.unknown_child(child, "<fencing-level>")
+    for child in r.only("fencing-level"):
         f = Reader(ctx, child)
         level_id = f.req("id")
         index = f.req_int("index")
@@ -172,16 +168,12 @@ def _decode_tags(ctx: Context, el: etree._Element) -> tuple[Tag, ...]:
     r = Reader(ctx, el)
     r.done()
     out: list[Tag] = []
-    for child in r.children():
-        if child.tag != "tag":
-            raise r.unknown_child(child, "<tag>")
+    for child in r.only("tag"):
         t = Reader(ctx, child)
         tag_id = t.req("id")
         t.done()
         refs: list[str] = []
-        for ref in t.children():
-            if ref.tag != "obj_ref":
-                raise t.unknown_child(ref, "<obj_ref>")
+        for ref in t.only("obj_ref"):
             o = Reader(ctx, ref)
             refs.append(o.req("id"))
             o.done()
@@ -206,9 +198,7 @@ def _decode_alerts(ctx: Context, el: etree._Element) -> tuple[Alert, ...]:
     r = Reader(ctx, el)
     r.done()
     out: list[Alert] = []
-    for child in r.children():
-        if child.tag != "alert":
-            raise r.unknown_child(child, "<alert>")
+    for child in r.only("alert"):
         a = Reader(ctx, child)
         alert_id = a.req("id")
         path = a.req("path")
@@ -268,9 +258,7 @@ def _decode_select(ctx: Context, el: etree._Element) -> AlertSelect:
             if attributes is not None:
                 raise r.duplicate(sub)
             found: list[tuple[str, str]] = []
-            for attr in s.children():
-                if attr.tag != "attribute":
-                    raise s.unknown_child(attr, "<attribute>")
+            for attr in s.only("attribute"):
                 at = Reader(ctx, attr)
                 found.append((at.req("id"), at.req("name")))
                 at.done()

@@ -59,9 +59,7 @@ def _decode_set(ctx: Context, el: etree._Element) -> ResourceSetItem:
     kind = r.opt_enum("kind", OrderKind)
     r.done()
     refs: list[str] = []
-    for child in r.children():
-        if child.tag != "resource_ref":
-            raise r.unknown_child(child, "<resource_ref>")
+    for child in r.only("resource_ref"):
         c = Reader(ctx, child)
         refs.append(c.req("id"))
         c.done()
@@ -87,9 +85,7 @@ def _sets_rules_lifetime(
         elif child.tag == "lifetime":
             lr = Reader(ctx, child)
             lr.done()
-            for rule in lr.children():
-                if rule.tag != "rule":
-                    raise lr.unknown_child(rule, "<rule>")
+            for rule in lr.only("rule"):
                 lifetime.append(decode_rule(ctx, rule))
         else:
             raise r.unknown_child(

@@ -90,6 +90,37 @@ def decode_primitive(ctx: Context, el: etree._Element) -> Primitive:
     r.done()
     if template is None and (agent_class is None or agent_type is None):
         raise r.missing("class and type, or template")
+    body = _decode_body(ctx, r, rsc_id)
+    return Primitive(rsc_id, agent_class, provider, agent_type, template, description, *body)
+
+
+def _decode_template(ctx: Context, el: etree._Element) -> Template:
+    r = Reader(ctx, el)
+    rsc_id = r.req("id")
+    agent_class = _agent_class(r)
+    agent_type = r.opt("type")
+    provider = r.opt("provider")
+    description = r.opt("description")
+    r.done()
+    if agent_class is None or agent_type is None:
+        raise r.missing("class and type")
+    body = _decode_body(ctx, r, rsc_id)
+    return Template(rsc_id, agent_class, agent_type, provider, description, *body)
+
+
+_Body = tuple[
+    tuple[NvSetItem, ...],
+    tuple[NvSetItem, ...],
+    tuple[NvSetItem, ...],
+    tuple[Op, ...],
+    str | None,
+    str | None,
+]
+
+
+def _decode_body(ctx: Context, r: Reader, rsc_id: str) -> _Body:
+    """The children of a primitive or template: (meta, instance, utilization,
+    ops, operations id, operations id-ref)."""
     extras = _Extras()
     ops: tuple[Op, ...] = ()
     ops_id: str | None = None
@@ -109,62 +140,10 @@ def decode_primitive(ctx: Context, el: etree._Element) -> Primitive:
         if requires is not None:
             # Pacemaker 1.x allowed ``requires`` on an op; its upgrade moves
             # it to the resource's meta attributes.
-            extras.meta.append(
-                NvSet(
-                    f"{rsc_id}-meta_attributes-requires",
-                    (NvPair(f"{rsc_id}-meta_attributes-requires-requires", "requires", requires),),
-                )
-            )
-    return Primitive(
-        rsc_id,
-        agent_class,
-        provider,
-        agent_type,
-        template,
-        description,
-        tuple(extras.meta),
-        tuple(extras.instance),
-        tuple(extras.utilization),
-        ops,
-        ops_id,
-        ops_ref,
-    )
-
-
-def _decode_template(ctx: Context, el: etree._Element) -> Template:
-    r = Reader(ctx, el)
-    rsc_id = r.req("id")
-    agent_class = r.opt_enum("class", AgentClass)
-    if agent_class is None:
-        raise r.missing("a class")
-    agent_type = r.req("type")
-    provider = r.opt("provider")
-    description = r.opt("description")
-    r.done()
-    extras = _Extras()
-    ops: tuple[Op, ...] = ()
-    ops_id: str | None = None
-    ops_ref: str | None = None
-    for child in r.children():
-        if extras.take(ctx, child, utilization=True):
-            continue
-        if child.tag != "operations":
-            raise r.unknown_child(
-                child, "<meta_attributes>, <instance_attributes>, <utilization> or <operations>"
-            )
-        ops, ops_id, ops_ref, requires = _decode_operations(ctx, child)
-        if requires is not None:
-            raise ctx.error(
-                child,
-                "op attribute 'requires' on a template is not supported",
-                field="op/@requires",
-            )
-    return Template(
-        rsc_id,
-        agent_class,
-        agent_type,
-        provider,
-        description,
+            set_id = f"{rsc_id}-meta_attributes-requires"
+            pair = NvPair(f"{set_id}-requires", "requires", requires)
+            extras.meta.append(NvSet(set_id, (pair,)))
+    return (
         tuple(extras.meta),
         tuple(extras.instance),
         tuple(extras.utilization),
@@ -183,9 +162,7 @@ def _decode_operations(
     r.done()
     ops: list[Op] = []
     requires: str | None = None
-    for child in r.children():
-        if child.tag != "op":
-            raise r.unknown_child(child, "<op>")
+    for child in r.only("op"):
         op, op_requires = _decode_op(ctx, child)
         ops.append(op)
         requires = requires or op_requires
@@ -352,9 +329,7 @@ def _decode_network(ctx: Context, el: etree._Element) -> BundleNetwork:
     add_host = r.opt_bool("add-host")
     r.done()
     mappings: list[PortMapping] = []
-    for child in r.children():
-        if child.tag != "port-mapping":
-            raise r.unknown_child(child, "<port-mapping>")
+    for child in r.only("port-mapping"):
         c = Reader(ctx, child)
         mappings.append(
             PortMapping(c.req("id"), c.opt_int("port"), c.opt_int("internal-port"), c.opt("range"))
@@ -370,9 +345,7 @@ def _decode_storage(ctx: Context, el: etree._Element) -> tuple[StorageMapping, .
     r = Reader(ctx, el)
     r.done()
     mappings: list[StorageMapping] = []
-    for child in r.children():
-        if child.tag != "storage-mapping":
-            raise r.unknown_child(child, "<storage-mapping>")
+    for child in r.only("storage-mapping"):
         c = Reader(ctx, child)
         mappings.append(
             StorageMapping(

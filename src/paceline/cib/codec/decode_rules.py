@@ -85,9 +85,7 @@ def decode_nvset(ctx: Context, el: etree._Element) -> NvSetItem:
         elif child.tag == "attributes":
             wrapper = Reader(ctx, child)
             wrapper.done()
-            for pair in wrapper.children():
-                if pair.tag != "nvpair":
-                    raise wrapper.unknown_child(pair, "<nvpair>")
+            for pair in wrapper.only("nvpair"):
                 pairs.append(decode_nvpair(ctx, pair))
         else:
             raise r.unknown_child(child, "<nvpair> or <rule>")

@@ -74,9 +74,7 @@ def _decode_transient(ctx: Context, el: etree._Element) -> TransientAttributes:
     attrs_id = r.req("id")
     r.done()
     sets: list[NvSetItem] = []
-    for child in r.children():
-        if child.tag != "instance_attributes":
-            raise r.unknown_child(child, "<instance_attributes>")
+    for child in r.only("instance_attributes"):
         sets.append(decode_nvset(ctx, child))
     return TransientAttributes(attrs_id, tuple(sets))
 
@@ -89,18 +87,14 @@ def _decode_lrm(ctx: Context, el: etree._Element) -> Lrm:
     resources: list[LrmResource] = []
     resources_id: str | None = None
     seen = False
-    for child in r.children():
-        if child.tag != "lrm_resources":
-            raise r.unknown_child(child, "<lrm_resources>")
+    for child in r.only("lrm_resources"):
         if seen:
             raise r.duplicate(child)
         seen = True
         rr = Reader(ctx, child)
         resources_id = rr.opt("id")
         rr.done()
-        for rsc in rr.children():
-            if rsc.tag != "lrm_resource":
-                raise rr.unknown_child(rsc, "<lrm_resource>")
+        for rsc in rr.only("lrm_resource"):
             resources.append(_decode_lrm_resource(ctx, rsc))
     return Lrm(lrm_id, tuple(resources), uname, resources_id)
 
@@ -114,9 +108,7 @@ def _decode_lrm_resource(ctx: Context, el: etree._Element) -> LrmResource:
     container = r.opt("container")
     r.done()
     ops: list[LrmRscOp] = []
-    for child in r.children():
-        if child.tag != "lrm_rsc_op":
-            raise r.unknown_child(child, "<lrm_rsc_op>")
+    for child in r.only("lrm_rsc_op"):
         ops.append(_decode_op(ctx, child))
     return LrmResource(rsc_id, agent_class, agent_type, provider, container, tuple(ops))
 
@@ -159,9 +151,7 @@ def _decode_tickets(ctx: Context, el: etree._Element) -> tuple[TicketState, ...]
     r = Reader(ctx, el)
     r.done()
     out: list[TicketState] = []
-    for child in r.children():
-        if child.tag != "ticket_state":
-            raise r.unknown_child(child, "<ticket_state>")
+    for child in r.only("ticket_state"):
         t = Reader(ctx, child)
         out.append(
             TicketState(

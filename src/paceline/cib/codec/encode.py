@@ -117,7 +117,7 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
         _nvsets(n, "utilization", node.utilization)
     resources = _Sub(el, "resources")
     for template in cfg.templates:
-        _template(resources, template)
+        _primitive(resources, template)
     for rsc in cfg.resources:
         _resource(resources, rsc)
     constraints = _Sub(el, "constraints")
@@ -288,34 +288,19 @@ def _extras(
     _nvsets(el, "meta_attributes", meta)
 
 
-def _primitive(parent: etree._Element, rsc: Primitive) -> None:
+def _primitive(parent: etree._Element, rsc: Primitive | Template) -> None:
+    """A ``<primitive>``, or a ``<template>`` (same body, no ``template`` attribute)."""
+    is_primitive = isinstance(rsc, Primitive)
     el = _el(
         parent,
-        "primitive",
+        "primitive" if is_primitive else "template",
         ("id", rsc.id),
         ("class", rsc.agent_class),
         ("provider", rsc.provider),
         ("type", rsc.agent_type),
-        ("template", rsc.template),
+        ("template", rsc.template if isinstance(rsc, Primitive) else None),
         ("description", rsc.description),
     )
-    _primitive_body(el, rsc)
-
-
-def _template(parent: etree._Element, rsc: Template) -> None:
-    el = _el(
-        parent,
-        "template",
-        ("id", rsc.id),
-        ("class", rsc.agent_class),
-        ("provider", rsc.provider),
-        ("type", rsc.agent_type),
-        ("description", rsc.description),
-    )
-    _primitive_body(el, rsc)
-
-
-def _primitive_body(el: etree._Element, rsc: Primitive | Template) -> None:
     _extras(el, rsc.meta_attributes, rsc.instance_attributes)
     _nvsets(el, "utilization", rsc.utilization)
     if rsc.operations or rsc.operations_id is not None or rsc.operations_ref is not None:

@@ -173,6 +173,13 @@ class Reader:
             elif child.tag is not etree.Comment and child.tag is not etree.PI:
                 raise self.ctx.error(child, f"unexpected node inside <{self.tag}>", field=self.tag)
 
+    def only(self, tag: str) -> Iterator[etree._Element]:
+        """Child elements, all of which must be ``<tag>``."""
+        for child in self.children():
+            if child.tag != tag:
+                raise self.unknown_child(child, f"<{tag}>")
+            yield child
+
     def unknown_child(self, child: etree._Element, expected: str) -> ConfigError:
         return self.ctx.error(
             child,
