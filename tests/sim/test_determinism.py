@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from paceline.sim.__main__ import main
-from paceline.sim.scenario import SCENARIOS, Partition, Scenario, run
+from paceline.sim.scenario import SCENARIOS, Partition, Scenario, run, swarm
 
 
 def test_the_same_seed_gives_a_byte_identical_trace() -> None:
@@ -60,7 +60,7 @@ def test_the_command_line_lists_scenarios() -> None:
     listing = subprocess.run(
         [sys.executable, "-m", "paceline.sim", "--list"], capture_output=True, text=True, check=True
     ).stdout
-    assert sorted(line.split()[0] for line in listing.splitlines()) == sorted(SCENARIOS)
+    assert sorted(line.split()[0] for line in listing.splitlines()) == sorted([*SCENARIOS, "swarm"])
 
 
 def test_the_command_line_exits_1_and_lists_violations(
@@ -73,3 +73,17 @@ def test_the_command_line_exits_1_and_lists_violations(
     assert out[0].startswith("VIOLATION 3.000000 ")
     assert "converged: sees" in out[0]
     assert out[-1].startswith("seed=1 scenario=late ") and "violation(s)" in out[-1]
+
+
+def test_swarm_scenarios_are_drawn_from_the_seed_and_pass() -> None:
+    assert swarm(11) == swarm(11)
+    drawn = [swarm(seed) for seed in range(1, 26)]
+    assert len({(s.nodes, s.faults, s.nemesis) for s in drawn}) == 25
+    assert {s.nodes for s in drawn} >= {1, 2, 3, 4, 5}
+    failures = [r.summary() for seed, s in enumerate(drawn, 1) if not (r := run(seed, s)).ok]
+    assert failures == []
+
+
+def test_the_command_line_runs_a_swarm_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--seed", "5", "--scenario", "swarm", "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith("seed=5 scenario=swarm-5 ")

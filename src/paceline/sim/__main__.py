@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from paceline.sim.scenario import SCENARIOS, run
+from paceline.sim.scenario import SCENARIOS, run, scenario_for
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,7 +19,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=1, help="the run's seed (default 1)")
     parser.add_argument(
-        "--scenario", choices=sorted(SCENARIOS), default="chaos", help="default: chaos"
+        "--scenario",
+        choices=[*sorted(SCENARIOS), "swarm"],
+        default="chaos",
+        help="default: chaos; swarm draws the whole scenario from the seed",
     )
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
@@ -27,8 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list:
         for name, scenario in sorted(SCENARIOS.items()):
             print(f"{name:<10} {scenario.nodes} nodes, {scenario.duration:g} s, {scenario.nemesis}")
+        print("swarm      drawn from the seed: nodes, link faults, clock skew, nemesis")
         return 0
-    result = run(args.seed, SCENARIOS[args.scenario], sink=None if args.quiet else print)
+    scenario = scenario_for(args.scenario, args.seed)
+    result = run(args.seed, scenario, sink=None if args.quiet else print)
     for violation in result.violations:
         print(f"VIOLATION {violation}")
     print(result.summary())

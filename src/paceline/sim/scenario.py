@@ -3,14 +3,19 @@
 A ``Scenario`` names the cluster size, the network's faults and a timed list
 of nemesis actions (crash, partition, swizzle-clog). ``run(seed, scenario)``
 builds the world, runs the heartbeat demo on every node, applies the nemesis,
-heals everything ``settle`` seconds before the end, and returns the trace,
-the violations and the network's counters. The same seed gives the same
+and returns the trace, the violations and the network's counters.
+
+Two phases, as TigerBeetle's VOPR: faults until ``duration - settle``, then a
+liveness phase in which every partition and clog is lifted, every node is
+up and links are clean, so end-of-run checks judge convergence, not luck.
+``swarm(seed)`` draws a whole scenario from the seed (swarm testing). The same seed gives the same
 trace, byte for byte; any failing seed replays with
 ``python -m paceline.sim --seed N --scenario NAME``.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -178,6 +183,7 @@ def _start(node: SimNode) -> None:
 
 def _heal_all(cluster: Cluster, names: list[str]) -> None:
     net = cluster.net
+    net.set_default(LinkFaults())
     net.heal()
     for a in names:
         for b in names:
@@ -210,3 +216,52 @@ SCENARIOS: dict[str, Scenario] = {
         ),
     )
 }
+
+
+def swarm(seed: int) -> Scenario:
+    """A scenario drawn from ``seed``: cluster size, link faults, clock skew and
+    nemesis actions all vary (VOPR's ``options_swarm``)."""
+    rng = random.Random(f"swarm/{seed}")
+    nodes = rng.randint(1, 5)
+    duration = round(rng.uniform(4.0, 10.0), 3)
+    settle = 2.0
+    end = duration - settle
+    faults = LinkFaults(
+        delay=rng.choice([0.0001, 0.0005, 0.002, 0.02]),
+        jitter=rng.choice([0.0, 0.001, 0.01]),
+        loss=rng.choice([0.0, 0.0, 0.05, 0.3]),
+        duplicate=rng.choice([0.0, 0.1, 0.5]),
+        reorder=rng.choice([0.0, 0.1, 0.3]),
+    )
+    nemesis: list[Nemesis] = []
+    for _ in range(rng.randint(0, 4)):
+        at = round(rng.uniform(0.2, end), 3)
+        kind = rng.choice(["crash", "partition", "one-way", "swizzle"])
+        if kind == "crash":
+            nemesis.append(Crash(at, down=round(rng.uniform(0.1, 2.0), 3)))
+        elif kind == "swizzle":
+            nemesis.append(SwizzleClog(at, step=0.05, hold=round(rng.uniform(0.1, 1.0), 3)))
+        elif nodes > 1:
+            until = round(rng.uniform(at, end), 3)
+            nemesis.append(Partition(at, until, one_way=kind == "one-way"))
+    return Scenario(
+        f"swarm-{seed}",
+        nodes=nodes,
+        duration=duration,
+        settle=settle,
+        faults=faults,
+        nemesis=tuple(nemesis),
+        clock_skew=rng.choice([0.0, 5.0, 1e6]),
+    )
+
+
+def scenario_for(name: str, seed: int) -> Scenario:
+    """The scenario called ``name``; ``swarm`` is drawn from ``seed``."""
+    if name == "swarm":
+        return swarm(seed)
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown scenario {name!r}, expected swarm or one of {sorted(SCENARIOS)}"
+        ) from None
