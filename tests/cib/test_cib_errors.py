@@ -151,3 +151,17 @@ def test_mangled_input_only_raises_config_error(
         decode_cib(doc, file="x.xml")
     except ConfigError as err:
         assert err.file == "x.xml"
+
+
+def test_unknown_schema_name() -> None:
+    err = error_for(GOOD.replace(b"pacemaker-3.7", b"pacemaker-banana"))
+    assert err.field == "cib/@validate-with"
+
+
+def test_unknown_order_kind_only_without_validation() -> None:
+    order = b'<rsc_order id="o" first="ip" then="ip" kind="foo"/>'
+    data = GOOD.replace(b"<constraints>", b"<constraints>" + order)
+    err = error_for(data)
+    assert err.field == "rsc_order/@kind"
+    cib = decode_cib(data.replace(b"pacemaker-3.7", b"none"))
+    assert cib.configuration.constraints[0].kind == "foo"  # type: ignore[union-attr]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from paceline.cib.codec.decode_config import decode_configuration
@@ -11,6 +13,8 @@ from paceline.cib.model.cib import Cib
 from paceline.cib.model.config import Configuration
 from paceline.cib.model.status import Status
 from paceline.core.errors import ConfigError
+
+_SCHEMA_NAME = re.compile(r"none|pacemaker-(\d+\.\d+|next)|transitional-0\.6")
 
 # Informational root attributes of pre-1.0 CIBs that the upgrade drops.
 _LEGACY_ROOT = ("generated", "ccm_transition", "cib_feature_revision", "num_peers", "ignore_dtd")
@@ -46,11 +50,20 @@ def decode_cib(data: bytes | str, *, file: str | None = None) -> Cib:
 
 
 def cib_from_element(el: etree._Element, *, file: str | None = None) -> Cib:
-    ctx = Context(file)
+    schema = el.get("validate-with")
+    ctx = Context(file, unvalidated=schema == "none")
     if el.tag != "cib":
         raise ctx.error(el, f"the root element is <{el.tag}>", field=str(el.tag), expected="<cib>")
     r = Reader(ctx, el)
-    schema = r.opt("validate-with")
+    r.opt("validate-with")
+    if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
+        raise ctx.error(
+            el,
+            "unknown schema in 'validate-with'",
+            field="cib/@validate-with",
+            text=schema,
+            expected="none or pacemaker-X.Y",
+        )
     admin_epoch = r.req_int("admin_epoch")
     epoch = r.req_int("epoch")
     num_updates = r.req_int("num_updates")

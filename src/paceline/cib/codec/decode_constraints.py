@@ -150,13 +150,13 @@ def _decode_order(ctx: Context, el: etree._Element) -> Order:
     then_action = r.opt_enum("then-action", Action)
     if first is None and then is None:
         first, then, first_action, then_action = _legacy_order(r)
-    kind_text = r.opt("kind")
-    kind: OrderKind | str | None = kind_text
-    if kind_text is not None:
-        try:
-            kind = OrderKind(kind_text)
-        except ValueError:
-            kind = kind_text
+    kind: OrderKind | str | None
+    if ctx.unvalidated:
+        kind = r.opt("kind")
+        if kind is not None and kind in OrderKind.__members__.values():
+            kind = OrderKind(kind)
+    else:
+        kind = r.opt_enum("kind", OrderKind)
     score = r.opt_score("score")
     symmetrical = r.opt_bool("symmetrical")
     require_all = r.opt_bool("require-all")

@@ -24,6 +24,7 @@ from paceline.cib.model.constraints import (
     ResourceSetRef,
     Ticket,
 )
+from paceline.cib.model.enums import OrderKind
 from paceline.cib.model.resources import (
     Bundle,
     Clone,
@@ -77,7 +78,7 @@ def cib_to_element(cib: Cib) -> etree._Element:
     root = etree.Element("cib")
     for name, value in (
         ("crm_feature_set", cib.crm_feature_set),
-        ("validate-with", SCHEMA),
+        ("validate-with", schema_for(cib.configuration)),
         ("epoch", cib.epoch),
         ("num_updates", cib.num_updates),
         ("admin_epoch", cib.admin_epoch),
@@ -96,6 +97,19 @@ def cib_to_element(cib: Cib) -> etree._Element:
     root.append(configuration_to_element(cib.configuration))
     _status(root, cib.status)
     return root
+
+
+def schema_for(cfg: Configuration) -> str:
+    """``SCHEMA``, or ``none`` when the configuration holds a value that only an
+    unvalidated CIB can have (an unknown order kind): so that what we write
+    reads back the same, and Pacemaker's tools judge it as they did the original."""
+    for c in cfg.constraints:
+        if isinstance(c, Order) and isinstance(c.kind, str) and c.kind not in _ORDER_KINDS:
+            return "none"
+    return SCHEMA
+
+
+_ORDER_KINDS = frozenset(OrderKind)
 
 
 def configuration_to_element(cfg: Configuration) -> etree._Element:

@@ -37,9 +37,13 @@ def parse_bool(text: str) -> bool | None:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every reader needs to blame: the file name (None for a string)."""
+    """What every reader needs: the file name to blame (None for a string),
+    and whether the CIB opted out of schema validation (``validate-with="none"``),
+    in which case the few values Pacemaker resets instead of rejecting are kept
+    as text (see ``Order.kind``)."""
 
     file: str | None = None
+    unvalidated: bool = False
 
     def error(
         self,
