@@ -230,3 +230,22 @@ def test_a_crashed_side_resets_the_peer() -> None:
     client.stream.abort_by_crash()
     sim.run()
     assert server.lost == ["reset by peer"] and client.lost == []
+
+
+def test_a_group_datagram_reaches_every_member_but_the_sender_each_over_its_own_link() -> None:
+    sim = Simulator(1)
+    net = SimNetwork(sim)
+    group = ("239.0.0.1", 6800)
+    inboxes = {h: Inbox() for h in "abc"}
+    ports = {h: net.bind((h, 6800), inbox) for h, inbox in inboxes.items()}
+    for port in ports.values():
+        net.join_group(group, port.address)
+    net.block("a", "c")
+    net.send_datagram(("a", 6800), group, b"hello")
+    sim.run()
+    assert [inboxes[h].got for h in "abc"] == [[], [b"hello"], []]
+    net.heal()
+    ports["b"].close()  # a closed port leaves its groups
+    net.send_datagram(("a", 6800), group, b"again")
+    sim.run()
+    assert [inboxes[h].got for h in "abc"] == [[], [b"hello"], [b"again"]]

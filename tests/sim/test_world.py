@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paceline.core.ports import Clock, WallClock
 from paceline.sim.world import BudgetExceeded, Scope, SimClock, Simulator
 
 
@@ -59,10 +60,30 @@ def test_forked_rngs_are_seeded_and_independent() -> None:
     assert Simulator(5).rng.random() != Simulator(6).rng.random()
 
 
-@given(offset=st.floats(-1e6, 1e6), local=st.floats(0, 1e7))
-def test_a_node_clock_reaches_its_deadline_when_woken(offset: float, local: float) -> None:
+@given(
+    offset=st.floats(-1e6, 1e6),
+    rate=st.floats(0.9, 1.1),
+    ahead=st.floats(0, 1e5),
+)
+def test_a_node_clock_reaches_its_deadline_when_woken(
+    offset: float, rate: float, ahead: float
+) -> None:
     sim = Simulator(1)
-    clock = SimClock(sim, offset)
-    when = clock.to_sim(local)
-    sim.run_until(when)
+    clock = SimClock(sim, offset, rate=rate)
+    local = clock.now() + ahead
+    sim.run_until(clock.to_sim(local))
     assert clock.now() >= local
+
+
+def test_clocks_drift_and_the_wall_clock_steps_alone() -> None:
+    sim = Simulator(1)
+    fast = SimClock(sim, 10.0, rate=1.001)
+    assert isinstance(fast, Clock) and isinstance(fast, WallClock)
+    sim.run_until(1000.0)
+    assert fast.now() == pytest.approx(10.0 + 1001.0)
+    wall = fast.time()
+    fast.step_wall(-30.0)
+    assert fast.time() == pytest.approx(wall - 30.0)
+    assert fast.now() == pytest.approx(1011.0)  # monotonic time never jumps
+    with pytest.raises(ValueError, match=r"clock rate 3\.0"):
+        SimClock(sim, rate=3.0)

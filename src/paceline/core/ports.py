@@ -3,7 +3,7 @@
 Two families live here, both implemented twice — by the deterministic
 simulator (``paceline.sim``) and by the asyncio drivers (``paceline.runtime``):
 
-- **Environment ports** a driver owns and uses: ``Clock``, ``Rng``,
+- **Environment ports** a driver owns and uses: ``Clock``, ``WallClock``, ``Rng``,
   ``DatagramPort``, ``StreamPort``, ``BlockStore``.
 - **Core contracts** a pure core exposes so any driver can run it
   (aioquic's shape): ``DatagramCore`` and ``StreamCore``. A core is given
@@ -28,6 +28,18 @@ class Clock(Protocol):
 
     def now(self) -> float:
         """The current monotonic time in seconds."""
+        ...
+
+
+@runtime_checkable
+class WallClock(Protocol):
+    """Wall-clock time: for rules, lifetimes and history, never for timeouts.
+
+    It may jump (NTP steps it) and differs between nodes by seconds.
+    """
+
+    def time(self) -> float:
+        """Seconds since the Unix epoch."""
         ...
 
 

@@ -1,5 +1,8 @@
 """The simulated network: datagrams and streams between named hosts, with faults.
 
+Hosts are node names; an address is ``(host, port)``. A datagram sent to a
+group address (``join_group``) goes to every member, as IP multicast.
+
 Faults, all drawn from the network's own seeded RNG:
 
 - per directed link (``LinkFaults``): delay + jitter, loss, duplication,
@@ -119,6 +122,8 @@ class SimStream:
     def write(self, data: bytes) -> None:
         if self.closing or self.dead:
             raise StateError("StreamPort", "closed", "write")
+        what = f"{_addr(self.local)} -> {_addr(self._peer)} {len(data)}B"
+        self.net.trace_link(self.local[0], ">", "stream", what)
         for chunk in self.net.split(bytes(data)):
             self._enqueue(_DATA, chunk)
 
@@ -237,6 +242,7 @@ class SimNetwork:
         self._clogged: dict[tuple[str, str], list[tuple[Address, Address, bytes]]] = {}
         self._ports: dict[Address, SimDatagramPort] = {}
         self._listeners: dict[Address, AcceptFn] = {}
+        self._groups: dict[Address, set[Address]] = {}
         self._next_ephemeral: dict[str, int] = {}
         self.stats: dict[str, int] = {}
 
@@ -339,18 +345,42 @@ class SimNetwork:
         """Forget ``port`` (datagrams to it are then dropped)."""
         if self._ports.get(address) is port:
             del self._ports[address]
+            for members in self._groups.values():
+                members.discard(address)
 
     def one_way_delay(self, src: str, dst: str) -> float:
         """A fresh delay for one packet on src→dst."""
         f = self.faults(src, dst)
         return f.delay + (self.rng.uniform(0.0, f.jitter) if f.jitter else 0.0)
 
+    def join_group(self, group: Address, member: Address) -> None:
+        """Deliver datagrams sent to ``group`` (a multicast address) to ``member``.
+
+        Each member's copy crosses its own link with that link's faults; the
+        sender does not receive its own datagram.
+        """
+        self._groups.setdefault(group, set()).add(member)
+
+    def leave_group(self, group: Address, member: Address) -> None:
+        """Stop delivering ``group``'s datagrams to ``member``."""
+        self._groups.get(group, set()).discard(member)
+
     def send_datagram(self, source: Address, dest: Address, data: bytes) -> None:
+        """Send one datagram (to one port, or to every member of a group)."""
+        self.trace_link(source[0], ">", "dgram", f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
+        self._count("sent")
+        members = self._groups.get(dest)
+        if members is None:
+            self._transmit(source, dest, data)
+            return
+        for member in sorted(members):
+            if member != source:
+                self._transmit(source, member, data)
+
+    def _transmit(self, source: Address, dest: Address, data: bytes) -> None:
         """Apply the link's faults to one datagram and schedule what survives."""
         src, dst = source[0], dest[0]
         what = f"{_addr(source)} -> {_addr(dest)} {len(data)}B"
-        self.trace_link(src, ">", "dgram", what)
-        self._count("sent")
         if self.is_blocked(src, dst):
             self._drop(src, "partition", what)
             return

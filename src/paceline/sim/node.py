@@ -71,11 +71,14 @@ class Cluster:
         self.history: list[Observation] = []
         self.violations: list[Violation] = []
 
-    def add_node(self, name: str, boot: BootFn, *, clock_offset: float = 0.0) -> SimNode:
-        """A new node (not started yet)."""
+    def add_node(
+        self, name: str, boot: BootFn, *, clock_offset: float = 0.0, clock_rate: float = 1.0
+    ) -> SimNode:
+        """A new node (not started yet) whose clock reads ``offset + rate * t``."""
         if name in self.nodes:
             raise ValueError(f"node {name!r} exists")
-        node = self.nodes[name] = SimNode(self, name, boot, clock_offset=clock_offset)
+        clock = SimClock(self.sim, clock_offset, rate=clock_rate, wall_offset=clock_offset)
+        node = self.nodes[name] = SimNode(self, name, boot, clock)
         return node
 
     def observe(self, node: str, event: object, *, trace: bool = True) -> None:
@@ -105,14 +108,12 @@ class Cluster:
 class SimNode:
     """One simulated machine; see the module docstring."""
 
-    def __init__(
-        self, cluster: Cluster, name: str, boot: BootFn, *, clock_offset: float = 0.0
-    ) -> None:
+    def __init__(self, cluster: Cluster, name: str, boot: BootFn, clock: SimClock) -> None:
         self.cluster = cluster
         self.sim = cluster.sim
         self.name = name
         self.boot = boot
-        self.clock = SimClock(cluster.sim, clock_offset)
+        self.clock = clock
         self.disks: dict[str, SimDisk] = {}
         self.incarnation = -1
         self.context: NodeContext | None = None
@@ -185,6 +186,10 @@ class NodeContext:
         bound = self.net.bind((self.name, port), handler)
         self._ports.append(bound)
         return bound
+
+    def join_group(self, group: Address, port: SimDatagramPort) -> None:
+        """Receive datagrams sent to the multicast ``group`` on ``port``."""
+        self.net.join_group(group, port.address)
 
     def listen(self, port: int, accept: AcceptFn) -> None:
         """Accept streams on ``port``."""

@@ -75,6 +75,7 @@ class Scenario:
     nemesis: tuple[Nemesis, ...] = ()
     auth: AuthMode = AuthMode.HMAC_SHA256
     clock_skew: float = 5.0
+    clock_drift: float = 1e-4
     replay_protection: bool = True
 
     def __post_init__(self) -> None:
@@ -142,7 +143,8 @@ def run(seed: int, scenario: Scenario, *, sink: Callable[[str], None] | None = N
     skew = sim.fork_rng("clocks")
     for i, name in ids.items():
         offset = skew.uniform(0, scenario.clock_skew) if scenario.clock_skew else 0.0
-        cluster.add_node(name, boot_for(i), clock_offset=offset).start()
+        rate = 1.0 + skew.uniform(-scenario.clock_drift, scenario.clock_drift)
+        cluster.add_node(name, boot_for(i), clock_offset=offset, clock_rate=rate).start()
 
     _schedule_nemesis(cluster, scenario, sorted(ids.values()))
     sim.run_until(scenario.duration)
@@ -252,6 +254,7 @@ def swarm(seed: int) -> Scenario:
         faults=faults,
         nemesis=tuple(nemesis),
         clock_skew=rng.choice([0.0, 5.0, 1e6]),
+        clock_drift=rng.choice([0.0, 1e-4, 1e-2]),
     )
 
 

@@ -142,28 +142,52 @@ class Simulator:
         return sum(1 for h in self._heap if h.live)
 
 
-@dataclass(frozen=True, slots=True)
-class SimClock:
-    """A node's monotonic clock: the simulated time plus a fixed offset.
+WALL_EPOCH = 1_800_000_000.0
+"""Where simulated wall clocks start (2027-01-15): a plausible, fixed date."""
 
-    Nodes' monotonic clocks start at different values; only differences
-    between readings of one clock mean anything, as on real machines.
+
+class SimClock:
+    """A node's clocks: monotonic ``now()`` and wall-clock ``time()``.
+
+    The monotonic clock reads ``offset + rate * t`` at simulated time ``t``:
+    nodes' clocks start at different values and may drift (``rate`` 1.0001
+    runs 100 ppm fast), as on real machines; only differences between readings
+    of one clock mean anything. The wall clock runs at the same rate from
+    ``WALL_EPOCH + wall_offset`` and can be stepped (``step_wall``) as NTP
+    does, which the monotonic clock never is.
     """
 
-    sim: Simulator
-    offset: float = 0.0
+    __slots__ = ("offset", "rate", "sim", "wall_offset")
+
+    def __init__(
+        self, sim: Simulator, offset: float = 0.0, *, rate: float = 1.0, wall_offset: float = 0.0
+    ) -> None:
+        if not 0.5 <= rate <= 2.0:
+            raise ValueError(f"clock rate {rate} outside 0.5..2.0")
+        self.sim = sim
+        self.offset = offset
+        self.rate = rate
+        self.wall_offset = wall_offset
 
     def now(self) -> float:
         """The node's monotonic time."""
-        return self.sim.now + self.offset
+        return self.offset + self.rate * self.sim.now
+
+    def time(self) -> float:
+        """The node's wall-clock time, in seconds since the epoch."""
+        return WALL_EPOCH + self.wall_offset + self.rate * self.sim.now
+
+    def step_wall(self, delta: float) -> None:
+        """Step the wall clock by ``delta`` seconds (either way); ``now()`` is unchanged."""
+        self.wall_offset += delta
 
     def to_sim(self, local: float) -> float:
-        """The earliest simulated time at which this clock reads ``local`` or more.
+        """The earliest simulated time at which ``now()`` reads ``local`` or more.
 
         Rounded up, so a core woken for its deadline never reads a clock a
         hair before it (and asks again for the same instant, forever).
         """
-        when = local - self.offset
-        while when + self.offset < local:
+        when = (local - self.offset) / self.rate
+        while self.offset + self.rate * when < local:
             when = math.nextafter(when, math.inf)
         return when
