@@ -20,7 +20,7 @@ from pathlib import Path
 
 from paceline.cli.output import Output
 from paceline.cli.session import Session
-from paceline.core.errors import ConfigError
+from paceline.core.errors import ConfigError, PacelineError
 from paceline.crm.migrate import Notice
 from paceline.crm.verify import Finding, Severity
 
@@ -77,11 +77,14 @@ class Interpreter:
     ask: Ask = _never_asked
     edit_text: EditText | None = None
     stdin_read: Callable[[], str] = field(default=lambda: sys.stdin.read())
+    _file: str | None = field(default=None, init=False)
+    _line: int = field(default=1, init=False)
 
     # ----------------------------------------------------------------- dispatch
 
     def run(self, line: str, *, file: str | None = None, lineno: int = 1) -> Outcome:
         """Run one command line (a statement may span continuation lines)."""
+        self._file, self._line = file, lineno
         text = line.strip()
         if not text or text.startswith("#"):
             return Outcome.CONTINUE
@@ -109,6 +112,12 @@ class Interpreter:
             )
         handler(args)
         return Outcome.CONTINUE
+
+    def _usage(
+        self, message: str, *, text: str | None = None, expected: str | None = None
+    ) -> ConfigError:
+        """A usage error located at the command being run."""
+        return ConfigError(message, file=self._file, line=self._line, text=text, expected=expected)
 
     def _handlers(self) -> dict[str, Callable[[list[str]], None]]:
         return {
@@ -139,7 +148,7 @@ class Interpreter:
     def save(self, args: list[str]) -> None:
         xml, rest = _xml_flag(args)
         if len(rest) != 1:
-            raise ConfigError("save needs one file name", expected="save [xml] FILE")
+            raise self._usage("save needs one file name", expected="save [xml] FILE")
         text = self.session.show_xml() if xml else self.session.show(obscure=False)
         if rest[0] == "-":
             self.out.text(text)
@@ -153,7 +162,7 @@ class Interpreter:
     def load(self, args: list[str]) -> None:
         _xml, rest = _xml_flag(args)  # the content says whether it is XML
         if len(rest) != 2 or rest[0] not in ("replace", "update"):
-            raise ConfigError(
+            raise self._usage(
                 "load needs a mode and a file",
                 text=" ".join(args) or None,
                 expected="load [xml] replace|update FILE|-",
@@ -171,12 +180,12 @@ class Interpreter:
 
     def delete(self, args: list[str]) -> None:
         if not args:
-            raise ConfigError("delete needs at least one id", expected="delete ID...")
+            raise self._usage("delete needs at least one id", expected="delete ID...")
         self._notices(self.session.delete(args))
 
     def edit(self, args: list[str]) -> None:
         if self.edit_text is None:
-            raise ConfigError("edit is not available here")
+            raise PacelineError("edit is not available here")
         original = self.session.show(args, obscure=False)
         text = original
         while True:
@@ -194,7 +203,7 @@ class Interpreter:
                 if self.ask("Edit again (y/n)? "):
                     text = edited
                     continue
-                raise ConfigError("edit aborted: the configuration is unchanged") from None
+                raise PacelineError("edit aborted: the configuration is unchanged") from None
             self._notices(notices)
             return
 
@@ -207,7 +216,7 @@ class Interpreter:
     def commit(self, args: list[str]) -> None:
         force = args == ["force"]
         if args and not force:
-            raise ConfigError("commit takes no arguments but 'force'", text=" ".join(args))
+            raise self._usage("commit takes no arguments but 'force'", text=" ".join(args))
         if not self.session.dirty:
             self.out.info("commit: nothing to commit")
             return
@@ -217,7 +226,7 @@ class Interpreter:
         if any(f.severity is Severity.ERROR for f in new_problems) and not force:
             answer = self.ask("Do you still want to commit (y/n)? ")
             if not answer:
-                raise ConfigError(
+                raise PacelineError(
                     "commit refused: the change adds configuration errors "
                     "(fix them, or use 'commit force')"
                 )
@@ -266,7 +275,7 @@ class Interpreter:
             return True
         try:
             self.commit([])
-        except ConfigError as exc:
+        except PacelineError as exc:
             self.out.error(str(exc))
             return answer is None  # batch: give up (unchanged); TTY: stay in the shell
         return True

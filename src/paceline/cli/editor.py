@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from paceline.core.errors import ConfigError
+from paceline.core.errors import PacelineError
 
 
 def editor_command() -> list[str]:
@@ -27,9 +27,9 @@ def edit_text(text: str) -> str | None:
         try:
             status = subprocess.call([*command, str(path)])
         except OSError as exc:
-            raise ConfigError(f"cannot run the editor {command[0]!r}: {exc.strerror}") from None
+            raise PacelineError(f"cannot run the editor {command[0]!r}: {exc.strerror}") from None
         if status != 0:
-            raise ConfigError(
+            raise PacelineError(
                 f"the editor {command[0]!r} exited with status {status}; nothing changed"
             )
         return path.read_text(encoding="utf-8")

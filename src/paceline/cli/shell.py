@@ -22,7 +22,7 @@ from prompt_toolkit.document import Document
 
 from paceline.cib.model import Configuration, walk_resources
 from paceline.cli.commands import COMMANDS, LEAVE_WORDS, STATEMENTS, Interpreter, Outcome
-from paceline.core.errors import ConfigError
+from paceline.core.errors import PacelineError
 
 STATEMENT_WORDS = (
     "params",
@@ -121,7 +121,7 @@ def run_batch(interp: Interpreter, lines: Iterable[str], *, name: str = "<stdin>
     for number, text in _statements(lines):
         try:
             outcome = interp.run(text, file=name, lineno=number)
-        except ConfigError as exc:
+        except PacelineError as exc:
             interp.out.error(str(exc))
             errors += 1
             continue
@@ -176,7 +176,7 @@ def run_interactive(interp: Interpreter, prompts: PromptSession[str], cib_name: 
             continue
         try:
             outcome = interp.run(text)
-        except ConfigError as exc:
+        except PacelineError as exc:
             interp.out.error(str(exc))
             continue
         if outcome is Outcome.LEAVE and interp.leave():

@@ -1,0 +1,80 @@
+"""The agent scan: OCF providers, init scripts, fence agents, systemd units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paceline.cli.agents import OCF_ROOT, scan_agents
+
+
+def _script(path: Path, *, executable: bool = True) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\nexit 0\n")
+    path.chmod(0o755 if executable else 0o644)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> dict[str, Path]:
+    ocf = tmp_path / "ocf"
+    _script(ocf / "heartbeat" / "IPaddr2")
+    _script(ocf / "heartbeat" / "README", executable=False)
+    _script(ocf / "heartbeat" / ".ocf-shellfuncs")
+    _script(ocf / "paceline" / "drbd")
+    init_d = tmp_path / "init.d"
+    _script(init_d / "apache2")
+    _script(init_d / "skeleton")
+    sbin = tmp_path / "sbin"
+    _script(sbin / "fence_xvm")
+    _script(sbin / "sshd")
+    systemd = tmp_path / "systemd"
+    systemd.mkdir()
+    (systemd / "nginx.service").write_text("[Unit]\n")
+    (systemd / "getty@.service").write_text("[Unit]\n")
+    (systemd / "sockets.target").write_text("[Unit]\n")
+    return {"ocf": ocf, "init_d": init_d, "sbin": sbin, "systemd": systemd}
+
+
+def test_scan_finds_each_kind_and_nothing_else(tree: dict[str, Path]) -> None:
+    catalog = scan_agents(
+        ocf_root=tree["ocf"],
+        init_d=tree["init_d"],
+        fence_dirs=(tree["sbin"],),
+        systemd_dirs=(tree["systemd"],),
+    )
+    assert catalog.names == {
+        "ocf:heartbeat:IPaddr2",
+        "ocf:paceline:drbd",
+        "lsb:apache2",
+        "stonith:fence_xvm",
+        "systemd:nginx",
+    }
+    assert catalog.classes() == ("lsb", "ocf", "stonith", "systemd")
+
+
+def test_exists_understands_service_and_unit_suffix(tree: dict[str, Path]) -> None:
+    catalog = scan_agents(
+        ocf_root=tree["ocf"],
+        init_d=tree["init_d"],
+        fence_dirs=(tree["sbin"],),
+        systemd_dirs=(tree["systemd"],),
+    )
+    assert catalog.exists("service:apache2")
+    assert catalog.exists("service:nginx")
+    assert catalog.exists("systemd:nginx.service")
+    assert not catalog.exists("service:mysql")
+    assert not catalog.exists("ocf:linbit:drbd")
+
+
+def test_missing_directories_scan_to_nothing(tmp_path: Path) -> None:
+    gone = tmp_path / "absent"
+    catalog = scan_agents(ocf_root=gone, init_d=gone, fence_dirs=(gone,), systemd_dirs=(gone,))
+    assert catalog.names == frozenset()
+
+
+@pytest.mark.skipif(not (OCF_ROOT / "heartbeat").is_dir(), reason="resource-agents not installed")
+def test_this_host_has_the_debian_agents() -> None:
+    catalog = scan_agents()
+    assert catalog.exists("ocf:heartbeat:IPaddr2")
+    assert catalog.exists("ocf:pacemaker:Dummy")
