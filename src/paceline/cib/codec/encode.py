@@ -53,20 +53,19 @@ Value = str | int | bool | Score | StrEnum | None
 _Sub = etree.SubElement
 
 
-def _set(el: etree._Element, name: str, value: Value) -> None:
-    if value is None:
-        return
+def _text(value: str | int | bool | Score | StrEnum) -> str:
     if isinstance(value, bool):
-        el.set(name, "true" if value else "false")
-    else:
-        el.set(name, str(value))
+        return "true" if value else "false"
+    return str(value)
+
+
+def _attrs(attrs: tuple[tuple[str, Value], ...]) -> dict[str, str]:
+    return {name: _text(value) for name, value in attrs if value is not None}
 
 
 def _el(parent: etree._Element, tag: str, *attrs: tuple[str, Value]) -> etree._Element:
-    el = _Sub(parent, tag)
-    for name, value in attrs:
-        _set(el, name, value)
-    return el
+    """A child ``<tag>`` of ``parent`` with the attributes that are not None, in order."""
+    return _Sub(parent, tag, _attrs(attrs))
 
 
 def encode_cib(cib: Cib) -> bytes:
@@ -75,25 +74,28 @@ def encode_cib(cib: Cib) -> bytes:
 
 
 def cib_to_element(cib: Cib) -> etree._Element:
-    root = etree.Element("cib")
-    for name, value in (
-        ("crm_feature_set", cib.crm_feature_set),
-        ("validate-with", schema_for(cib.configuration)),
-        ("epoch", cib.epoch),
-        ("num_updates", cib.num_updates),
-        ("admin_epoch", cib.admin_epoch),
-        ("cib-last-written", cib.cib_last_written),
-        ("update-origin", cib.update_origin),
-        ("update-client", cib.update_client),
-        ("update-user", cib.update_user),
-        ("have-quorum", cib.have_quorum),
-        ("dc-uuid", cib.dc_uuid),
-        ("execution-date", cib.execution_date),
-        ("no-quorum-panic", cib.no_quorum_panic),
-        ("remote-tls-port", cib.remote_tls_port),
-        ("remote-clear-port", cib.remote_clear_port),
-    ):
-        _set(root, name, value)
+    root = etree.Element(
+        "cib",
+        _attrs(
+            (
+                ("crm_feature_set", cib.crm_feature_set),
+                ("validate-with", schema_for(cib.configuration)),
+                ("epoch", cib.epoch),
+                ("num_updates", cib.num_updates),
+                ("admin_epoch", cib.admin_epoch),
+                ("cib-last-written", cib.cib_last_written),
+                ("update-origin", cib.update_origin),
+                ("update-client", cib.update_client),
+                ("update-user", cib.update_user),
+                ("have-quorum", cib.have_quorum),
+                ("dc-uuid", cib.dc_uuid),
+                ("execution-date", cib.execution_date),
+                ("no-quorum-panic", cib.no_quorum_panic),
+                ("remote-tls-port", cib.remote_tls_port),
+                ("remote-clear-port", cib.remote_clear_port),
+            )
+        ),
+    )
     root.append(configuration_to_element(cib.configuration))
     _status(root, cib.status)
     return root
@@ -247,10 +249,7 @@ def _rule(parent: etree._Element, rule: Rule | RuleRef) -> None:
             )
             for sub_tag, sub in (("duration", item.duration), ("date_spec", item.date_spec)):
                 if sub is not None:
-                    s = _el(d, sub_tag, ("id", sub.id))
-                    for name in sub.__slots__:
-                        if name != "id":
-                            _set(s, name, getattr(sub, name))
+                    _el(d, sub_tag, *((name, getattr(sub, name)) for name in sub.__slots__))
         elif isinstance(item, RscExpression):
             _el(
                 el,

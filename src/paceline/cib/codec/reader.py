@@ -63,28 +63,30 @@ class Context:
 class Reader:
     """Typed access to the attributes of one element, then ``done()``."""
 
-    __slots__ = ("_seen", "ctx", "el", "tag")
+    __slots__ = ("_asked", "_rest", "ctx", "el", "tag")
 
     def __init__(self, ctx: Context, el: etree._Element) -> None:
         self.ctx = ctx
         self.el = el
         self.tag = str(el.tag)
-        self._seen: set[str] = set()
+        # Attributes not read yet (``done()`` fails on any left), and the
+        # names asked for (to say what was expected).
+        self._rest: dict[str, str] = {str(k): str(v) for k, v in el.attrib.items()}
+        self._asked: list[str] = []
 
     # -- attributes ------------------------------------------------------
 
     def opt(self, name: str, *aliases: str) -> str | None:
         """The attribute ``name`` (or the first legacy alias present), or None."""
-        self._seen.add(name)
-        value = self.el.get(name)
-        if value is not None:
-            return str(value)
-        for alias in aliases:
-            self._seen.add(alias)
-            value = self.el.get(alias)
-            if value is not None:
-                return str(value)
-        return None
+        self._asked.append(name)
+        value = self._rest.pop(name, None)
+        if value is None:
+            for alias in aliases:
+                self._asked.append(alias)
+                value = self._rest.pop(alias, None)
+                if value is not None:
+                    break
+        return value
 
     def req(self, name: str, *aliases: str) -> str:
         value = self.opt(name, *aliases)
@@ -142,20 +144,19 @@ class Reader:
 
     def drop(self, *names: str) -> None:
         """Accept legacy attributes that the upgrade discards."""
-        self._seen.update(names)
+        for name in names:
+            self._rest.pop(name, None)
 
     def done(self) -> None:
         """Fail on an attribute nobody read."""
-        for raw in self.el.attrib:
-            name = str(raw)
-            if name not in self._seen:
-                raise self.ctx.error(
-                    self.el,
-                    f"unknown attribute {name!r} of <{self.tag}>",
-                    field=f"{self.tag}/@{name}",
-                    text=str(self.el.get(name)),
-                    expected="one of " + ", ".join(sorted(self._seen)) if self._seen else "none",
-                )
+        for name, value in self._rest.items():
+            raise self.ctx.error(
+                self.el,
+                f"unknown attribute {name!r} of <{self.tag}>",
+                field=f"{self.tag}/@{name}",
+                text=value,
+                expected="one of " + ", ".join(sorted(set(self._asked))) if self._asked else "none",
+            )
 
     # -- children --------------------------------------------------------
 
