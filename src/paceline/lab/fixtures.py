@@ -32,6 +32,7 @@ OCF_RC = {
     0: "success", 1: "err_generic", 2: "err_args", 3: "err_unimplemented", 4: "err_perm",
     5: "err_installed", 6: "err_configured", 7: "not_running", 8: "running_master", 9: "failed_master",
 }  # fmt: skip
+OCF_LOG = "paceline-lab-ocf.log"  # in the node's /var/log
 TOOLS = ("ip", "nsenter", "unshare", "losetup", "nft", "tc", "mount")
 
 
@@ -120,13 +121,20 @@ def run_ocf(
         "CRM_meta_timeout": str(timeout_ms),
         **{f"OCF_RESKEY_{k}": v for k, v in (params or {}).items()},
     }
+    # Output goes to a log in the node, not to a pipe: a daemon the agent starts (mysqld)
+    # would hold the pipe open and the call would never return.
+    log = lab.dirs(node).sub("log") / OCF_LOG
+    offset = log.stat().st_size if log.exists() else 0
+    script = f'echo "== $0 $1" >>/var/log/{OCF_LOG}; exec "$0" "$1" >>/var/log/{OCF_LOG} 2>&1'
     start = time.monotonic()
     proc = lab.exec(
         node,
-        [f"{OCF_ROOT}/resource.d/{provider}/{agent}", action],
+        ["sh", "-c", script, f"{OCF_ROOT}/resource.d/{provider}/{agent}", action],
         env=env,
         timeout=timeout_ms / 1000 + 10,
     )
-    return OcfResult(
-        agent, action, proc.returncode, time.monotonic() - start, proc.stdout + proc.stderr
-    )
+    elapsed = time.monotonic() - start
+    with open(log, "rb") as f:
+        f.seek(offset)
+        output = f.read().decode(errors="replace")
+    return OcfResult(agent, action, proc.returncode, elapsed, output)

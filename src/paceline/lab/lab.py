@@ -122,7 +122,7 @@ class Lab:
         plan = rec.plan
         labdir = Path(rec.labdir)
         labdir.mkdir(parents=True, exist_ok=True)
-        os.chmod(labdir, 0o700)
+        os.chmod(labdir, 0o755)  # services of the nodes (mysql) must reach their dirs
         node.shared_dir(labdir).mkdir(exist_ok=True)
         group = cgroup.lab_group(plan.prefix)
         rec = self.registry.set(self.name, cgroup=str(group) if group else None)
@@ -273,7 +273,10 @@ class Lab:
         timeout: float = 120.0,
         check: bool = False,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``argv`` inside node ``name`` with a clean environment; output captured."""
+        """Run ``argv`` inside node ``name`` with a clean environment; output captured.
+
+        A daemon started this way must not keep stdout/stderr (init scripts close them;
+        an OCF agent may not: see ``fixtures.run_ocf``), or the call waits for it."""
         proc = subprocess.run(
             self.exec_argv(name, argv, env=env),
             input=input, capture_output=True, text=True, timeout=timeout, check=False,

@@ -34,7 +34,7 @@ MAX_LABS = 100
 ARBITRATOR_ID = 9
 ARBITRATOR = "arbitrator"
 IFNAMSIZ = 15  # usable characters of a Linux interface name
-LAB_SPACE = ipaddress.ip_network("198.18.0.0/15")
+LAB_SPACE = ipaddress.IPv4Network("198.18.0.0/15")
 SUBNET_BASE = 10  # third octet of the first lab subnet; 2 and 3 stay free
 RESERVED_THIRD_OCTETS = frozenset({2, 3})
 VIP_BASE = 64
@@ -241,16 +241,16 @@ class LabPlan:
 
 def _public_subnet(index: int, ring: int) -> ipaddress.IPv4Network:
     third = SUBNET_BASE + 2 * index + ring
-    net = ipaddress.ip_network(f"198.18.{third}.0/24")
-    assert third not in RESERVED_THIRD_OCTETS and net.subnet_of(LAB_SPACE)  # type: ignore[arg-type]
-    return net  # type: ignore[return-value]
+    net = ipaddress.IPv4Network(f"198.18.{third}.0/24")
+    assert third not in RESERVED_THIRD_OCTETS and net.subnet_of(LAB_SPACE)
+    return net
 
 
 def _rep_subnet(index: int) -> ipaddress.IPv4Network:
     third = SUBNET_BASE + index
-    net = ipaddress.ip_network(f"198.19.{third}.0/24")
-    assert third not in RESERVED_THIRD_OCTETS and net.subnet_of(LAB_SPACE)  # type: ignore[arg-type]
-    return net  # type: ignore[return-value]
+    net = ipaddress.IPv4Network(f"198.19.{third}.0/24")
+    assert third not in RESERVED_THIRD_OCTETS and net.subnet_of(LAB_SPACE)
+    return net
 
 
 def pair_index(a: int, b: int, nodes: int = MAX_NODES) -> int:
