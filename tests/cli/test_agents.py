@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paceline.cli.agents import OCF_ROOT, scan_agents
+from paceline.cli.agents import OCF_ROOT, AgentCatalog, scan_agents
 
 
 def _script(path: Path, *, executable: bool = True) -> None:
@@ -16,7 +16,7 @@ def _script(path: Path, *, executable: bool = True) -> None:
 
 
 @pytest.fixture
-def tree(tmp_path: Path) -> dict[str, Path]:
+def catalog(tmp_path: Path) -> AgentCatalog:
     ocf = tmp_path / "ocf"
     _script(ocf / "heartbeat" / "IPaddr2")
     _script(ocf / "heartbeat" / "README", executable=False)
@@ -33,16 +33,10 @@ def tree(tmp_path: Path) -> dict[str, Path]:
     (systemd / "nginx.service").write_text("[Unit]\n")
     (systemd / "getty@.service").write_text("[Unit]\n")
     (systemd / "sockets.target").write_text("[Unit]\n")
-    return {"ocf": ocf, "init_d": init_d, "sbin": sbin, "systemd": systemd}
+    return scan_agents(ocf_root=ocf, init_d=init_d, fence_dirs=(sbin,), systemd_dirs=(systemd,))
 
 
-def test_scan_finds_each_kind_and_nothing_else(tree: dict[str, Path]) -> None:
-    catalog = scan_agents(
-        ocf_root=tree["ocf"],
-        init_d=tree["init_d"],
-        fence_dirs=(tree["sbin"],),
-        systemd_dirs=(tree["systemd"],),
-    )
+def test_scan_finds_each_kind_and_nothing_else(catalog: AgentCatalog) -> None:
     assert catalog.names == {
         "ocf:heartbeat:IPaddr2",
         "ocf:paceline:drbd",
@@ -53,13 +47,7 @@ def test_scan_finds_each_kind_and_nothing_else(tree: dict[str, Path]) -> None:
     assert catalog.classes() == ("lsb", "ocf", "stonith", "systemd")
 
 
-def test_exists_understands_service_and_unit_suffix(tree: dict[str, Path]) -> None:
-    catalog = scan_agents(
-        ocf_root=tree["ocf"],
-        init_d=tree["init_d"],
-        fence_dirs=(tree["sbin"],),
-        systemd_dirs=(tree["systemd"],),
-    )
+def test_exists_understands_service_and_unit_suffix(catalog: AgentCatalog) -> None:
     assert catalog.exists("service:apache2")
     assert catalog.exists("service:nginx")
     assert catalog.exists("systemd:nginx.service")

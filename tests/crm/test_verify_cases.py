@@ -307,6 +307,14 @@ CASES: tuple[Case, ...] = (
         'devices="nodev"/></fencing-topology>',
     ),
     _case(
+        "stop-on-fail-stop",
+        CLEAN,
+        "on-fail",
+        resources='<primitive id="d1" class="ocf" provider="pacemaker" type="Dummy">'
+        '<operations><op id="s1" name="stop" interval="0" on-fail="stop"/></operations>'
+        "</primitive>",
+    ),
+    _case(
         "clean-pair",
         CLEAN,
         constraints='<rsc_colocation id="c1" rsc="d1" with-rsc="d2" score="INFINITY"/>'

@@ -45,6 +45,7 @@ from paceline.cib.model import (
     Node,
     NvSet,
     NvSetItem,
+    OnFail,
     Order,
     OrderKind,
     Primitive,
@@ -469,7 +470,11 @@ def _check_unseen_nodes(cib: Cib) -> Iterator[Finding]:
         return
     seen = {s.uname for s in cib.status.node_states} | {s.id for s in cib.status.node_states}
     for node in config.nodes:
-        if node.uname in seen or node.id in seen or (node.type is not None and node.type != "member"):
+        if (
+            node.uname in seen
+            or node.id in seen
+            or (node.type is not None and node.type != "member")
+        ):
             continue
         message = (
             f"Scheduling node {node.uname} for fencing"
@@ -560,6 +565,16 @@ def _check_ops(rsc: Primitive) -> Iterator[Finding]:
                 "use seconds or a unit: 10s, 500ms, 1min, PT1M",
             )
             continue
+        if op.name == "stop" and op.on_fail is OnFail.STOP:
+            yield Finding(
+                Severity.ADVICE,
+                f"Resetting 'on-fail' for {rsc.id} stop action to default value because "
+                "'stop' is not allowed for stop",
+                op.id,
+                "on-fail",
+                "crm_verify reports this as an error once a stop is scheduled; "
+                "remove on-fail from the stop operation",
+            )
         key = (op.name, interval)
         if interval > 0 and key in seen:
             yield Finding(
