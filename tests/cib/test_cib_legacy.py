@@ -45,7 +45,8 @@ PACEMAKER_1_0 = b"""<cib validate-with="pacemaker-1.0" epoch="7" num_updates="2"
         <primitive id="drbd" class="ocf" provider="linbit" type="drbd">
           <operations>
             <op id="drbd-mon-m" name="monitor" interval="10s" role="Master"/>
-            <op id="drbd-mon-s" name="monitor" interval="20s" role="Slave" requires="fencing"/>
+            <op id="drbd-mon-s" name="monitor" interval="20s" role="Slave" requires="nothing"/>
+            <op id="drbd-start" name="start" interval="0" requires="fencing"/>
           </operations>
         </primitive>
       </master>
@@ -54,6 +55,7 @@ PACEMAKER_1_0 = b"""<cib validate-with="pacemaker-1.0" epoch="7" num_updates="2"
     <constraints>
       <rsc_colocation id="fs-on-master" rsc="fs" with-rsc="ms-drbd" with-rsc-role="Master"
           score="INFINITY"/>
+      <rsc_colocation id="never-in-effect" rsc="fs" with-rsc="ms-drbd" score-attribute="x"/>
       <rsc_order id="promote-then-fs" first="ms-drbd" first-action="promote" then="fs"
           then-action="start" score="INFINITY"/>
       <rsc_location id="prefer" rsc="fs">
@@ -140,14 +142,19 @@ def test_pacemaker_1_0_upgraded() -> None:
     assert isinstance(ms, Clone) and ms.legacy_master
     drbd = ms.child
     assert isinstance(drbd, Primitive)
-    assert [op.role for op in drbd.operations] == [Role.PROMOTED, Role.UNPROMOTED]
-    # op-level ``requires`` moves to the resource's meta attributes.
-    assert any(
-        isinstance(s, NvSet) and s.get("requires") == "fencing" for s in drbd.meta_attributes
+    assert [op.role for op in drbd.operations] == [Role.PROMOTED, Role.UNPROMOTED, None]
+    # The start op's ``requires`` moves to the resource's meta attributes;
+    # the monitor's is dropped (as upgrade-2.10.xsl does).
+    assert drbd.meta_attributes == (
+        NvSet(
+            "drbd-meta_attributes-requires",
+            (NvPair("drbd-meta_attributes-requires-requires", "requires", "fencing"),),
+        ),
     )
+    assert cfg.constraints[1] == Colocation("never-in-effect", rsc="fs", with_rsc="ms-drbd")
     col = cfg.constraints[0]
     assert isinstance(col, Colocation) and col.with_rsc_role is Role.PROMOTED
-    rule = cfg.constraints[2].rules[0]  # type: ignore[union-attr]
+    rule = cfg.constraints[3].rules[0]  # type: ignore[union-attr]
     assert isinstance(rule, Rule)
     assert rule.role is Role.UNPROMOTED and rule.score_attribute == "pingd"
     out = written_is_valid(PACEMAKER_1_0)

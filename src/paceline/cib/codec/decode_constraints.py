@@ -123,6 +123,8 @@ def _decode_colocation(ctx: Context, el: etree._Element) -> Colocation:
     with_rsc_role = opt_role(r, "with-rsc-role", "to_role")
     node_attribute = r.opt("node-attribute")
     influence = r.opt("influence")
+    # Allowed before pacemaker-3.0 but never in effect; the upgrade drops them.
+    r.drop("score-attribute", "score-attribute-mangle")
     r.done()
     sets, _rules, lifetime = _sets_rules_lifetime(ctx, r, rules=False)
     if (rsc is None or with_rsc is None) and not sets:

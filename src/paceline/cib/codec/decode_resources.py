@@ -138,8 +138,9 @@ def _decode_body(ctx: Context, r: Reader, rsc_id: str) -> _Body:
         seen_ops = True
         ops, ops_id, ops_ref, requires = _decode_operations(ctx, child)
         if requires is not None:
-            # Pacemaker 1.x allowed ``requires`` on an op; its upgrade moves
-            # it to the resource's meta attributes.
+            # Pacemaker < 3.0 allowed ``requires`` on an op; its upgrade
+            # (upgrade-2.10.xsl) moves the one of a start or promote op to
+            # the resource's meta attributes and drops the others.
             set_id = f"{rsc_id}-meta_attributes-requires"
             pair = NvPair(f"{set_id}-requires", "requires", requires)
             extras.meta.append(NvSet(set_id, (pair,)))
@@ -165,7 +166,8 @@ def _decode_operations(
     for child in r.only("op"):
         op, op_requires = _decode_op(ctx, child)
         ops.append(op)
-        requires = requires or op_requires
+        if requires is None and op.name in ("start", "promote"):
+            requires = op_requires
     return tuple(ops), ops_id, ops_ref, requires
 
 
