@@ -41,7 +41,9 @@ class Output:
         use = color if color is not None else stream.isatty()
         if not use:
             return None
-        return Console(file=stream, highlight=False, markup=False, soft_wrap=True)
+        return Console(
+            file=stream, force_terminal=True, highlight=False, markup=False, soft_wrap=True
+        )
 
     def _emit(self, stream: TextIO, console: Console | None, text: str, style: str) -> None:
         if console is None or not style:

@@ -354,36 +354,18 @@ def _unknown_id(owner: str, attribute: str, ident: str, *, element: str = "const
 
 # Names the pacemaker-3.x schema rejects in a cluster_property_set
 # (options-3.x.rng): Pacemaker 2.0 dropped or renamed them.
-_SCHEMA_DROPPED_PROPERTIES = frozenset(
-    {
-        "cluster_recheck_interval",
-        "dc_deadtime",
-        "default-action-timeout",
-        "default_action_timeout",
-        "default-migration-threshold",
-        "default_migration_threshold",
-        "default-resource-failure-stickiness",
-        "default_resource_failure_stickiness",
-        "default-resource-stickiness",
-        "default_resource_stickiness",
-        "election_timeout",
-        "expected-quorum-votes",
-        "is-managed-default",
-        "is_managed_default",
-        "no_quorum_policy",
-        "notification-agent",
-        "notification-recipient",
-        "remove_after_stop",
-        "shutdown_escalation",
-        "startup_fencing",
-        "stonith_action",
-        "stonith_enabled",
-        "stop_orphan_actions",
-        "stop_orphan_resources",
-        "symmetric_cluster",
-        "transition_idle_timeout",
-    }
-)
+# fmt: off
+_SCHEMA_DROPPED_PROPERTIES = frozenset({
+    "cluster_recheck_interval", "dc_deadtime", "default-action-timeout",
+    "default_action_timeout", "default-migration-threshold", "default_migration_threshold",
+    "default-resource-failure-stickiness", "default_resource_failure_stickiness",
+    "default-resource-stickiness", "default_resource_stickiness", "election_timeout",
+    "expected-quorum-votes", "is-managed-default", "is_managed_default", "no_quorum_policy",
+    "notification-agent", "notification-recipient", "remove_after_stop", "shutdown_escalation",
+    "startup_fencing", "stonith_action", "stonith_enabled", "stop_orphan_actions",
+    "stop_orphan_resources", "symmetric_cluster", "transition_idle_timeout",
+})
+# fmt: on
 _LEGACY_STACKS = frozenset(
     {"heartbeat", "openais", "classic openais", "classic openais (with plugin)", "cman"}
 )
