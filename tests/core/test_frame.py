@@ -33,6 +33,9 @@ OTHER_KEY = bytes(range(1, 65))
 RING = Keyring.from_authkey(KEY)
 MODES = list(AuthMode)
 
+# No timing in tests: the machine is shared and loaded (hypothesis's deadline is one).
+NO_DEADLINE = settings(deadline=None)
+
 
 def codec(mode: AuthMode, ring: Keyring | None = RING, **kw: object) -> FrameCodec:
     return FrameCodec(mode, None if mode is AuthMode.NONE else ring, **kw)  # type: ignore[arg-type]
@@ -52,6 +55,7 @@ senders = st.integers(1, 2**32 - 1).map(NodeId)
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m.name)
+@NO_DEADLINE
 @given(sender=senders, seq=seqs, payload=payloads)
 def test_round_trip(mode: AuthMode, sender: NodeId, seq: int, payload: bytes) -> None:
     c = codec(mode)
@@ -66,12 +70,14 @@ def test_aes_gcm_hides_the_payload_and_hmac_does_not() -> None:
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m.name)
+@NO_DEADLINE
 @given(data=st.binary(max_size=200))
 def test_arbitrary_bytes_raise_only_protocol_error(mode: AuthMode, data: bytes) -> None:
     decoded_or_refused(codec(mode).decode, data)
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m.name)
+@NO_DEADLINE
 @given(tail=st.binary(max_size=200), sender=senders, seq=seqs)
 def test_plausible_headers_with_garbage_raise_only_protocol_error(
     mode: AuthMode, tail: bytes, sender: NodeId, seq: int
@@ -82,6 +88,7 @@ def test_plausible_headers_with_garbage_raise_only_protocol_error(
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m.name)
+@NO_DEADLINE
 @given(payload=payloads, data=st.data())
 def test_truncated_frames_are_refused(mode: AuthMode, payload: bytes, data: st.DataObject) -> None:
     wire = codec(mode).encode(NodeId(7), 42, payload)
@@ -91,6 +98,7 @@ def test_truncated_frames_are_refused(mode: AuthMode, payload: bytes, data: st.D
 
 
 @pytest.mark.parametrize("mode", [AuthMode.HMAC_SHA256, AuthMode.AES_256_GCM], ids=str)
+@NO_DEADLINE
 @given(payload=payloads, data=st.data())
 def test_every_bit_flip_is_detected(mode: AuthMode, payload: bytes, data: st.DataObject) -> None:
     wire = bytearray(codec(mode).encode(NodeId(7), 42, payload))
@@ -100,6 +108,7 @@ def test_every_bit_flip_is_detected(mode: AuthMode, payload: bytes, data: st.Dat
         codec(mode).decode(bytes(wire))
 
 
+@NO_DEADLINE
 @given(payload=payloads, data=st.data())
 def test_bit_flips_unauthenticated_raise_only_protocol_error(
     payload: bytes, data: st.DataObject
@@ -225,13 +234,13 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
 
 
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: m.name)
+@settings(deadline=None, max_examples=60)
 @given(
     messages=st.lists(payloads, max_size=5),
     garbage=st.binary(max_size=40),
     flips=st.lists(st.integers(0, 10_000), max_size=2),
     cuts=st.lists(st.integers(0, 10_000), max_size=8),
 )
-@settings(max_examples=60)
 def test_stream_decodes_the_same_whole_or_split(
     mode: AuthMode, messages: list[bytes], garbage: bytes, flips: list[int], cuts: list[int]
 ) -> None:
@@ -276,11 +285,13 @@ messages = st.recursive(
 )  # fmt: skip
 
 
+@NO_DEADLINE
 @given(message=messages)
 def test_payload_round_trip(message: object) -> None:
     assert unpack_payload(pack_payload(message)) == message
 
 
+@NO_DEADLINE
 @given(data=st.binary(max_size=200))
 def test_arbitrary_payload_bytes_raise_only_protocol_error(data: bytes) -> None:
     decoded_or_refused(unpack_payload, data)

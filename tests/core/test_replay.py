@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paceline.core.errors import StateError
 from paceline.core.ids import NodeId
 from paceline.core.replay import ReplayFilter, ReplayWindow, SequenceCounter, Verdict
+
+# No timing in tests: the machine is shared and loaded (hypothesis's deadline is one).
+NO_DEADLINE = settings(deadline=None)
 
 
 def model_verdict(seen: set[int], seq: int, size: int) -> Verdict:
@@ -20,6 +23,7 @@ def model_verdict(seen: set[int], seq: int, size: int) -> Verdict:
     return Verdict.ACCEPTED
 
 
+@NO_DEADLINE
 @given(
     size=st.integers(1, 70),
     seqs=st.lists(st.integers(0, 200) | st.integers(0, 2**64 - 1), max_size=120),
@@ -34,6 +38,7 @@ def test_window_agrees_with_the_model(size: int, seqs: list[int]) -> None:
             seen.add(seq)
 
 
+@NO_DEADLINE
 @given(seqs=st.lists(st.integers(0, 3000), max_size=200))
 def test_each_sequence_number_is_accepted_at_most_once(seqs: list[int]) -> None:
     window = ReplayWindow(64)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paceline.core.errors import ProtocolError
@@ -12,7 +12,11 @@ from paceline.core.versions import decode_offer, encode_offer, negotiate
 
 version_sets = st.frozensets(st.integers(0, 255), min_size=1, max_size=8)
 
+# No timing in tests: the machine is shared and loaded (hypothesis's deadline is one).
+NO_DEADLINE = settings(deadline=None)
 
+
+@NO_DEADLINE
 @given(ours=version_sets, theirs=version_sets)
 def test_both_sides_agree_on_the_highest_common_version(
     ours: frozenset[int], theirs: frozenset[int]
@@ -47,6 +51,7 @@ def test_malformed_offers_are_protocol_errors(offer: object, message: str) -> No
         decode_offer(offer, "membership", peer="node2")
 
 
+@NO_DEADLINE
 @given(
     a=st.tuples(st.integers(0, 99), st.integers(1, 9)),
     b=st.tuples(st.integers(0, 99), st.integers(1, 9)),
@@ -57,6 +62,7 @@ def test_ring_ids_order_by_seq_then_representative(a: tuple[int, int], b: tuple[
     assert (ra == rb) == (a == b)
 
 
+@NO_DEADLINE
 @given(
     seen=st.lists(st.builds(RingId, st.integers(0, 1000), st.integers(1, 50)), max_size=5),
     rep=st.integers(1, 50),

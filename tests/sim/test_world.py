@@ -5,11 +5,14 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paceline.core.ports import Clock, WallClock
 from paceline.sim.world import BudgetExceeded, Scope, SimClock, Simulator
+
+# No timing in tests: the machine is shared and loaded (hypothesis's deadline is one).
+NO_DEADLINE = settings(deadline=None)
 
 
 def test_events_run_in_time_order_and_ties_in_scheduling_order() -> None:
@@ -60,6 +63,7 @@ def test_forked_rngs_are_seeded_and_independent() -> None:
     assert Simulator(5).rng.random() != Simulator(6).rng.random()
 
 
+@NO_DEADLINE
 @given(
     offset=st.floats(-1e6, 1e6),
     rate=st.floats(0.9, 1.1),

@@ -19,7 +19,13 @@ another mode (say, an attacker's unauthenticated frame) is refused, never
 "downgraded". Decoding raises nothing but ``ProtocolError``.
 
 Payloads are msgpack (``pack_payload`` / ``unpack_payload``). Replay filtering
-(``paceline.core.replay``) is the caller's next step after ``decode``.
+(``paceline.core.replay``) is the caller's next step after ``decode``. A frame
+names its sender but not its receiver (multicast frames have many): a protocol
+whose message is meant for one peer names that peer in the payload, and a
+receiver drops frames that claim to come from itself.
+
+AES-GCM nonces are ``sender || seq``: unique as long as no sender reuses a
+sequence number under one key (see ``SequenceCounter``).
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ Run the filter only on frames that passed authentication, or a forger could
 slide the window and make every real frame look old.
 
 Senders number their frames with a ``SequenceCounter`` whose high 32 bits are
-an incarnation that grows across restarts (a persisted boot count, or the
-wall-clock seconds at start), so a restarted sender is never mistaken for a
-replay and never reuses an AES-GCM nonce.
+an incarnation that grows across restarts, so a restarted sender is never
+mistaken for a replay and never reuses an AES-GCM nonce. The incarnation must
+be a boot count persisted (and flushed) before the first frame is sent:
+wall-clock seconds are not safe, since clocks step back.
 """
 
 from __future__ import annotations
