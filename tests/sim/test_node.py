@@ -4,6 +4,7 @@ and the drivers that run pure cores on them."""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 
 import pytest
 
@@ -102,7 +103,7 @@ def test_a_core_that_stalls_is_caught() -> None:
 class FramedEcho:
     """A StreamCore: echoes every frame's payload back (server) or collects them (client)."""
 
-    def __init__(self, me: int, *, echo: bool, send: list[bytes] = ()) -> None:  # type: ignore[assignment]
+    def __init__(self, me: int, *, echo: bool, send: Sequence[bytes] = ()) -> None:
         self.me, self.echo, self.to_send = NodeId(me), echo, list(send)
         self.decoder = FrameDecoder(CODEC)
         self.out = bytearray()

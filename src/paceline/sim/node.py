@@ -63,12 +63,20 @@ BootFn = Callable[["NodeContext"], object]
 class Cluster:
     """The simulator, the network, the nodes and the checkers of one run."""
 
-    def __init__(self, sim: Simulator, net: SimNetwork, checkers: Iterable[Checker] = ()) -> None:
+    def __init__(
+        self,
+        sim: Simulator,
+        net: SimNetwork,
+        checkers: Iterable[Checker] = (),
+        *,
+        keep_history: bool = True,
+    ) -> None:
         self.sim = sim
         self.net = net
         self.checkers = list(checkers)
         self.nodes: dict[str, SimNode] = {}
-        self.history: list[Observation] = []
+        self.keep_history = keep_history
+        self.history: list[Observation] = []  # kept for tests; long runs turn it off
         self.violations: list[Violation] = []
 
     def add_node(
@@ -84,7 +92,8 @@ class Cluster:
     def observe(self, node: str, event: object, *, trace: bool = True) -> None:
         """Record ``event`` from ``node`` and run the checkers on it."""
         observation = Observation(self.sim.now, node, event)
-        self.history.append(observation)
+        if self.keep_history:
+            self.history.append(observation)
         if trace:
             kind = type(event).__name__.lower()[:8]
             self.sim.trace.emit(self.sim.now, node, "e", kind, str(event))

@@ -119,7 +119,7 @@ def run(seed: int, scenario: Scenario, *, sink: Callable[[str], None] | None = N
     net = SimNetwork(sim, scenario.faults)
     ids = {NodeId(i): node_name(i) for i in range(1, scenario.nodes + 1)}
     checkers: list[Checker] = [AtMostOnce(), Converged(ids)]
-    cluster = Cluster(sim, net, checkers)
+    cluster = Cluster(sim, net, checkers, keep_history=False)
     ring = Keyring.from_authkey(sim.fork_rng("authkey").randbytes(32))
     codec = FrameCodec(scenario.auth, None if scenario.auth is AuthMode.NONE else ring)
     addresses: dict[NodeId, Address] = {i: (n, HEARTBEAT_PORT) for i, n in ids.items()}
