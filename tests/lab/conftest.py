@@ -39,8 +39,9 @@ def lab_name(request: pytest.FixtureRequest, tag: str) -> str:
 
 @pytest.fixture(scope="module")
 def bare_lab(lab_ok: None, request: pytest.FixtureRequest) -> Iterator[Lab]:
-    """Three bare nodes and the arbitrator (three, so that a cut between two leaves a third path)."""
-    with running_lab(lab_name(request, "bare"), 3, arbitrator=True) as lab:
+    """Three bare nodes on two public rings, and the arbitrator (three nodes, so that a cut
+    between two leaves a third path to check)."""
+    with running_lab(lab_name(request, "bare"), 3, rings=2, arbitrator=True) as lab:
         yield lab
 
 

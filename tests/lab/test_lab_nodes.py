@@ -21,9 +21,13 @@ from paceline.lab.probe import probe_tcp
 pytestmark = pytest.mark.lab
 
 RECEIVER = """
-import socket, sys
+import socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1])))
+if len(sys.argv) > 3:  # join multicast group argv[3] on the interface with address argv[4]
+    mreq = struct.pack("4s4s", socket.inet_aton(sys.argv[3]), socket.inet_aton(sys.argv[4]))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
 s.settimeout(float(sys.argv[2]))
 print("ready", flush=True)
 got = []
@@ -72,10 +76,14 @@ def daemon(lab: Lab, node: str, command: str) -> None:
     sh(lab, node, f"setsid {command} </dev/null >/dev/null 2>&1 &")
 
 
-def udp_delivered(lab: Lab, src: str, dst: str, dst_address: str, port: int) -> bool:
-    """Send five tagged datagrams from ``src`` to ``dst``; True if any arrived."""
+def udp_delivered(
+    lab: Lab, src: str, dst: str, dst_address: str, port: int, *, group: bool = False
+) -> bool:
+    """Send five tagged datagrams from ``src`` to ``dst_address`` (a multicast group the
+    receiver in ``dst`` joins if ``group``); True if any arrived."""
+    join = [dst_address, lab.plan.node(dst).address] if group else []
     recv = subprocess.Popen(
-        lab.exec_argv(dst, ["python3", "-c", RECEIVER, str(port), "1.0"]),
+        lab.exec_argv(dst, ["python3", "-c", RECEIVER, str(port), "1.0", *join]),
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -236,6 +244,22 @@ def test_one_way_partition_drops_one_direction_only(lab: Lab) -> None:
     finally:
         faults.heal(lab)
     assert udp_delivered(lab, "node1", "node2", n2, 5805)
+
+
+def test_bridges_forward_multicast_between_nodes(lab: Lab) -> None:
+    # the reference corosync.conf: mcastaddr 239.0.0.1, mcastport 6800
+    assert udp_delivered(lab, "node1", "node2", "239.0.0.1", 6800, group=True)
+    assert udp_delivered(lab, "node3", "node1", "239.0.0.1", 6800, group=True)
+
+
+def test_second_public_ring_is_a_separate_network(lab: Lab) -> None:
+    assert pings(lab, "node1", "node2-pub1")
+    faults.cable_pull(lab, "node2:pub0")
+    try:
+        assert silent(lab, "node1", "node2")
+        assert pings(lab, "node1", "node2-pub1")  # the redundant ring still carries traffic
+    finally:
+        faults.cable_plug(lab, "node2:pub0")
 
 
 def test_two_way_partition_on_chosen_links(lab: Lab) -> None:

@@ -99,7 +99,11 @@ def wait_gone(pid: int, timeout: float) -> bool:
     zombie_since = None
     while Path(f"/proc/{pid}").exists():
         now = time.monotonic()
-        if not _alive(pid):  # exited; give its parent a moment to reap it
+        if not _alive(pid):  # exited; reap it if it is our child, else give its parent a moment
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
             zombie_since = zombie_since or now
             if now - zombie_since > 0.5:
                 return (
