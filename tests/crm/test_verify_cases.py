@@ -33,6 +33,19 @@ CLONES = (
     '<clone id="cg"><group id="gg">'
     '<primitive id="gc1" class="ocf" provider="pacemaker" type="Dummy"/></group></clone>'
 )
+RUNNING_D1 = (
+    '<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" '
+    'expected="member"><lrm id="1"><lrm_resources>'
+    '<lrm_resource id="d1" class="ocf" provider="pacemaker" type="Dummy">'
+    '<lrm_rsc_op id="d1_last_0" operation_key="d1_start_0" operation="start" '
+    'crm-debug-origin="do_update_resource" crm_feature_set="3.16.1" '
+    'transition-key="1:1:0:aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa" '
+    'transition-magic="0:0;1:1:0:aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa" '
+    'call-id="5" rc-code="0" op-status="0" interval="0" on_node="node1"/>'
+    "</lrm_resource></lrm_resources></lrm></node_state>"
+    '<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" '
+    'expected="member"/>'
+)
 FENCE = '<primitive id="f1" class="stonith" type="fence_dummy"/>'
 
 
@@ -43,6 +56,7 @@ def cib_xml(
     constraints: str = "",
     extra: str = "",
     root: str = "",
+    status: str = "",
 ) -> str:
     return (
         f'<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" '
@@ -54,7 +68,7 @@ def cib_xml(
         f"    <resources>{resources}</resources>\n"
         f"    <constraints>{constraints}</constraints>{extra}\n"
         "  </configuration>\n"
-        "  <status/>\n"
+        f"  <status>{status}</status>\n"
         "</cib>\n"
     )
 
@@ -313,6 +327,49 @@ CASES: tuple[Case, ...] = (
         resources='<primitive id="d1" class="ocf" provider="pacemaker" type="Dummy">'
         '<operations><op id="s1" name="stop" interval="0" on-fail="stop"/></operations>'
         "</primitive>",
+    ),
+    _case(
+        "promoted-role-outside-a-promotable-clone",
+        ERROR,
+        "target-role",
+        resources='<primitive id="d1" class="ocf" provider="pacemaker" type="Dummy">'
+        '<meta_attributes id="m"><nvpair id="m1" name="target-role" value="Unpromoted"/>'
+        "</meta_attributes></primitive>",
+    ),
+    _case(
+        "promoted-role-in-a-promotable-clone",
+        CLEAN,
+        resources='<clone id="pc"><meta_attributes id="pcm"><nvpair id="pcm1" '
+        'name="promotable" value="true"/></meta_attributes>'
+        '<primitive id="s1" class="ocf" provider="pacemaker" type="Stateful">'
+        '<meta_attributes id="m"><nvpair id="m1" name="target-role" value="Promoted"/>'
+        "</meta_attributes></primitive></clone>",
+    ),
+    _case(
+        "clone-of-group-ordered-false",
+        WARNING,
+        "deprecated-meta",
+        resources='<clone id="cg"><meta_attributes id="cgm"><nvpair id="cgm1" name="ordered" '
+        'value="false"/></meta_attributes><group id="gg">'
+        '<primitive id="g1" class="ocf" provider="pacemaker" type="Dummy"/></group></clone>',
+    ),
+    _case(
+        "two-templates-colocated",
+        ERROR,
+        "impossible-constraint",
+        resources='<template id="t1" class="ocf" provider="pacemaker" type="Dummy"/>'
+        '<template id="t2" class="ocf" provider="pacemaker" type="Dummy"/>',
+        constraints='<rsc_colocation id="c1" rsc="t1" with-rsc="t2" score="INFINITY"/>',
+    ),
+    _case(
+        "stop-on-fail-stop-of-a-running-resource",
+        ERROR,
+        "on-fail",
+        resources='<primitive id="d1" class="ocf" provider="pacemaker" type="Dummy">'
+        '<operations><op id="s1" name="stop" interval="0" on-fail="stop"/></operations>'
+        "</primitive>",
+        root=' have-quorum="1"',
+        status=RUNNING_D1,
     ),
     _case(
         "clean-pair",

@@ -5,8 +5,8 @@
 - every input of the shared scheduler corpus: crm_verify also reports what it
   derives from the status section (unclean nodes, failed operations, stop
   actions it would schedule), which a configuration check does not see, so
-  the figure is an agreement rate, with a floor; and we must never call a
-  configuration invalid that crm_verify accepts.
+  the figure is an agreement rate, with a floor; every error verdict must
+  agree, and the only disagreements allowed are such status warnings.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("crm_verify") is None, reason="crm_verify not installed"),
 ]
 
-CORPUS_FLOOR = 0.88  # measured 480/537 = 89.4% with Pacemaker 2.1.5
+CORPUS_FLOOR = 0.90  # measured 486/534 = 91.0% with Pacemaker 2.1.5
 
 
 def crm_verify_verdict(path: Path) -> Verdict:
@@ -67,7 +67,13 @@ def test_corpus_agreement(corpus_dir: Path, tmp_path: Path) -> None:
         rows.append((source.name, real, ours))
     agree = sum(real is ours for _, real, ours in rows)
     rate = agree / len(rows)
-    false_errors = [name for name, real, ours in rows if ours is Verdict.ERROR and real is not ours]
     print(f"verify vs crm_verify on the corpus: {agree}/{len(rows)} = {rate:.1%}")
-    assert not false_errors, f"we call these invalid, crm_verify does not: {false_errors}"
+    # The only disagreements allowed: warnings crm_verify derives from the
+    # status section (nodes to fence, failed operations), which we leave clean.
+    unexplained = [
+        (name, real.value, ours.value)
+        for name, real, ours in rows
+        if real is not ours and not (real is Verdict.WARNING and ours is Verdict.CLEAN)
+    ]
+    assert not unexplained
     assert rate >= CORPUS_FLOOR

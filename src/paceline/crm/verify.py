@@ -118,7 +118,13 @@ def verdict(findings: Iterable[Finding]) -> Verdict:
 def verify(cib: Cib, *, agent_exists: AgentExists | None = None) -> tuple[Finding, ...]:
     """Every finding about ``cib``'s configuration, errors first, then in check order."""
     config = cib.configuration
-    index = _Index.build(config)
+    history = frozenset(
+        rsc.id.split(":", 1)[0]
+        for state in cib.status.node_states
+        if state.lrm is not None
+        for rsc in state.lrm.resources
+    )
+    index = _Index.build(config, history)
     findings: list[Finding] = []
     for check in _CHECKS:
         findings.extend(check(config, index))
@@ -144,9 +150,10 @@ class _Index:
     tags: frozenset[str]
     resource_sets: frozenset[str]
     node_names: frozenset[str]
+    in_history: frozenset[str]  # resources with an operation history in the status
 
     @classmethod
-    def build(cls, config: Configuration) -> _Index:
+    def build(cls, config: Configuration, in_history: frozenset[str]) -> _Index:
         counts: dict[str, int] = {}
         for ident in _xml_ids(config):
             counts[ident] = counts.get(ident, 0) + 1
@@ -171,7 +178,15 @@ class _Index:
             tags=frozenset(t.id for t in config.tags),
             resource_sets=sets,
             node_names=frozenset(n.uname for n in config.nodes),
+            in_history=in_history,
         )
+
+    def top(self, ident: str) -> Primitive | Group | Clone | Bundle:
+        """The top-level resource that holds the resource ``ident`` (itself if top level)."""
+        rsc: Primitive | Group | Clone | Bundle = self.resources[ident]
+        while rsc.id in self.parents:
+            rsc = self.parents[rsc.id]
+        return rsc
 
     def is_constrainable(self, ident: str) -> bool:
         """A top-level resource, a group member (not inside a clone), a template or a tag."""
@@ -474,19 +489,12 @@ def _check_unseen_nodes(cib: Cib) -> Iterator[Finding]:
 
 
 _ROLES = frozenset({"stopped", "started", "unpromoted", "promoted", "slave", "master", "#default"})
+_PROMOTABLE_ROLES = frozenset({"unpromoted", "promoted", "slave", "master"})
 
 
 def _check_resources(config: Configuration, index: _Index) -> Iterator[Finding]:
-    for rsc, _parent in walk_resources(config.resources):
-        role = _meta(rsc.meta_attributes, "target-role")
-        if role is not None and role.lower() not in _ROLES:
-            yield Finding(
-                Severity.ERROR,
-                f"Ignoring 'target-role' for {rsc.id} because '{role}' is not valid",
-                rsc.id,
-                "target-role",
-                "use Started, Stopped, Unpromoted or Promoted",
-            )
+    for rsc, parent in walk_resources(config.resources):
+        yield from _check_target_role(rsc, index)
         if _meta(rsc.meta_attributes, "restart-type") is not None:
             yield Finding(
                 Severity.WARNING,
@@ -495,8 +503,10 @@ def _check_resources(config: Configuration, index: _Index) -> Iterator[Finding]:
                 "deprecated-meta",
             )
         if isinstance(rsc, Group):
+            # a group also sees the meta-attributes of the clone that holds it
+            inherited = parent.meta_attributes if isinstance(parent, Clone) else ()
             for flag in ("ordered", "collocated"):
-                if _boolean(_meta(rsc.meta_attributes, flag)) is False:
+                if _boolean(_meta((*rsc.meta_attributes, *inherited), flag)) is False:
                     yield Finding(
                         Severity.WARNING,
                         f"Support for the '{flag}' group meta-attribute is deprecated and will "
@@ -507,7 +517,36 @@ def _check_resources(config: Configuration, index: _Index) -> Iterator[Finding]:
         if isinstance(rsc, Clone):
             yield from _check_clone(rsc)
         if isinstance(rsc, Primitive):
-            yield from _check_ops(rsc)
+            yield from _check_ops(rsc, index)
+
+
+def _check_target_role(rsc: Primitive | Group | Clone | Bundle, index: _Index) -> Iterator[Finding]:
+    role = _meta(rsc.meta_attributes, "target-role")
+    if role is None:
+        return
+    if role.lower() not in _ROLES:
+        yield Finding(
+            Severity.ERROR,
+            f"Ignoring 'target-role' for {rsc.id} because '{role}' is not valid",
+            rsc.id,
+            "target-role",
+            "use Started, Stopped, Unpromoted or Promoted",
+        )
+    elif role.lower() in _PROMOTABLE_ROLES and not _promotable(index.top(rsc.id)):
+        yield Finding(
+            Severity.ERROR,
+            f"Ignoring 'target-role' for {rsc.id} because '{role}' only makes sense "
+            "for promotable clones",
+            rsc.id,
+            "target-role",
+            "use Started or Stopped, or make it a promotable clone",
+        )
+
+
+def _promotable(rsc: Primitive | Group | Clone | Bundle) -> bool:
+    return isinstance(rsc, Clone) and (
+        rsc.legacy_master or bool(_boolean(_meta(rsc.meta_attributes, "promotable")))
+    )
 
 
 def _check_clone(clone: Clone) -> Iterator[Finding]:
@@ -534,7 +573,7 @@ def _check_clone(clone: Clone) -> Iterator[Finding]:
                 break
 
 
-def _check_ops(rsc: Primitive) -> Iterator[Finding]:
+def _check_ops(rsc: Primitive, index: _Index) -> Iterator[Finding]:
     seen: dict[tuple[str, int], str] = {}
     for op in rsc.operations:
         interval = parse_interval_ms(op.interval)
@@ -548,8 +587,10 @@ def _check_ops(rsc: Primitive) -> Iterator[Finding]:
             )
             continue
         if op.name == "stop" and op.on_fail is OnFail.STOP:
+            # Pacemaker checks it when it makes the stop action, that is for
+            # a resource the status knows (crm_verify then reports an error)
             yield Finding(
-                Severity.ADVICE,
+                Severity.ERROR if rsc.id in index.in_history else Severity.ADVICE,
                 f"Resetting 'on-fail' for {rsc.id} stop action to default value because "
                 "'stop' is not allowed for stop",
                 op.id,
@@ -575,6 +616,15 @@ def _check_constraints(config: Configuration, index: _Index) -> Iterator[Finding
         if isinstance(constraint, Order):
             yield from _check_order(constraint, index)
         elif isinstance(constraint, Colocation):
+            pair = (constraint.rsc, constraint.with_rsc)
+            if all(i in index.templates or i in index.tags for i in pair):
+                yield Finding(
+                    Severity.ERROR,
+                    f"Ignoring constraint '{constraint.id}' because two templates or tags "
+                    "cannot be colocated",
+                    constraint.id,
+                    "impossible-constraint",
+                )
             if constraint.influence is not None and _boolean(constraint.influence) is None:
                 yield Finding(
                     Severity.ERROR,
