@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from paceline.cib.model import Cib, Configuration
+from paceline.cib.model import Cib
 from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
-from paceline.crm.build import Entry, assemble, flatten, merge
+from paceline.crm.build import assemble, flatten, key_of, merge
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import AgentExists, Notice
 from paceline.crm.modernize import modernize
 from paceline.crm.parser import parse
 from paceline.crm.printer import format_configuration
-from paceline.crm.statements import Statement, StatementKind
+from paceline.crm.statements import Statement
 from paceline.crm.walk import all_ids
 
 __all__ = ["DEFAULT_OBSCURE", "LoadMode", "apply_statement", "load", "show"]
@@ -35,22 +35,8 @@ class LoadMode(StrEnum):
     UPDATE = "update"  # objects of the text replace those with the same id; others stay
 
 
-def _statement_keys(statements: Iterable[Statement]) -> set[tuple[str, str]]:
-    keys: set[tuple[str, str]] = set()
-    for s in statements:
-        family = s.kind.value if s.kind in _NVSET_KINDS else "object"
-        keys.add((family, s.id))
-    return keys
-
-
-_NVSET_KINDS = (StatementKind.PROPERTY, StatementKind.RSC_DEFAULTS, StatementKind.OP_DEFAULTS)
-
-
-def _entry_key(entry: Entry) -> tuple[str, str]:
-    s = entry.statement
-    if s is not None and s.kind in _NVSET_KINDS:
-        return s.kind.value, s.id
-    return "object", entry.id
+def _entry_ids(statement: Statement) -> list[str]:
+    return [statement.id, *all_ids(statement.definition)]
 
 
 def load(
@@ -64,8 +50,7 @@ def load(
     """Load crm configure text into ``cib``; the new CIB and what was changed on the way.
 
     ``mode="replace"``: the configuration section becomes what the text
-    defines (alerts and ACLs, which crm text does not carry here, are dropped
-    too). ``mode="update"``: each object of the text replaces the object with
+    defines. ``mode="update"``: each object of the text replaces the object with
     the same id (property blocks merge by name), other objects are kept.
     ``agent_exists(spec)`` says whether an agent (``ocf:linbit:drbd``) is
     installed; absent agents with a stand-in in ``migrate.AGENT_SUBSTITUTIONS``
@@ -74,17 +59,15 @@ def load(
     """
     mode = LoadMode(mode)
     if mode is LoadMode.REPLACE:
-        base_entries: list[Entry] = []
-        base = Configuration()
+        base_entries: list[Statement] = []
         statements = parse(text, file)
     else:
-        base = cib.configuration
-        base_entries = flatten(base)
-        redefined = _statement_keys(parse(text, file))
+        base_entries = flatten(cib.configuration)
+        redefined = {key_of(s) for s in parse(text, file)}
         taken = [
             ident
             for entry in base_entries
-            if _entry_key(entry) not in redefined
+            if key_of(entry) not in redefined
             for ident in _entry_ids(entry)
         ]
         statements = parse(text, file, taken_ids=taken)
@@ -94,15 +77,8 @@ def load(
             ids.claim(ident)
     statements, notices = modernize(statements, ids, agent_exists)
     entries = merge(base_entries, statements)
-    config = assemble(entries, base, ids)
+    config = assemble(entries, ids)
     return with_configuration(cib, config), notices
-
-
-def _entry_ids(entry: Entry) -> list[str]:
-    if entry.bundle is not None:
-        return list(all_ids(entry.bundle))
-    assert entry.statement is not None
-    return [entry.statement.id, *all_ids(entry.statement.definition)]
 
 
 def apply_statement(

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from paceline.cib.model import (
+    AclGroup,
+    AclRole,
+    AclTarget,
+    Alert,
     Bundle,
     Clone,
     Colocation,
@@ -36,6 +39,7 @@ from paceline.core.errors import ConfigError
 from paceline.crm.ids import IdAllocator
 from paceline.crm.statements import (
     CloneDef,
+    Definition,
     FencingDef,
     GroupDef,
     PropertiesDef,
@@ -47,33 +51,18 @@ from paceline.crm.statements import (
 )
 from paceline.crm.walk import walk
 
-__all__ = ["Entry", "assemble", "flatten", "merge"]
+__all__ = ["assemble", "flatten", "key_of", "merge"]
 
 _NOWHERE = Where()
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One object of the flat view: a statement, or a bundle kept as it is."""
-
-    statement: Statement | None = None
-    bundle: Bundle | None = None
-
-    @property
-    def id(self) -> str:
-        if self.bundle is not None:
-            return self.bundle.id
-        assert self.statement is not None
-        return self.statement.id
+def _stmt(kind: StatementKind, ident: str, definition: Definition) -> Statement:
+    return Statement(kind, ident, definition, _NOWHERE)
 
 
-def _stmt(kind: StatementKind, ident: str, definition: object) -> Entry:
-    return Entry(Statement(kind, ident, definition, _NOWHERE))  # type: ignore[arg-type]
-
-
-def flatten(config: Configuration) -> list[Entry]:
+def flatten(config: Configuration) -> list[Statement]:
     """The configuration as crm objects, in document order of their sections."""
-    entries: list[Entry] = []
+    entries: list[Statement] = []
     entries.extend(_stmt(StatementKind.NODE, node.id, node) for node in config.nodes)
     entries.extend(_stmt(StatementKind.RSC_TEMPLATE, t.id, t) for t in config.templates)
     for rsc in config.resources:
@@ -98,10 +87,12 @@ def flatten(config: Configuration) -> list[Entry]:
         fencing = FencingDef(config.fencing_topology)
         entries.append(_stmt(StatementKind.FENCING_TOPOLOGY, "fencing_topology", fencing))
     entries.extend(_stmt(StatementKind.TAG, tag.id, tag) for tag in config.tags)
+    entries.extend(_stmt(StatementKind.ALERT, alert.id, alert) for alert in config.alerts)
+    entries.extend(_stmt(StatementKind.ACL, acl.id, acl) for acl in config.acls)
     return entries
 
 
-def _flatten_resource(rsc: Primitive | Group | Clone | Bundle) -> list[Entry]:
+def _flatten_resource(rsc: Primitive | Group | Clone | Bundle) -> list[Statement]:
     if isinstance(rsc, Primitive):
         return [_stmt(StatementKind.PRIMITIVE, rsc.id, rsc)]
     if isinstance(rsc, Group):
@@ -127,63 +118,46 @@ def _flatten_resource(rsc: Primitive | Group | Clone | Bundle) -> list[Entry]:
         )
         kind = StatementKind.MS if rsc.legacy_master else StatementKind.CLONE
         return [_stmt(kind, rsc.id, clone), *_flatten_resource(rsc.child)]
-    return [Entry(bundle=rsc)]
+    return [_stmt(StatementKind.BUNDLE, rsc.id, rsc)]
 
 
 _NVSET_KINDS = (StatementKind.PROPERTY, StatementKind.RSC_DEFAULTS, StatementKind.OP_DEFAULTS)
 
 
-def _key(entry: Entry) -> tuple[str, str]:
-    statement = entry.statement
-    if statement is not None and statement.kind in _NVSET_KINDS:
+def key_of(statement: Statement) -> tuple[str, str]:
+    """Identity in the flat view: nodes and property blocks per kind, everything else by id."""
+    if statement.kind in _NVSET_KINDS or statement.kind is StatementKind.NODE:
         return statement.kind.value, statement.id
-    return "object", entry.id
+    return "object", statement.id
 
 
-def merge(base: list[Entry], new: Iterable[Statement]) -> list[Entry]:
+def merge(base: list[Statement], new: Iterable[Statement]) -> list[Statement]:
     """Overlay ``new`` on ``base``: an object with the same id is replaced in place,
     a property block with the same id gets the new pairs (same name: new value),
     nodes match by name too; everything else is appended."""
     out = list(base)
-    index = {_key(entry): i for i, entry in enumerate(out)}
-    unames = {
-        entry.statement.definition.uname: i
-        for i, entry in enumerate(out)
-        if entry.statement is not None and isinstance(entry.statement.definition, Node)
-    }
+    index = {key_of(s): i for i, s in enumerate(out)}
+    unames = {s.definition.uname: i for i, s in enumerate(out) if isinstance(s.definition, Node)}
     for statement in new:
-        entry = Entry(statement)
-        key = _key(entry)
+        key = key_of(statement)
         position = index.get(key)
         definition = statement.definition
         if position is None and isinstance(definition, Node):
             position = unames.get(definition.uname)
-            if position is not None:
-                old = out[position].statement
-                assert old is not None and isinstance(old.definition, Node)
-                if definition.id == definition.uname:  # no explicit id: keep the old one
-                    definition = dataclasses.replace(definition, id=old.definition.id)
-                    statement = dataclasses.replace(
-                        statement, id=definition.id, definition=definition
-                    )
-                    entry = Entry(statement)
+            old = out[position].definition if position is not None else None
+            if isinstance(old, Node) and definition.id == definition.uname:
+                # no explicit id: the node keeps the id it has
+                definition = dataclasses.replace(definition, id=old.id)
+                statement = dataclasses.replace(statement, id=old.id, definition=definition)
         if position is None:
             index[key] = len(out)
-            out.append(entry)
+            out.append(statement)
             continue
-        old_statement = out[position].statement
-        if (
-            old_statement is not None
-            and isinstance(definition, PropertiesDef)
-            and isinstance(old_statement.definition, PropertiesDef)
-        ):
-            entry = Entry(
-                dataclasses.replace(
-                    statement,
-                    definition=_merge_blocks(old_statement.definition, definition),
-                )
-            )
-        out[position] = entry
+        old_definition = out[position].definition
+        if isinstance(definition, PropertiesDef) and isinstance(old_definition, PropertiesDef):
+            merged = _merge_blocks(old_definition, definition)
+            statement = dataclasses.replace(statement, definition=merged)
+        out[position] = statement
     return out
 
 
@@ -220,12 +194,11 @@ def _error(statement: Statement | None, ident: str, message: str, expected: str)
     )
 
 
-def assemble(entries: list[Entry], base: Configuration, ids: IdAllocator) -> Configuration:
-    """Build the nested configuration from flat objects; ``base`` gives the alerts
-    and ACLs, which crm text does not carry. Raises ConfigError on a missing,
+def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
+    """Build the nested configuration from flat objects. Raises ConfigError on a missing,
     misplaced or doubly used resource, and on a dangling reference."""
-    statements = [e.statement for e in entries if e.statement is not None]
-    by_id: dict[str, Entry] = {entry.id: entry for entry in entries if _key(entry)[0] == "object"}
+    statements = entries
+    by_id = {s.id: s for s in entries if key_of(s)[0] == "object"}
     owner: dict[str, Statement] = {}
     for statement in statements:
         definition = statement.definition
@@ -246,15 +219,11 @@ def assemble(entries: list[Entry], base: Configuration, ids: IdAllocator) -> Con
             owner[child] = statement
 
     def build(ident: str, parent: Statement | None) -> Primitive | Group | Clone | Bundle:
-        entry = by_id.get(ident)
-        if entry is None:
+        statement = by_id.get(ident)
+        if statement is None:
             raise _error(parent, ident, f"{ident} is not defined", "a primitive, group or clone")
-        if entry.bundle is not None:
-            return entry.bundle
-        statement = entry.statement
-        assert statement is not None
         definition = statement.definition
-        if isinstance(definition, Primitive):
+        if isinstance(definition, Primitive | Bundle):
             return definition
         if isinstance(definition, GroupDef):
             members: list[Primitive] = []
@@ -297,16 +266,9 @@ def assemble(entries: list[Entry], base: Configuration, ids: IdAllocator) -> Con
         )
 
     resources = tuple(
-        build(entry.id, None)
-        for entry in entries
-        if entry.id not in owner
-        and (
-            entry.bundle is not None
-            or (
-                entry.statement is not None
-                and isinstance(entry.statement.definition, Primitive | GroupDef | CloneDef)
-            )
-        )
+        build(s.id, None)
+        for s in entries
+        if s.id not in owner and isinstance(s.definition, Primitive | GroupDef | CloneDef | Bundle)
     )
     nodes = tuple(s.definition for s in statements if isinstance(s.definition, Node))
     config = Configuration(
@@ -323,8 +285,12 @@ def assemble(entries: list[Entry], base: Configuration, ids: IdAllocator) -> Con
         op_defaults=_blocks(statements, Section.OP_DEFAULTS),
         fencing_topology=_fencing(statements, nodes, ids),
         tags=tuple(s.definition for s in statements if isinstance(s.definition, Tag)),
-        alerts=base.alerts,
-        acls=base.acls,
+        alerts=tuple(s.definition for s in statements if isinstance(s.definition, Alert)),
+        acls=tuple(
+            s.definition
+            for s in statements
+            if isinstance(s.definition, AclGroup | AclRole | AclTarget)
+        ),
     )
     _check_references(statements, config)
     return config
@@ -347,9 +313,9 @@ def _fencing(
         if not isinstance(definition, FencingDef):
             continue
         levels.extend(definition.levels)
-        for node in nodes:
+        for uname in sorted(node.uname for node in nodes):
             for index, devices in enumerate(definition.untargeted, start=1):
-                levels.append(FencingLevel(ids.new("fencing"), index, devices, target=node.uname))
+                levels.append(FencingLevel(ids.new("fencing"), index, devices, target=uname))
     return tuple(levels)
 
 

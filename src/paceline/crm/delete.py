@@ -37,10 +37,10 @@ from paceline.cib.model import (
 )
 from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
-from paceline.crm.build import Entry, assemble, flatten
+from paceline.crm.build import assemble, flatten
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import Notice, NoticeKind
-from paceline.crm.statements import CloneDef, GroupDef, Statement
+from paceline.crm.statements import CloneDef, Definition, GroupDef, Statement
 from paceline.crm.walk import all_ids
 
 __all__ = ["delete"]
@@ -57,12 +57,11 @@ def _refs_of(constraint: Constraint) -> list[str]:
     return refs
 
 
-def _referrers(entries: list[Entry], ident: str, owned: set[str]) -> list[str]:
+def _referrers(entries: list[Statement], ident: str, owned: set[str]) -> list[str]:
     """What, besides the object itself, refers to ``ident`` or to ids inside it."""
     found: list[str] = []
-    for entry in entries:
-        s = entry.statement
-        if s is None or s.id == ident:
+    for s in entries:
+        if s.id == ident:
             continue
         d = s.definition
         if isinstance(d, Location | Colocation | Order | Ticket) and ident in _refs_of(d):
@@ -122,33 +121,29 @@ def delete(cib: Cib, ids: Iterable[str], *, cascade: bool = False) -> tuple[Cib,
     return _rebuild(cib, entries), notices
 
 
-def _entry_ids(entry: Entry) -> list[str]:
-    if entry.bundle is not None:
-        return list(all_ids(entry.bundle))
-    assert entry.statement is not None
-    return [entry.id, *all_ids(entry.statement.definition)]
+def _entry_ids(statement: Statement) -> list[str]:
+    return [statement.id, *all_ids(statement.definition)]
 
 
-def _rebuild(cib: Cib, entries: list[Entry]) -> Cib:
+def _rebuild(cib: Cib, entries: list[Statement]) -> Cib:
     ids = IdAllocator(ident for entry in entries for ident in _entry_ids(entry))
-    return with_configuration(cib, assemble(entries, cib.configuration, ids))
+    return with_configuration(cib, assemble(entries, ids))
 
 
 def _note(notices: list[Notice], kind: NoticeKind, what: str, why: str) -> None:
     notices.append(Notice(kind, what, why))
 
 
-def _cascade(entries: list[Entry], wanted: list[str], notices: list[Notice]) -> list[Entry]:
+def _cascade(entries: list[Statement], wanted: list[str], notices: list[Notice]) -> list[Statement]:
     queue = list(wanted)
     while queue:
         ident = queue.pop(0)
         index = next((i for i, e in enumerate(entries) if e.id == ident), None)
         if index is None:
             continue
-        entry = entries.pop(index)
-        s = entry.statement
+        s = entries.pop(index)
         first_child: str | None = None
-        if s is not None and isinstance(s.definition, GroupDef | CloneDef):
+        if isinstance(s.definition, GroupDef | CloneDef):
             children = (
                 s.definition.children
                 if isinstance(s.definition, GroupDef)
@@ -160,20 +155,17 @@ def _cascade(entries: list[Entry], wanted: list[str], notices: list[Notice]) -> 
 
 
 def _update_users(
-    entries: list[Entry],
+    entries: list[Statement],
     ident: str,
     heir: str | None,
     queue: list[str],
     wanted: list[str],
     notices: list[Notice],
-) -> list[Entry]:
-    out: list[Entry] = []
+) -> list[Statement]:
+    out: list[Statement] = []
     why = f"it named {ident}, which was deleted"
     for entry in entries:
-        s = entry.statement
-        if s is None:
-            out.append(entry)
-            continue
+        s = entry
         d = s.definition
         if isinstance(d, GroupDef) and ident in d.children:
             children = tuple(c for c in d.children if c != ident)
@@ -218,10 +210,8 @@ def _queue(
         _note(notices, NoticeKind.DELETED, f"{what} deleted", why)
 
 
-def _with(entry: Entry, definition: object) -> Entry:
-    assert entry.statement is not None
-    statement: Statement = dataclasses.replace(entry.statement, definition=definition)  # type: ignore[arg-type]
-    return Entry(statement)
+def _with(statement: Statement, definition: Definition) -> Statement:
+    return dataclasses.replace(statement, definition=definition)
 
 
 def _constraint_without(c: Constraint, ident: str, heir: str | None) -> Constraint | None:

@@ -6,12 +6,16 @@ to the statement that follows), and each logical line is cut into words the
 way a POSIX shell does (``"..."`` with ``\\"`` and ``\\\\`` escapes,
 ``'...'`` literal, quotes may sit inside a word: ``ip="10.0.0.1"``).
 
+A statement starting with ``xml`` is not cut into words: its second token is
+the XML text as written (continuation lines joined by newlines).
+
 Every token remembers where it starts (file, 1-based line and column), so
 that the parser can blame the exact spot of an error.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from paceline.core.errors import ConfigError
@@ -54,10 +58,28 @@ def tokenize(text: str, file: str | None = None) -> list[Statement]:
     statements: list[Statement] = []
     comments: list[str] = []
     current: list[Token] = []
+    xml: list[str] | None = None  # lines of an ``xml <...>`` statement being read
     lines = text.split("\n")
     for index, raw in enumerate(lines):
         lineno = index + 1
         stripped = raw.strip()
+        if xml is not None or (not current and _XML_RE.match(stripped)):
+            if xml is None:
+                start = raw.index("xml")
+                current = [Token("xml", lineno, start + 1)]
+                body_start = start + 3 + (len(raw[start + 3 :]) - len(raw[start + 3 :].lstrip()))
+                current.append(Token("", lineno, body_start + 1, quoted=True))
+                xml = [raw[body_start:]]
+            else:
+                xml.append(raw)
+            if xml[-1].rstrip().endswith("\\"):
+                xml[-1] = xml[-1].rstrip()[:-1]
+                continue
+            first = current[1]
+            current[1] = Token("\n".join(xml), first.line, first.column, quoted=True)
+            statements.append(Statement(tuple(current), tuple(comments), file))
+            comments, current, xml = [], [], None
+            continue
         if not current and stripped.startswith("#"):
             comments.append(stripped)
             continue
@@ -73,11 +95,15 @@ def tokenize(text: str, file: str | None = None) -> list[Statement]:
             comments = []
         current = []
     if current:
+        if xml is not None:
+            first = current[1]
+            current[1] = Token("\n".join(xml), first.line, first.column, quoted=True)
         statements.append(Statement(tuple(current), tuple(comments), file))
     return statements
 
 
 _SPACE = " \t\r\f\v"
+_XML_RE = re.compile(r"xml(\s|<)")
 
 
 def _split_words(line: str, lineno: int, file: str | None) -> list[Token]:

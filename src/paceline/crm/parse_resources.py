@@ -109,7 +109,8 @@ def parse_node(p: Parser) -> Node:
             )
         else:
             node_type = NodeType(word)
-    node_id = p.claim(explicit if explicit is not None else uname, id_token or uname_token)
+    # node ids are a namespace of their own (a remote node is named like its resource)
+    node_id = explicit if explicit is not None else uname
     cursor.context = f"node {uname}"
     description = _description(p)
     blocks = _blocks(p, uname, ("attributes", "utilization"), "attributes")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from paceline.cib.model import FencingLevel, NvSet, NvSetRef, Tag
 from paceline.core.errors import ConfigError
 from paceline.crm import lexer
+from paceline.crm.build import flatten
 from paceline.crm.cursor import Cursor
 from paceline.crm.grammar import Parser
 from paceline.crm.ids import IdAllocator
@@ -31,7 +33,10 @@ from paceline.crm.statements import (
     Section,
     Statement,
     StatementKind,
+    Where,
 )
+from paceline.crm.walk import all_ids
+from paceline.crm.xmlform import from_xml
 
 __all__ = ["DEFAULT_SET_IDS", "parse", "parse_statement"]
 
@@ -64,7 +69,36 @@ def parse(text: str, file: str | None = None, *, taken_ids: Iterable[str] = ()) 
     (with file, line and column) on the first error.
     """
     ids = IdAllocator(taken_ids)
-    return [_statement(raw, ids) for raw in lexer.tokenize(text, file)]
+    out: list[Statement] = []
+    for raw in lexer.tokenize(text, file):
+        if raw.tokens[0].text == "xml" and len(raw.tokens) == 2 and raw.tokens[1].quoted:
+            out.extend(_xml_statements(raw, ids))
+        else:
+            out.append(_statement(raw, ids))
+    return out
+
+
+def _xml_statements(raw: lexer.Statement, ids: IdAllocator) -> list[Statement]:
+    """``xml <element .../>``: the objects the element holds (a group and its members...)."""
+    body = raw.tokens[1]
+    where = Where(raw.file, raw.tokens[0].line, raw.tokens[0].column)
+    config = from_xml(body.text, file=raw.file, line=body.line)
+    statements = []
+    for statement in flatten(config):
+        for ident in dict.fromkeys((statement.id, *all_ids(statement.definition))):
+            own_namespace = (StatementKind.FENCING_TOPOLOGY, StatementKind.NODE)
+            if statement.kind in own_namespace and ident == statement.id:
+                continue
+            if not ids.claim(ident) and not isinstance(statement.definition, PropertiesDef):
+                raise ConfigError(
+                    f"xml: id {ident!r} is already in use",
+                    file=where.file,
+                    line=where.line,
+                    column=where.column,
+                    text=ident,
+                )
+        statements.append(replace(statement, where=where, comments=raw.comments))
+    return statements
 
 
 def parse_statement(

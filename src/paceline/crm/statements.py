@@ -10,14 +10,20 @@ rest of the configuration:
 - ``property``, ``rsc_defaults`` and ``op_defaults`` add a block to a
   section (``PropertiesDef``);
 - ``fencing_topology`` without targets applies to every node (``FencingDef``).
+
+Bundles, alerts and ACL entries have no crm syntax here; they travel as
+``xml <...>`` statements and are kept as the model objects.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from paceline.cib.model import (
+    AclEntry,
+    Alert,
+    Bundle,
     Colocation,
     FencingLevel,
     Location,
@@ -64,6 +70,9 @@ class StatementKind(StrEnum):
     OP_DEFAULTS = "op_defaults"
     FENCING_TOPOLOGY = "fencing_topology"
     TAG = "tag"
+    BUNDLE = "bundle"  # only as ``xml <bundle ...>``
+    ALERT = "alert"  # only as ``xml <alert ...>``
+    ACL = "acl"  # only as ``xml <acl_role|acl_target|acl_group ...>``
 
 
 class Section(StrEnum):
@@ -125,6 +134,9 @@ Definition = (
     | PropertiesDef
     | FencingDef
     | Tag
+    | Bundle
+    | Alert
+    | AclEntry
 )
 
 
@@ -144,7 +156,7 @@ class Statement:
     kind: StatementKind
     id: str
     definition: Definition
-    where: Where
+    where: Where = field(default_factory=Where)
     comments: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
     notices: tuple[Notice, ...] = ()
