@@ -37,6 +37,8 @@ def test_the_chaos_trace_shows_every_kind_of_fault() -> None:
         ("*", "unclog"),
         ("!", "crash"),
         ("^", "boot"),
+        ("z", "pause"),
+        ("w", "resume"),
         ("e", "peerdown"),
         ("e", "peerup"),
         ("t", "timer"),

@@ -13,16 +13,23 @@ from paceline.core.frame import AuthMode, FrameCodec, FrameDecoder
 from paceline.core.ids import NodeId
 from paceline.core.keys import Keyring
 from paceline.core.ports import Address, Clock, DatagramPort, StreamCore, StreamPort
-from paceline.sim.net import SimNetwork
-from paceline.sim.node import Cluster, CoreStalled, DatagramDriver, NodeContext, StreamDriver
+from paceline.sim.net import LinkFaults, SimNetwork, StreamHandler
+from paceline.sim.node import (
+    RECEIVE_BUFFER,
+    Cluster,
+    CoreStalled,
+    DatagramDriver,
+    NodeContext,
+    StreamDriver,
+)
 from paceline.sim.world import Simulator
 
 CODEC = FrameCodec(AuthMode.HMAC_SHA256, Keyring.from_authkey(bytes(32)))
 
 
-def cluster(seed: int = 1) -> Cluster:
+def cluster(seed: int = 1, faults: LinkFaults | None = None) -> Cluster:
     sim = Simulator(seed)
-    return Cluster(sim, SimNetwork(sim))
+    return Cluster(sim, SimNetwork(sim, faults))
 
 
 def test_crash_cancels_timers_closes_ports_and_keeps_only_flushed_blocks() -> None:
@@ -196,3 +203,59 @@ def test_datagram_ports_implement_the_port_protocol() -> None:
     ports: list[object] = []
     c.add_node("n1", lambda ctx: ports.append(ctx.bind_datagram(1, lambda d, s: None))).start()
     assert isinstance(ports[0], DatagramPort)
+
+
+def test_a_paused_node_runs_late_timers_and_buffered_datagrams_on_resume() -> None:
+    c = cluster(faults=LinkFaults(jitter=0.0))
+    log: list[tuple[float, str]] = []
+
+    def boot(ctx: NodeContext) -> None:
+        ctx.call_at(ctx.now() + 1.0, lambda: log.append((ctx.now(), "timer")))
+        ctx.bind_datagram(7, lambda data, src: log.append((ctx.now(), data.decode())))
+
+    node = c.add_node("n1", boot)
+    node.start()
+    c.sim.run_until(0.5)
+    node.pause()
+    for i in range(RECEIVE_BUFFER + 3):
+        c.net.send_datagram(("n2", 1), ("n1", 7), b"d%d" % i)
+    c.sim.run_until(2.0)
+    assert log == [] and node.paused
+    node.resume()
+    c.sim.run()
+    # Everything runs at the resume, in the order it came due: the datagrams
+    # (arrived at 0.5005) before the timer (due at 1.0); the buffer is bounded.
+    assert log == [*((2.0, f"d{i}") for i in range(RECEIVE_BUFFER)), (2.0, "timer")]
+    assert c.net.stats["dropped-rcvbuf"] == 3
+
+
+def test_stream_bytes_wait_for_a_paused_node_and_a_crash_while_paused_drops_everything() -> None:
+    c = cluster()
+    got: list[tuple[float, bytes]] = []
+
+    class Sink(StreamHandler):
+        def data_received(self, data: bytes) -> None:
+            got.append((c.sim.now, data))
+
+    c.add_node("n2", lambda ctx: ctx.listen(9000, lambda s: Sink())).start()
+    client = StreamHandler()
+    stream = c.net.connect("n1", ("n2", 9000), client)
+    c.sim.run()
+    c.nodes["n2"].pause()
+    stream.write(b"wait for me")
+    c.sim.run_until(5.0)
+    assert got == []
+    c.nodes["n2"].resume()
+    c.sim.run()
+    assert b"".join(d for _, d in got) == b"wait for me" and got[0][0] == 5.0
+
+    fired: list[float] = []
+    node = c.add_node("n3", lambda ctx: ctx.call_at(ctx.now() + 1.0, lambda: fired.append(1.0)))
+    node.start()
+    node.pause()
+    c.sim.run_until(c.sim.now + 2.0)
+    node.crash()
+    c.sim.run()
+    assert fired == []
+    with pytest.raises(ValueError, match="not paused"):
+        node.resume()

@@ -91,3 +91,17 @@ def test_clocks_drift_and_the_wall_clock_steps_alone() -> None:
     assert fast.now() == pytest.approx(1011.0)  # monotonic time never jumps
     with pytest.raises(ValueError, match=r"clock rate 3\.0"):
         SimClock(sim, rate=3.0)
+
+
+def test_a_paused_scope_holds_its_callbacks_and_runs_them_late_in_order() -> None:
+    sim, ran = Simulator(1), []
+    frozen = Scope("n1")
+    for name, when in [("b", 2.0), ("a", 1.0), ("c", 2.0)]:
+        sim.call_at(when, partial(lambda n: ran.append((sim.now, n)), name), frozen)
+    sim.call_at(1.5, lambda: ran.append((sim.now, "free")))
+    frozen.pause()
+    sim.run_until(3.0)
+    assert ran == [(1.5, "free")]
+    sim.resume(frozen)
+    sim.run()
+    assert ran == [(1.5, "free"), (3.0, "a"), (3.0, "b"), (3.0, "c")]

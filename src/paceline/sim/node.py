@@ -8,7 +8,9 @@ are the simulator's twins of the asyncio drivers: they feed cores bytes and
 ``now``, send what the cores return, pass the cores' events to the checkers
 and arm one timer at ``next_deadline()``.
 
-``crash()`` is a power cut: the node's timers and pending callbacks are
+``pause()`` freezes a node (SIGSTOP, a stalled VM): others still reach it,
+but its timers and inbound traffic wait until ``resume()``, when it finds
+its clock jumped. ``crash()`` is a power cut: the node's timers and pending callbacks are
 cancelled, its ports closed (peers' streams see a reset), its disks lose
 every unflushed write, and its volatile state — everything ``boot`` built —
 is dropped. ``restart()`` boots it again with a higher incarnation; only the
@@ -20,6 +22,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from paceline.core.errors import PacelineError
 from paceline.core.ports import Address, DatagramCore, StreamCore
@@ -47,6 +50,22 @@ class Booted:
 
 
 @dataclass(frozen=True, slots=True)
+class Paused:
+    """A node froze (SIGSTOP, a VM pause): alive to others' eyes, doing nothing."""
+
+    def __str__(self) -> str:
+        return "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """A paused node runs again and finds its clock jumped."""
+
+    def __str__(self) -> str:
+        return "resumed"
+
+
+@dataclass(frozen=True, slots=True)
 class Crashed:
     """A node lost power."""
 
@@ -55,6 +74,9 @@ class Crashed:
     def __str__(self) -> str:
         return f"crashed incarnation {self.incarnation}"
 
+
+RECEIVE_BUFFER = 256
+"""Datagrams a paused node's port holds before it drops more."""
 
 BootFn = Callable[["NodeContext"], object]
 """Builds a node's cores and drivers on a fresh context; its return value is ignored."""
@@ -156,6 +178,29 @@ class SimNode:
             disk.crash()
         self.cluster.observe(self.name, Crashed(self.incarnation), trace=False)
 
+    @property
+    def paused(self) -> bool:
+        """Whether the node is up but frozen."""
+        return self.context is not None and self.context.scope.paused
+
+    def pause(self) -> None:
+        """Freeze the node: its timers and inbound traffic wait (the node must be up)."""
+        ctx = self.context
+        if ctx is None or ctx.scope.paused:
+            raise ValueError(f"node {self.name} is not running")
+        self.sim.trace.emit(self.sim.now, self.name, "z", "pause")
+        ctx.scope.pause()
+        self.cluster.observe(self.name, Paused(), trace=False)
+
+    def resume(self) -> None:
+        """Unfreeze the node: what waited runs now (the node must be paused)."""
+        ctx = self.context
+        if ctx is None or not ctx.scope.paused:
+            raise ValueError(f"node {self.name} is not paused")
+        self.sim.trace.emit(self.sim.now, self.name, "w", "resume", f"{len(ctx.scope.held)} held")
+        self.sim.resume(ctx.scope)
+        self.cluster.observe(self.name, Resumed(), trace=False)
+
     def restart(self) -> None:
         """Crash the node if it is up, then boot it."""
         if self.context is not None:
@@ -181,6 +226,7 @@ class NodeContext:
         self._ports: list[SimDatagramPort] = []
         self._streams: list[SimStream] = []
         self._listening: list[Address] = []
+        self._buffered = 0
 
     def now(self) -> float:
         """The node's monotonic clock."""
@@ -191,10 +237,29 @@ class NodeContext:
         return self.sim.call_at(self.clock.to_sim(local_time), fn, self.scope)
 
     def bind_datagram(self, port: int, handler: DatagramHandler) -> SimDatagramPort:
-        """A datagram port on this node."""
-        bound = self.net.bind((self.name, port), handler)
+        """A datagram port on this node.
+
+        While the node is paused, inbound datagrams wait in a receive buffer of
+        ``RECEIVE_BUFFER`` datagrams, as in a socket's; more are dropped.
+        """
+
+        def deliver(data: bytes, source: Address) -> None:
+            if not self.scope.paused:
+                handler(data, source)
+            elif self._buffered >= RECEIVE_BUFFER:
+                self.net.trace_link(self.name, "x", "rcvbuf", f"{len(data)}B to :{port}")
+                self.net.stats["dropped-rcvbuf"] = self.net.stats.get("dropped-rcvbuf", 0) + 1
+            else:
+                self._buffered += 1
+                self.sim.call_later(0.0, partial(self._unbuffer, handler, data, source), self.scope)
+
+        bound = self.net.bind((self.name, port), deliver)
         self._ports.append(bound)
         return bound
+
+    def _unbuffer(self, handler: DatagramHandler, data: bytes, source: Address) -> None:
+        self._buffered -= 1
+        handler(data, source)
 
     def join_group(self, group: Address, port: SimDatagramPort) -> None:
         """Receive datagrams sent to the multicast ``group`` on ``port``."""
@@ -206,14 +271,14 @@ class NodeContext:
 
         def accept_live(stream: SimStream) -> StreamHandler:
             self._streams.append(stream)
-            return accept(stream)
+            return _Gated(self, accept(stream))
 
         self.net.listen(address, accept_live)
         self._listening.append(address)
 
     def connect(self, dest: Address, handler: StreamHandler) -> SimStream:
         """Open a stream to ``dest``."""
-        stream = self.net.connect(self.name, dest, handler)
+        stream = self.net.connect(self.name, dest, _Gated(self, handler))
         self._streams.append(stream)
         return stream
 
@@ -242,6 +307,29 @@ class NodeContext:
         for stream in self._streams:
             if not stream.dead:
                 stream.abort_by_crash()
+
+
+class _Gated(StreamHandler):
+    """Passes stream events to ``inner``; while the node is paused they wait."""
+
+    def __init__(self, ctx: NodeContext, inner: StreamHandler) -> None:
+        self.ctx = ctx
+        self.inner = inner
+
+    def _run(self, fn: Callable[[], None]) -> None:
+        if self.ctx.scope.paused:
+            self.ctx.sim.call_later(0.0, fn, self.ctx.scope)
+        else:
+            fn()
+
+    def connection_made(self, stream: SimStream) -> None:
+        self._run(partial(self.inner.connection_made, stream))
+
+    def data_received(self, data: bytes) -> None:
+        self._run(partial(self.inner.data_received, data))
+
+    def connection_lost(self, reason: str | None) -> None:
+        self._run(partial(self.inner.connection_lost, reason))
 
 
 class CoreStalled(PacelineError):

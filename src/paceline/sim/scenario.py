@@ -1,7 +1,7 @@
 """Scenarios: a run as a pure function of ``(seed, scenario)``.
 
 A ``Scenario`` names the cluster size, the network's faults and a timed list
-of nemesis actions (crash, partition, swizzle-clog). ``run(seed, scenario)``
+of nemesis actions (crash, pause, partition, swizzle-clog). ``run(seed, scenario)``
 builds the world, runs the heartbeat demo on every node, applies the nemesis,
 and returns the trace, the violations and the network's counters.
 
@@ -42,6 +42,15 @@ class Crash:
 
 
 @dataclass(frozen=True, slots=True)
+class Pause:
+    """Freeze ``node`` (a random one if ``None``) at ``at`` for ``length`` s."""
+
+    at: float
+    length: float = 1.0
+    node: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Partition:
     """From ``at`` to ``until`` cut ``side`` (a random minority if ``None``) from the rest."""
 
@@ -60,7 +69,7 @@ class SwizzleClog:
     hold: float = 0.5
 
 
-Nemesis = Crash | Partition | SwizzleClog
+Nemesis = Crash | Pause | Partition | SwizzleClog
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +172,10 @@ def _schedule_nemesis(cluster: Cluster, scenario: Scenario, names: list[str]) ->
             node = cluster.nodes[action.node or rng.choice(names)]
             sim.call_at(action.at, partial(_crash, node))
             sim.call_at(min(action.at + action.down, heal_at), partial(_start, node))
+        elif isinstance(action, Pause):
+            node = cluster.nodes[action.node or rng.choice(names)]
+            sim.call_at(action.at, partial(_pause, node))
+            sim.call_at(min(action.at + action.length, heal_at), partial(_resume, node))
         elif isinstance(action, Partition):
             side = action.side or tuple(rng.sample(names, max(1, (len(names) - 1) // 2)))
             rest = [n for n in names if n not in side]
@@ -183,6 +196,16 @@ def _start(node: SimNode) -> None:
         node.start()
 
 
+def _pause(node: SimNode) -> None:
+    if node.up and not node.paused:
+        node.pause()
+
+
+def _resume(node: SimNode) -> None:
+    if node.paused:
+        node.resume()
+
+
 def _heal_all(cluster: Cluster, names: list[str]) -> None:
     net = cluster.net
     net.set_default(LinkFaults())
@@ -192,6 +215,7 @@ def _heal_all(cluster: Cluster, names: list[str]) -> None:
             if net.is_clogged(a, b):
                 net.unclog(a, b)
     for name in names:
+        _resume(cluster.nodes[name])
         _start(cluster.nodes[name])
 
 
@@ -203,6 +227,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("partition", nemesis=(Partition(1.0, 2.5),)),
         Scenario("one-way", nemesis=(Partition(1.0, 2.5, one_way=True),)),
         Scenario("crash", nemesis=(Crash(1.0, down=1.5),)),
+        Scenario("pause", nemesis=(Pause(1.0, length=1.5),)),
         Scenario("swizzle", nemesis=(SwizzleClog(0.5, step=0.1, hold=0.8),)),
         Scenario(
             "chaos",
@@ -212,6 +237,7 @@ SCENARIOS: dict[str, Scenario] = {
             nemesis=(
                 Partition(0.8, 1.8, one_way=True),
                 Crash(2.0, down=1.0),
+                Pause(2.5, length=0.6),
                 SwizzleClog(3.2, step=0.05, hold=0.5),
                 Partition(4.2, 5.2),
             ),
@@ -238,9 +264,11 @@ def swarm(seed: int) -> Scenario:
     nemesis: list[Nemesis] = []
     for _ in range(rng.randint(0, 4)):
         at = round(rng.uniform(0.2, end), 3)
-        kind = rng.choice(["crash", "partition", "one-way", "swizzle"])
+        kind = rng.choice(["crash", "pause", "partition", "one-way", "swizzle"])
         if kind == "crash":
             nemesis.append(Crash(at, down=round(rng.uniform(0.1, 2.0), 3)))
+        elif kind == "pause":
+            nemesis.append(Pause(at, length=round(rng.uniform(0.1, 2.0), 3)))
         elif kind == "swizzle":
             nemesis.append(SwizzleClog(at, step=0.05, hold=round(rng.uniform(0.1, 1.0), 3)))
         elif nodes > 1:

@@ -11,7 +11,7 @@ Columns: simulated time in seconds, node (``-`` for the world), a symbol,
 the kind, free text. Symbols: ``>`` sent, ``<`` delivered, ``x`` dropped,
 ``=`` duplicated, ``~`` held (clogged/blocked), ``t`` timer, ``e`` event a
 core emitted, ``!`` crash, ``^`` boot, ``*`` fault injected or healed,
-``d`` disk, ``V`` checker violation.
+``d`` disk, ``z`` paused, ``w`` resumed, ``V`` checker violation.
 """
 
 from __future__ import annotations

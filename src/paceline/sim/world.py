@@ -29,21 +29,30 @@ class Scope:
     """A group of scheduled callbacks that die together (a node's life).
 
     Cancelling the scope cancels every callback scheduled in it, past and
-    future: a crashed node's timers never fire.
+    future: a crashed node's timers never fire. Pausing it (a frozen process)
+    holds every callback that comes due until ``Simulator.resume``, which runs
+    them late, in their original order.
     """
 
-    __slots__ = ("alive", "name")
+    __slots__ = ("alive", "held", "name", "paused")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.alive = True
+        self.paused = False
+        self.held: list[Handle] = []
 
     def cancel(self) -> None:
         """Cancel every callback of this scope."""
         self.alive = False
+        self.held.clear()
+
+    def pause(self) -> None:
+        """Hold this scope's callbacks as they come due."""
+        self.paused = True
 
     def __repr__(self) -> str:
-        return f"Scope({self.name!r}, alive={self.alive})"
+        return f"Scope({self.name!r}, alive={self.alive}, paused={self.paused})"
 
 
 @dataclass(order=True, slots=True)
@@ -115,6 +124,9 @@ class Simulator:
             handle = heapq.heappop(self._heap)
             if not handle.live:
                 continue
+            if handle.scope is not None and handle.scope.paused:
+                handle.scope.held.append(handle)
+                continue
             if self.events_run >= self.max_events:
                 raise BudgetExceeded(
                     f"seed {self.seed}: event budget of {self.max_events} spent at t={self.now:.6f}"
@@ -124,6 +136,15 @@ class Simulator:
             handle.fn()
             return True
         return False
+
+    def resume(self, scope: Scope) -> None:
+        """Unpause ``scope``: what it held runs now, in the order it was scheduled."""
+        scope.paused = False
+        held, scope.held = scope.held, []
+        for handle in held:  # held in the order they came due; keep it
+            self._seq += 1
+            handle.time, handle.seq = self.now, self._seq
+            heapq.heappush(self._heap, handle)
 
     def run_until(self, until: float) -> None:
         """Run every callback due at or before ``until``; the clock ends at ``until``."""
