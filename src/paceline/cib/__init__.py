@@ -1,2 +1,11 @@
-"""Pacemaker's CIB: typed model (``model``), scores (``score``), XML codec
-(``xml``), versions and digest (``versions``), atomic file store (``store``)."""
+"""Pacemaker's CIB as typed, immutable values.
+
+- ``model``: the dataclasses (start here: its docstring shows how to build and
+  navigate a CIB) and lookup helpers;
+- ``score``: Pacemaker scores (±INFINITY clamping and addition);
+- ``codec``: XML in (any schema Pacemaker accepts, legacy forms upgraded)
+  and out (pacemaker-3.9), errors as ``ConfigError`` with file and line;
+- ``versions``: (admin_epoch, epoch, num_updates) bumps and the
+  configuration digest;
+- ``store``: the only I/O here, ``cib.xml`` + ``cib.xml.sig`` written atomically.
+"""

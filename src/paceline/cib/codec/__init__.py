@@ -2,12 +2,29 @@
 
 Input may be any schema Pacemaker accepts (pacemaker-1.0 ... 3.x, ``none``,
 and the pre-1.0 attribute names); legacy forms are upgraded while reading.
-Output is always ``SCHEMA`` (pacemaker-3.9). Decoding raises only
-``ConfigError``, naming the file, line and ``element/@attribute``.
+Output is always ``SCHEMA`` (pacemaker-3.9; ``none`` only for the rare
+unvalidated CIB whose values that schema rejects, see ``schema_for``).
+Decoding raises only ``ConfigError``, naming the file, line and
+``element/@attribute`` (or ``parent/child``). XML comments are not kept.
+
+Legacy forms read: roles ``Master``/``Slave``; ``<master>`` (kept, as
+``Clone.legacy_master``); node type ``normal``; ``<attributes>`` wrapping
+nvpairs; ``rsc_colocation from/to/from_role/to_role``; ``rsc_order
+from/to/action/to_action/type``; rule ``score_attribute``; op ``requires``
+(moved to the resource's meta attributes from start/promote ops); bundle
+``masters``; pacemaker-1.x ACLs (``acl_user``, ``role_ref``,
+``read``/``write``/``deny``); underscore spellings in operation history.
+Not upgraded here: cluster property *names* that pacemaker-3.x rejects
+(``default-resource-stickiness``...): they stay as written.
 """
 
 from paceline.cib.codec.decode import cib_from_element, decode_cib, parse_element
-from paceline.cib.codec.encode import cib_to_element, configuration_to_element, encode_cib
+from paceline.cib.codec.encode import (
+    cib_to_element,
+    configuration_to_element,
+    encode_cib,
+    schema_for,
+)
 from paceline.cib.codec.reader import parse_bool
 
 __all__ = [
@@ -18,4 +35,5 @@ __all__ = [
     "encode_cib",
     "parse_bool",
     "parse_element",
+    "schema_for",
 ]
