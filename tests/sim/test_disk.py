@@ -85,3 +85,25 @@ def test_misuse_is_refused() -> None:
         disk.write_block(0, b"abc")
     with pytest.raises(ValueError, match="unknown disk operation 'trim'"):
         disk.fail_next("trim")
+
+
+def test_crash_survival_lets_some_unflushed_writes_through_reproducibly() -> None:
+    def survivors(seed: int) -> list[int]:
+        disk = SimDisk("n1/d0", num_blocks=64, block_size=BS, sim=Simulator(seed))
+        disk.crash_survival = 0.5
+        for i in range(64):
+            disk.write_block(i, block(1))
+        disk.crash()
+        return [i for i in range(64) if disk.read_block(i) == block(1)]
+
+    assert survivors(2) == survivors(2)
+    assert 0 < len(survivors(2)) < 64  # some made it, some did not: reordered durability
+
+
+def test_corruption_flips_exactly_one_bit() -> None:
+    disk = SimDisk("n1/d0", num_blocks=4, block_size=BS, sim=Simulator(1))
+    disk.write_block(2, block(0))
+    disk.flush()
+    disk.corrupt(2)
+    flipped = sum(bin(a ^ b).count("1") for a, b in zip(disk.read_block(2), block(0), strict=True))
+    assert flipped == 1

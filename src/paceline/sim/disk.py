@@ -2,10 +2,14 @@
 
 Writes land in a volatile cache; ``flush`` makes them durable. When the node
 crashes (``crash``), every write not yet flushed is lost, as a power cut
-loses a disk's write cache and the page cache (Jepsen's lazyfs). I/O errors
-are armed on demand: ``fail_next("write")`` makes the next write raise
-``OSError(EIO)``, and ``error_rate`` makes any operation fail with that
-probability (drawn from the disk's own seeded RNG).
+loses a disk's write cache and the page cache (Jepsen's lazyfs) — unless
+``crash_survival`` is set, and then each unflushed block independently made
+it to the platter anyway (so a later write can survive an earlier one: the
+reordering real disks do). I/O errors are armed on demand:
+``fail_next("write")`` makes the next write raise ``OSError(EIO)``, and
+``error_rate`` makes any operation fail with that probability. ``corrupt``
+flips a bit of a stored block (bit rot), which only a checksum can catch.
+All randomness comes from the disk's own seeded RNG.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class SimDisk:
         self.durable: dict[int, bytes] = {}
         self.cache: dict[int, bytes] = {}
         self.error_rate = 0.0
+        self.crash_survival = 0.0
         self._armed: dict[str, int] = dict.fromkeys(OPERATIONS, 0)
         self.stats: dict[str, int] = dict.fromkeys((*OPERATIONS, "errors", "lost"), 0)
 
@@ -91,12 +96,28 @@ class SimDisk:
         self._armed[operation] += count
 
     def crash(self) -> None:
-        """Power loss: every unflushed write is gone; armed errors are disarmed."""
-        lost = len(self.cache)
+        """Power loss: unflushed writes are gone (see ``crash_survival``); armed
+        errors are disarmed."""
+        lost = 0
+        for index in sorted(self.cache):
+            if self.crash_survival and self.rng.random() < self.crash_survival:
+                self.durable[index] = self.cache[index]
+            else:
+                lost += 1
         self.stats["lost"] += lost
         self.cache.clear()
         self._armed = dict.fromkeys(OPERATIONS, 0)
         self._trace("d", "crash", f"{self.name} lost {lost} unflushed block(s)")
+
+    def corrupt(self, index: int) -> None:
+        """Flip one random bit of block ``index`` as stored (cached or durable)."""
+        self._check_index(index)
+        store = self.cache if index in self.cache else self.durable
+        data = bytearray(store.get(index, bytes(self._block_size)))
+        bit = self.rng.randrange(len(data) * 8)
+        data[bit // 8] ^= 1 << (bit % 8)
+        store[index] = bytes(data)
+        self._trace("d", "corrupt", f"{self.name} block {index} bit {bit}")
 
     def _maybe_fail(self, operation: str, index: int | None) -> None:
         armed = self._armed[operation] > 0
