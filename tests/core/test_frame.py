@@ -166,7 +166,12 @@ def test_encoding_an_oversize_payload_is_a_local_error() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [(0, b"XX", "bad magic"), (2, 0x81, "reserved frame flags"), (4, 0, "sender id 0")],
+    [
+        (0, b"XX", "bad magic"),
+        (2, 0x81, "reserved frame flags"),
+        (2, 3, r"frame auth mode 3 \(unknown\), expected HMAC_SHA256"),
+        (4, 0, "sender id 0"),
+    ],
 )
 def test_header_fields_are_checked(field: int, value: object, message: str) -> None:
     fields: list[object] = [MAGIC, 1, 1, 0, 1, 1, 32]

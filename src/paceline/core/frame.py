@@ -35,6 +35,7 @@ import hmac
 import struct
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import msgpack
 from cryptography.exceptions import InvalidTag
@@ -68,6 +69,18 @@ class AuthMode(enum.IntEnum):
 
 
 _TAG_SIZE = {AuthMode.NONE: 0, AuthMode.HMAC_SHA256: 32, AuthMode.AES_256_GCM: 16}
+_MODE_NAMES = {int(m): m.name for m in AuthMode}
+
+
+class Header(NamedTuple):
+    """A checked frame header (see ``FrameCodec.parse_header``)."""
+
+    version: int
+    key_id: int
+    sender: NodeId
+    seq: int
+    length: int
+    """Body length: payload plus the mode's tag."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +167,8 @@ class FrameCodec:
 
     # -- decoding -----------------------------------------------------------
 
-    def parse_header(self, header: bytes) -> tuple[int, int, int, NodeId, int, int]:
-        """Check a header; return (version, key_id, flags, sender, seq, body length).
+    def parse_header(self, header: bytes) -> Header:
+        """Check the header at the start of ``header`` against this codec's settings.
 
         Raises:
             ProtocolError: bad magic, version, flags, mode, key id, sender or length.
@@ -172,7 +185,7 @@ class FrameCodec:
         if flags & ~_MODE_MASK:
             raise ProtocolError(f"reserved frame flags set: {flags:#04x}")
         if flags != self.mode:
-            name = AuthMode(flags).name if flags in AuthMode._value2member_map_ else str(flags)
+            name = _MODE_NAMES.get(flags, f"{flags} (unknown)")
             raise ProtocolError(f"frame auth mode {name}, expected {self.mode.name}")
         if self.mode is not AuthMode.NONE and key_id not in self._keys:
             raise ProtocolError(f"unknown key id {key_id}, have {sorted(self._keys)}")
@@ -183,7 +196,7 @@ class FrameCodec:
             raise ProtocolError(
                 f"frame body length {length} outside {tag}..{self.max_payload + tag}"
             )
-        return version, key_id, flags, NodeId(sender), seq, length
+        return Header(version, key_id, NodeId(sender), seq, length)
 
     def decode(self, data: bytes) -> Frame:
         """Decode exactly one frame (a whole datagram).
@@ -191,13 +204,22 @@ class FrameCodec:
         Raises:
             ProtocolError: anything wrong, including trailing bytes and a bad tag.
         """
-        version, key_id, _flags, sender, seq, length = self.parse_header(data)
-        if len(data) != HEADER_SIZE + length:
-            raise ProtocolError(f"frame is {len(data)} bytes, header says {HEADER_SIZE + length}")
-        return self._open(data, version, key_id, sender, seq)
+        header = self.parse_header(data)
+        if len(data) != HEADER_SIZE + header.length:
+            raise ProtocolError(
+                f"frame is {len(data)} bytes, header says {HEADER_SIZE + header.length}"
+            )
+        return self.open(data, header)
 
-    def _open(self, data: bytes, version: int, key_id: int, sender: NodeId, seq: int) -> Frame:
+    def open(self, data: bytes, header: Header) -> Frame:
+        """Authenticate (and decrypt) the whole frame ``data`` whose ``header``
+        ``parse_header`` returned.
+
+        Raises:
+            ProtocolError: the tag does not verify.
+        """
         mode = self.mode
+        _version, key_id, sender, seq, _length = header
         if mode is AuthMode.NONE:
             payload = data[HEADER_SIZE:]
         else:
@@ -216,7 +238,7 @@ class FrameCodec:
                     )
                 except InvalidTag:
                     raise ProtocolError(f"bad AES-GCM tag on frame {sender}/{seq}") from None
-        return Frame(version, mode, key_id, sender, seq, payload)
+        return Frame(header.version, mode, key_id, sender, seq, payload)
 
 
 def _nonce(sender: int, seq: int) -> bytes:
@@ -260,17 +282,15 @@ class FrameDecoder:
                 if self._eof and buffered:
                     raise ProtocolError(f"stream ended inside a frame header ({buffered} bytes)")
                 return None
-            version, key_id, _flags, sender, seq, length = self.codec.parse_header(
-                bytes(self._buffer[:HEADER_SIZE])
-            )
-            end = HEADER_SIZE + length
+            header = self.codec.parse_header(bytes(self._buffer[:HEADER_SIZE]))
+            end = HEADER_SIZE + header.length
             if buffered < end:
                 if self._eof:
                     raise ProtocolError(f"stream ended inside a frame ({buffered} of {end} bytes)")
                 return None
             data = bytes(self._buffer[:end])
             del self._buffer[:end]
-            return self.codec._open(data, version, key_id, sender, seq)
+            return self.codec.open(data, header)
         except ProtocolError as err:
             self._error = err
             raise
