@@ -48,7 +48,7 @@ COMMANDS: dict[str, str] = {
     "show": "show [xml] [ID...]          the staged configuration (crm text or XML)",
     "save": "save [xml] FILE             write the staged configuration to FILE",
     "load": "load [xml] replace|update FILE|-   crm text or CIB XML (detected by content)",
-    "delete": "delete ID...                remove objects (and what only they referenced)",
+    "delete": "delete ID...                remove objects (constraints naming them follow, with a notice)",
     "edit": "edit [ID...]                edit the configuration (or some objects) in $EDITOR",
     "verify": "verify [-V]                 check the staged configuration (as crm_verify)",
     "commit": "commit [force]              write the staged changes to the CIB file",
@@ -95,18 +95,16 @@ class Interpreter:
         try:
             words = shlex.split(text)
         except ValueError as exc:
-            raise ConfigError(str(exc), file=file, line=lineno, text=text) from None
+            raise self._usage(str(exc), text=text) from None
         command, args = words[0], words[1:]
         if command in LEAVE_WORDS:
             if command == "cd" and args not in ([".."], []):
-                raise ConfigError("only 'cd ..' leaves configure", file=file, line=lineno)
+                raise self._usage("only 'cd ..' leaves configure", text=" ".join(args))
             return Outcome.LEAVE
         handler = self._handlers().get(command)
         if handler is None:
-            raise ConfigError(
+            raise self._usage(
                 f"unknown command {command!r}",
-                file=file,
-                line=lineno,
                 text=command,
                 expected="a crm statement or one of " + ", ".join(sorted(COMMANDS)),
             )
@@ -137,7 +135,8 @@ class Interpreter:
 
     def _notices(self, notices: list[Notice]) -> None:
         for notice in notices:
-            self.out.line(f"notice: {notice}", "cyan")
+            where = f"{notice.location}: " if notice.file or notice.line else ""
+            self.out.line(f"notice: {where}{notice.what} ({notice.why})", "cyan")
 
     # ----------------------------------------------------------------- commands
 

@@ -32,7 +32,7 @@ from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.cli.session import Session
-from paceline.cli.shell import run_batch, run_interactive
+from paceline.cli.shell import run_batch, run_interactive, yes_no
 from paceline.cli.verify import EXIT_CONFIG, EXIT_OK
 from paceline.crm.verify import Verdict, verdict
 
@@ -78,13 +78,11 @@ def _quote(text: str) -> str:
 def _tty_ask(question: str) -> bool | None:
     while True:
         try:
-            answer = input(question).strip().lower()
+            answer = yes_no(input(question))
         except EOFError:
             return False
-        if answer in ("y", "yes"):
-            return True
-        if answer in ("n", "no"):
-            return False
+        if answer is not None:
+            return answer
 
 
 def _never(question: str) -> bool | None:

@@ -136,7 +136,8 @@ def run_batch(interp: Interpreter, lines: Iterable[str], *, name: str = "<stdin>
     return 0 if interp.leave() else 1
 
 
-def _yes_no(answer: str) -> bool | None:
+def yes_no(answer: str) -> bool | None:
+    """y/yes, n/no (any case), else None."""
     word = answer.strip().lower()
     if word in ("y", "yes"):
         return True
@@ -155,7 +156,7 @@ def run_interactive(interp: Interpreter, prompts: PromptSession[str], cib_name: 
     def ask(question: str) -> bool | None:
         while True:
             try:
-                answer = _yes_no(prompts.prompt(question, completer=None))
+                answer = yes_no(prompts.prompt(question, completer=None))
             except (EOFError, KeyboardInterrupt):
                 return False
             if answer is not None:
