@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paceline.core.ports import Address
 from paceline.sim.net import LinkFaults, SimNetwork, SimStream, StreamHandler
@@ -249,3 +251,57 @@ def test_a_group_datagram_reaches_every_member_but_the_sender_each_over_its_own_
     net.send_datagram(("a", 6800), group, b"again")
     sim.run()
     assert [inboxes[h].got for h in "abc"] == [[], [b"hello"], [b"again"]]
+
+
+ops = st.lists(
+    st.tuples(
+        st.sampled_from(["send", "send", "send", "clog", "unclog", "cut", "heal", "wait"]),
+        st.sampled_from("abc"),
+        st.sampled_from("abc"),
+    ),
+    max_size=60,
+)
+
+
+@settings(deadline=None)
+@given(seed=st.integers(0, 2**32), script=ops, lossy=st.booleans(), dup=st.booleans())
+def test_the_network_never_invents_and_only_loses_or_duplicates_when_told(
+    seed: int, script: list[tuple[str, str, str]], lossy: bool, dup: bool
+) -> None:
+    sim = Simulator(seed)
+    faults = LinkFaults(loss=0.3 if lossy else 0.0, duplicate=0.3 if dup else 0.0, reorder=0.2)
+    net = SimNetwork(sim, faults)
+    inboxes = {h: Inbox() for h in "abc"}
+    for host, inbox in inboxes.items():
+        net.bind((host, 1), inbox)
+    sent: dict[str, list[bytes]] = {h: [] for h in "abc"}
+    ever_cut = False
+    for i, (op, x, y) in enumerate(script):
+        if op == "send":
+            data = b"%d" % i
+            net.send_datagram((x, 1), (y, 1), data)
+            sent[y].append(data)
+        elif op == "clog":
+            net.clog(x, y)
+        elif op == "unclog":
+            net.unclog(x, y)
+        elif op == "cut" and x != y:
+            net.block(x, y)
+            ever_cut = True
+        elif op == "heal":
+            net.heal()
+        else:
+            sim.run_until(sim.now + 0.01)
+    net.heal()
+    for x in "abc":
+        for y in "abc":
+            if net.is_clogged(x, y):
+                net.unclog(x, y)
+    sim.run()
+    for host in "abc":
+        got, expected = sorted(inboxes[host].got), sorted(sent[host])
+        assert set(got) <= set(expected)  # nothing invented
+        for data in set(got):
+            assert got.count(data) <= (2 if dup else 1)
+        if not lossy and not ever_cut:
+            assert set(got) == set(expected)  # nothing lost
