@@ -30,3 +30,21 @@ def test_hints_only_when_verbose() -> None:
     out = io.StringIO()
     Output(out, io.StringIO()).finding(FINDING)
     assert "hint" not in out.getvalue()
+
+
+def test_report_summaries_and_exit_codes() -> None:
+    from paceline.cli.verify import EXIT_CONFIG, EXIT_OK, report
+
+    warning = Finding(Severity.WARNING, "Node n1 is unclean but cannot be fenced", "n1", "x")
+    advice = Finding(Severity.ADVICE, "STONITH is disabled", None, "fencing")
+    cases = [
+        ((FINDING, warning), EXIT_CONFIG, "v: Errors found during check: config not valid"),
+        ((warning, advice), EXIT_CONFIG, "v: Warnings found during check: config may not be valid"),
+        ((advice,), EXIT_OK, "advice: STONITH is disabled"),
+        ((), EXIT_OK, None),
+    ]
+    for findings, code, last in cases:
+        out = io.StringIO()
+        assert report(Output(out, io.StringIO()), findings, verbose=False, prefix="v") == code
+        lines = out.getvalue().splitlines()
+        assert (lines[-1] if lines else None) == last
