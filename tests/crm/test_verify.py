@@ -151,3 +151,15 @@ def test_empty_cib_has_only_the_fencing_errors() -> None:
     found = verify(Cib())
     assert {f.check for f in found} == {"fencing"}
     assert verdict(found) is Verdict.ERROR
+
+
+def test_legacy_clone_meta_names_are_advice() -> None:
+    resources = (
+        '<clone id="pc"><meta_attributes id="pcm">'
+        '<nvpair id="pcm1" name="promotable" value="true"/>'
+        '<nvpair id="pcm2" name="master-max" value="1"/></meta_attributes>'
+        '<primitive id="s1" class="ocf" provider="pacemaker" type="Stateful"/></clone>'
+    )
+    [finding] = by_check(findings(resources=resources), "deprecated-meta")
+    assert finding.severity is Severity.ADVICE
+    assert "master-max" in finding.message and finding.hint == "write promoted-max"

@@ -549,6 +549,9 @@ def _promotable(rsc: Primitive | Group | Clone | Bundle) -> bool:
     )
 
 
+_RENAMED_CLONE_META = (("master-max", "promoted-max"), ("master-node-max", "promoted-node-max"))
+
+
 def _check_clone(clone: Clone) -> Iterator[Finding]:
     if clone.legacy_master:
         yield Finding(
@@ -559,6 +562,16 @@ def _check_clone(clone: Clone) -> Iterator[Finding]:
             "deprecated-master",
             "write it as a clone with meta promotable=true",
         )
+    for old, new in _RENAMED_CLONE_META:
+        if _meta(clone.meta_attributes, old) is not None:
+            yield Finding(
+                Severity.ADVICE,
+                f"Resource '{clone.id}' uses the deprecated meta-attribute {old} "
+                f"(Pacemaker 2.1 renamed it {new}; 3.0 drops the old name)",
+                clone.id,
+                "deprecated-meta",
+                f"write {new}",
+            )
     if _boolean(_meta(clone.meta_attributes, "globally-unique")):
         children = clone.child.children if isinstance(clone.child, Group) else (clone.child,)
         for child in children:
