@@ -163,3 +163,30 @@ def test_legacy_clone_meta_names_are_advice() -> None:
     [finding] = by_check(findings(resources=resources), "deprecated-meta")
     assert finding.severity is Severity.ADVICE
     assert "master-max" in finding.message and finding.hint == "write promoted-max"
+
+
+def test_order_loop_follows_the_order_direction() -> None:
+    three = D12 + '<primitive id="d0" class="ocf" provider="pacemaker" type="Dummy"/>'
+    found = findings(
+        resources=three,
+        constraints='<rsc_order id="o1" first="d2" then="d0"/>'
+        '<rsc_order id="o2" first="d0" then="d1"/>'
+        '<rsc_order id="o3" first="d1" then="d2"/>',
+    )
+    [loop] = by_check(found, "order-loop")
+    assert loop.message.startswith("Ordering loop: d0 then d1 then d2 then d0 (o1, o2, o3)")
+
+
+def test_two_separate_loops_are_both_reported() -> None:
+    four = D12 + (
+        '<primitive id="d3" class="ocf" provider="pacemaker" type="Dummy"/>'
+        '<primitive id="d4" class="ocf" provider="pacemaker" type="Dummy"/>'
+    )
+    found = findings(
+        resources=four,
+        constraints='<rsc_order id="o1" first="d1" then="d2"/>'
+        '<rsc_order id="o2" first="d2" then="d1"/>'
+        '<rsc_order id="o3" first="d3" then="d4"/>'
+        '<rsc_order id="o4" first="d4" then="d3"/>',
+    )
+    assert {f.object_id for f in by_check(found, "order-loop")} == {"d1", "d3"}

@@ -26,6 +26,7 @@ configuration only: findings crm_verify derives from the status section
 from __future__ import annotations
 
 import dataclasses
+import graphlib
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -834,62 +835,28 @@ def _mandatory(order: Order) -> bool:
     return True
 
 
+_MAX_LOOPS = 50  # a limit on everything: report at most this many ordering loops
+
+
 def _cycles(edges: dict[str, dict[str, str]]) -> Iterator[tuple[str, ...]]:
-    """One cycle per strongly connected component (Tarjan), as a closed path."""
-    counter = 0
-    number: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        nonlocal counter
-        number[node] = low[node] = counter
-        counter += 1
-        stack.append(node)
-        on_stack.add(node)
-        for succ in edges.get(node, {}):
-            if succ not in number:
-                visit(succ)
-                low[node] = min(low[node], low[succ])
-            elif succ in on_stack:
-                low[node] = min(low[node], number[succ])
-        if low[node] == number[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                components.append(component)
-
-    for node in sorted(edges):
-        if node not in number:
-            visit(node)
-    for component in components:
-        yield _path_in(sorted(component), edges)
-
-
-def _path_in(component: list[str], edges: dict[str, dict[str, str]]) -> tuple[str, ...]:
-    """A closed path through part of a strongly connected component, from its first node."""
-    members = set(component)
-    start = component[0]
-    path = [start]
-    seen = {start}
-    node = start
-    while True:
-        succs = [s for s in edges.get(node, {}) if s in members]
-        if start in succs and len(path) > 1:
-            return (*path, start)
-        fresh = [s for s in succs if s not in seen]
-        if not fresh:
-            return (*path, start)
-        node = fresh[0]
-        path.append(node)
-        seen.add(node)
+    """Ordering loops as closed paths (``a, b, a``), each starting at its smallest
+    name; after each one, one of its edges is set aside so the next is another."""
+    remaining = {first: dict(thens) for first, thens in edges.items()}
+    for _ in range(_MAX_LOOPS):
+        before: dict[str, set[str]] = {}
+        for first, thens in remaining.items():
+            before.setdefault(first, set())
+            for then in thens:
+                before.setdefault(then, set()).add(first)
+        try:
+            graphlib.TopologicalSorter(before).prepare()
+            return
+        except graphlib.CycleError as exc:
+            loop: list[str] = exc.args[1][:-1]
+        start = loop.index(min(loop))
+        path = (*loop[start:], *loop[:start], loop[start])
+        yield path
+        del remaining[path[0]][path[1]]
 
 
 def _check_fencing_topology(config: Configuration, index: _Index) -> Iterator[Finding]:
