@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from paceline.cib.codec import parse_bool
 from paceline.cib.model import (
     AgentClass,
     Bundle,
@@ -222,20 +223,10 @@ def _xml_ids(obj: object) -> Iterator[str]:
 
 # --------------------------------------------------------------------------- helpers
 
-_TRUE = frozenset({"true", "on", "yes", "y", "1"})
-_FALSE = frozenset({"false", "off", "no", "n", "0"})
-
 
 def _boolean(text: str | None) -> bool | None:
     """Pacemaker's boolean reading; None when ``text`` is absent or not a boolean."""
-    if text is None:
-        return None
-    lowered = text.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    return None
+    return None if text is None else parse_bool(text)
 
 
 def _meta(sets: tuple[NvSetItem, ...], name: str) -> str | None:
