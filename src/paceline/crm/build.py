@@ -221,7 +221,10 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
     def build(ident: str, parent: Statement | None) -> Primitive | Group | Clone | Bundle:
         statement = by_id.get(ident)
         if statement is None:
-            raise _error(parent, ident, f"{ident} is not defined", "a primitive, group or clone")
+            context = f"{parent.kind} {parent.id}: " if parent is not None else ""
+            raise _error(
+                parent, ident, f"{context}{ident} is not defined", "a primitive, group or clone"
+            )
         definition = statement.definition
         if isinstance(definition, Primitive | Bundle):
             return definition
@@ -358,9 +361,14 @@ def _check_references(statements: list[Statement], config: Configuration) -> Non
 
 
 def _dangling(statement: Statement, ref: Reference, expected: str) -> ConfigError:
-    what = "$id-ref" if ref.what not in ("constrained resource", "tagged object") else ref.what
+    if ref.what == "constrained resource":
+        problem = f"resource {ref.id_ref} is not defined"
+    elif ref.what == "tagged object":
+        problem = f"{ref.id_ref} is not defined"
+    else:
+        problem = f"$id-ref={ref.id_ref} refers to nothing defined"
     return ConfigError(
-        f"{statement.kind} {statement.id}: {what} {ref.id_ref} names nothing defined",
+        f"{statement.kind} {statement.id}: {problem}",
         file=ref.where.file,
         line=ref.where.line,
         column=ref.where.column,

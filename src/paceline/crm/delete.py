@@ -149,7 +149,8 @@ def _cascade(entries: list[Statement], wanted: list[str], notices: list[Notice])
                 if isinstance(s.definition, GroupDef)
                 else (s.definition.child,)
             )
-            first_child = children[0]
+            alive = {e.id for e in entries}
+            first_child = next((c for c in children if c in alive), None)
         entries = _update_users(entries, ident, first_child, queue, wanted, notices)
     return entries
 

@@ -145,7 +145,13 @@ def parse_order(p: Parser) -> Order:
     if (found := cursor.take_match(_KIND_RE)) is not None:
         kind = OrderKind(found.group(1).capitalize())
     elif (taken := p.take_score()) is not None:
-        score = p.numeric_score(*taken)
+        score = p.score_value(*taken)
+        if score is None:
+            raise p.error(
+                f"unknown order kind {taken[0]!r}",
+                taken[1],
+                "Mandatory:, Optional:, Serialize: or a score such as inf:",
+            )
         kind = OrderKind.OPTIONAL if score.value == 0 else OrderKind.MANDATORY
         p.notice(
             NoticeKind.MODERNIZED,

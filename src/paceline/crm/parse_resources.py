@@ -151,8 +151,8 @@ def parse_primitive(p: Parser, template: bool) -> Primitive | Template:
     [utilization ...] [operations $id=...] [op <name> <attr>=<value> ...] ...``."""
     cursor = p.cursor
     rsc_id, id_token = p.identifier("a resource id")
-    p.claim(rsc_id, id_token)
     cursor.context = f"{'rsc_template' if template else 'primitive'} {rsc_id}"
+    p.claim(rsc_id, id_token)
     spec = cursor.take("a resource agent ([class:[provider:]]type) or @template")
     template_ref: str | None = None
     agent: tuple[AgentClass, str | None, str] | None = None

@@ -1,0 +1,141 @@
+"""One-shot edits, update/replace loads and deletes (with crmsh's cascade)."""
+
+from __future__ import annotations
+
+import pytest
+
+from paceline.cib.model import Cib, Clone, Group, NvPair, NvSet, Primitive, ResourceSet
+from paceline.core.errors import ConfigError
+from paceline.crm import NoticeKind, apply_statement, delete, load, show
+
+BASE = """\
+node n1
+node n2
+primitive vip IPaddr2 params ip=10.0.0.1
+primitive web lsb:apache2
+primitive db lsb:mariadb
+group g vip web
+clone cl db
+location l-g g 100: n1
+colocation c-web inf: web db
+order o-set Mandatory: vip web db
+tag t vip db
+property stonith-enabled=false
+"""
+
+
+def base() -> Cib:
+    cib, _ = load(Cib(), BASE)
+    return cib
+
+
+def test_apply_statement_adds_and_replaces() -> None:
+    cib = base()
+    cib2, notices = apply_statement(
+        cib, "primitive vip ocf:heartbeat:IPaddr2 params ip=198.18.0.64"
+    )
+    assert notices == []
+    group = cib2.configuration.resources[0]
+    assert isinstance(group, Group) and [c.id for c in group.children] == ["vip", "web"]
+    vip = group.children[0]
+    assert vip.instance_attributes == (
+        NvSet(
+            "vip-instance_attributes", (NvPair("vip-instance_attributes-ip", "ip", "198.18.0.64"),)
+        ),
+    )
+    assert cib2.epoch == cib.epoch + 1
+    cib3, _ = apply_statement(cib2, "primitive extra Dummy")
+    assert [r.id for r in cib3.configuration.resources] == ["g", "cl", "extra"]
+
+
+def test_apply_property_changes_only_the_named_pairs() -> None:
+    cib, _ = apply_statement(base(), "property no-quorum-policy=ignore")
+    (block,) = cib.configuration.crm_config
+    assert isinstance(block, NvSet)
+    assert [(p.name, p.value) for p in block.nvpairs if isinstance(p, NvPair)] == [
+        ("stonith-enabled", "false"),
+        ("no-quorum-policy", "ignore"),
+    ]
+
+
+def test_apply_a_deprecated_property_moves_it() -> None:
+    cib, notices = apply_statement(base(), "property default-resource-stickiness=100", file="cli")
+    assert [n.kind for n in notices] == [NoticeKind.MOVED]
+    assert "rsc_defaults rsc-options: \\\n\tresource-stickiness=100\n" in show(cib)
+
+
+def test_update_keeps_other_objects_and_replace_drops_them() -> None:
+    cib = base()
+    updated, _ = load(cib, "primitive extra Dummy", mode="update")
+    assert "primitive vip IPaddr2" in show(updated) and "primitive extra Dummy" in show(updated)
+    replaced, _ = load(cib, "node n1\nprimitive extra Dummy", mode="replace")
+    assert show(replaced) == "node n1\nprimitive extra Dummy\n"
+
+
+def test_update_does_not_reuse_ids_of_kept_objects() -> None:
+    cib, _ = load(
+        Cib(), "primitive a Dummy\nprimitive b Dummy params $id=x-instance_attributes v=1"
+    )
+    cib, _ = load(cib, "primitive x Dummy params v=2", mode="update")
+    x = cib.configuration.resources[2]
+    assert isinstance(x, Primitive) and x.instance_attributes[0].id == "x-instance_attributes-0"  # type: ignore[union-attr]
+
+
+def test_update_matches_nodes_by_name() -> None:
+    cib, _ = load(Cib(), "node 1: n1")
+    cib, _ = load(cib, "node n1 attributes standby=on", mode="update")
+    (node,) = cib.configuration.nodes
+    assert node.id == "1" and node.instance_attributes
+
+
+def test_delete_refuses_when_referenced() -> None:
+    with pytest.raises(ConfigError) as err:
+        delete(base(), ["db"])
+    assert str(err.value) == (
+        "<input>: cannot delete db: clone cl, colocation c-web, order o-set, tag t refers to it "
+        "(near 'db'; expected delete those first, or ask to cascade)"
+    )
+    with pytest.raises(ConfigError, match="no such object: nothing"):
+        delete(base(), ["nothing"])
+
+
+def test_delete_unreferenced_and_together() -> None:
+    cib, notices = delete(base(), ["l-g"])
+    assert notices == [] and "l-g" not in show(cib)
+    cib, _ = delete(base(), ["c-web", "o-set", "t", "cl", "db"])
+    assert "db" not in show(cib)
+
+
+def test_delete_cascades_as_crmsh() -> None:
+    cib, notices = delete(base(), ["db"], cascade=True)
+    kinds = [(n.kind, n.what) for n in notices]
+    assert kinds == [
+        (NoticeKind.DELETED, "clone cl deleted"),
+        (NoticeKind.DELETED, "colocation c-web deleted"),
+        (NoticeKind.UPDATED, "order o-set: db removed"),
+        (NoticeKind.UPDATED, "tag t: db removed"),
+    ]
+    cfg = cib.configuration
+    assert [r.id for r in cfg.resources] == ["g"]
+    order = next(c for c in cfg.constraints if c.id == "o-set")
+    assert [s.resources for s in order.resource_sets if isinstance(s, ResourceSet)] == [
+        ("vip", "web")
+    ]
+    assert cfg.tags[0].refs == ("vip",)
+
+
+def test_deleting_a_group_keeps_its_members_and_redirects_constraints() -> None:
+    cib, notices = delete(base(), ["g"], cascade=True)
+    assert [r.id for r in cib.configuration.resources] == ["vip", "web", "cl"]
+    location = next(c for c in cib.configuration.constraints if c.id == "l-g")
+    assert getattr(location, "rsc", None) == "vip"
+    assert [n.what for n in notices] == ["location l-g: now names vip"]
+
+
+def test_deleting_the_last_member_deletes_the_container() -> None:
+    cib, _ = load(Cib(), "primitive a Dummy\nprimitive b Dummy\nclone c a\nlocation l c 1: n1")
+    out, notices = delete(cib, ["a"], cascade=True)
+    assert [r.id for r in out.configuration.resources] == ["b"]
+    assert not out.configuration.constraints
+    assert [n.what for n in notices] == ["clone c deleted", "location l deleted"]
+    assert isinstance(cib.configuration.resources[1], Clone)  # the argument is unchanged
