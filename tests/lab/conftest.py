@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -38,10 +39,19 @@ def lab_name(request: pytest.FixtureRequest, tag: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def bare_lab(lab_ok: None, request: pytest.FixtureRequest) -> Iterator[Lab]:
+def host_tmp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory under the host's /tmp, which a node's private /tmp would hide."""
+    return tmp_path_factory.mktemp("visible")
+
+
+@pytest.fixture(scope="module")
+def bare_lab(lab_ok: None, request: pytest.FixtureRequest, host_tmp_dir: Path) -> Iterator[Lab]:
     """Three bare nodes on two public rings, and the arbitrator (three nodes, so that a cut
-    between two leaves a third path to check)."""
-    with running_lab(lab_name(request, "bare"), 3, rings=2, arbitrator=True) as lab:
+    between two leaves a third path to check); ``host_tmp_dir`` is kept visible in the nodes
+    the way a checkout under /tmp is."""
+    with running_lab(
+        lab_name(request, "bare"), 3, rings=2, arbitrator=True, keep_visible=(str(host_tmp_dir),)
+    ) as lab:
         yield lab
 
 

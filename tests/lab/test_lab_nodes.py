@@ -6,15 +6,17 @@ One bare lab (three nodes and the arbitrator) serves the whole module.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from paceline.lab import faults
 from paceline.lab.lab import Lab
-from paceline.lab.node import checkout_dir
+from paceline.lab.node import checkout_dir, signal_all
 from paceline.lab.power import fence_params
 from paceline.lab.probe import probe_tcp
 
@@ -177,6 +179,17 @@ def test_paceline_runs_inside_a_node(lab: Lab) -> None:
     assert lab.exec("node3", [sys.executable, "-c", "import paceline.lab.plan"]).returncode == 0
 
 
+def test_a_host_dir_under_tmp_stays_visible_at_the_same_path(lab: Lab, host_tmp_dir: Path) -> None:
+    assert str(host_tmp_dir).startswith("/tmp/")
+    script = host_tmp_dir / "hello.sh"
+    script.write_text("#!/bin/sh\necho hello from $(hostname)\n")
+    script.chmod(0o755)
+    assert lab.exec("node2", [str(script)]).stdout == "hello from node2\n"
+    assert sh(lab, "node2", "ls /tmp").stdout.split() == [host_tmp_dir.parts[2]]  # only the way in
+    lab.exec("node2", ["sh", "-c", f"echo back > {host_tmp_dir}/from-node"], check=True)
+    assert (host_tmp_dir / "from-node").read_text() == "back\n"  # the same directory, not a copy
+
+
 def test_power_off_kills_every_process_of_that_node_and_nothing_else(lab: Lab) -> None:
     daemon(lab, "node1", "sleep 3002")
     daemon(lab, "node2", "sleep 3003")
@@ -314,12 +327,36 @@ def test_freeze_makes_a_node_silent_without_killing_it(lab: Lab) -> None:
     assert any(echo(2.0) for _ in range(5))
 
 
+def test_signal_freezer_fallback_stops_and_resumes_every_process(lab: Lab) -> None:
+    daemon(lab, "node1", "sleep 3004")
+    init = lab.init_pid("node1")
+    assert init is not None
+    members = lab.processes("node1")
+
+    def states() -> set[str]:
+        return {Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] for p in members}
+
+    assert signal_all(init, signal.SIGSTOP) == len(members)
+    try:
+        assert states() == {"T"}
+    finally:
+        signal_all(init, signal.SIGCONT)
+    assert "T" not in states()
+
+
 def test_clean_shutdown_lets_processes_finish_and_reboot_starts_afresh(lab: Lab) -> None:
     daemon(
         lab,
         "node3",
-        "sh -c 'trap \"echo bye > /var/log/bye; exit 0\" TERM; while :; do sleep 0.1; done'",
+        'sh -c \'trap "echo bye > /var/log/bye; exit 0" TERM; touch /run/trap-set; '
+        "while :; do sleep 0.1; done'",
     )
+    ready = lab.dirs("node3").sub("run") / "trap-set"
+    for _ in range(500):  # the trap must be in place before the shutdown comes
+        if ready.exists():
+            break
+        time.sleep(0.01)
+    assert ready.exists()
     old_init = lab.init_pid("node3")
     lab.reboot("node3")
     assert lab.running("node3") and lab.init_pid("node3") != old_init
@@ -369,6 +406,11 @@ def test_cli_verbs(lab: Lab) -> None:
     assert cli("fault", "--name", lab.name, "cable-pull", "rep1-3").returncode == 0
     assert "rep1-3" in lab.record.pulled
     assert cli("fault", "--name", lab.name, "cable-plug", "rep1-3").returncode == 0
+    shell = subprocess.run(
+        [sys.executable, "-m", "paceline.cli.main", "lab", "shell", "--name", lab.name, "node3"],
+        input="hostname\nexit 3\n", capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (shell.returncode, shell.stdout.strip().splitlines()[-1]) == (3, "node3")
     bad = cli("fault", "--name", lab.name, "partition", "node9")
     assert bad.returncode == 1 and "no such node" in bad.stderr
     nolab = cli("status", "--name", "no-such-lab")

@@ -94,8 +94,11 @@ class Lab:
         scenario_name: str = "bare",
         owner: str = "cli",
         power_api: bool = True,
+        keep_visible: Sequence[str] = (),
         registry: Registry | None = None,
     ) -> Lab:
+        """Record, build and power on a lab. ``keep_visible``: host directories the nodes must
+        see at the same path although a private mount (``/tmp``, ``/run``) would hide them."""
         scenario.check_scenario(scenario_name)
         registry = registry or Registry()
 
@@ -106,6 +109,7 @@ class Lab:
                 arbitrator=arbitrator, scenario=scenario_name,
                 labdir=str(labs_root() / prefix), checkout=str(node.checkout_dir()),
                 owner=owner, owner_pid=os.getpid(), created=time.time(),
+                visible=node.visible_paths(keep_visible),
             )  # fmt: skip
 
         rec = registry.create(record)
@@ -179,9 +183,8 @@ class Lab:
             return
         net.nics_up(n)
         self._reapply_pulled(rec, n)
-        pid = node.boot(
-            rec.plan, Path(rec.labdir), name, cgroup_dir=Path(rec.cgroup) if rec.cgroup else None
-        )
+        group = Path(rec.cgroup) if rec.cgroup else None
+        pid = node.boot(rec.plan, Path(rec.labdir), name, cgroup_dir=group, visible=rec.visible)
         self.registry.update(self.name, lambda r: replace(r, inits={**r.inits, name: pid}))
 
     def power_off(self, name: str) -> None:

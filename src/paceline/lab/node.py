@@ -53,11 +53,7 @@ def _cmdline(pid: int) -> list[str]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    return _state(pid) not in ("Z", "X", None)
 
 
 def is_init_of(pid: int, dirs: NodeDirs) -> bool:
@@ -171,7 +167,19 @@ def _fresh(path: Path, mode: int = 0o755) -> None:
 # ---------------------------------------------------------------- power
 
 
-def boot(plan: LabPlan, labdir: Path, node: str, *, cgroup_dir: Path | None) -> int:
+def visible_paths(extra: Sequence[str] = ()) -> tuple[str, ...]:
+    """Host paths every node must see at the same path, even under its private ``/tmp`` or
+    ``/run``: the checkout running Paceline, its virtual environment, and ``extra``."""
+    checkout = checkout_dir()
+    out = [str(checkout)]
+    if not Path(sys.prefix).resolve().is_relative_to(checkout):
+        out.append(str(Path(sys.prefix).resolve()))
+    return tuple(out) + tuple(str(Path(p).resolve()) for p in extra)
+
+
+def boot(
+    plan: LabPlan, labdir: Path, node: str, *, cgroup_dir: Path | None, visible: tuple[str, ...]
+) -> int:
     """Start the node's init; return its host PID once the node is up."""
     dirs = node_dirs(labdir, node)
     for name in VOLATILE:  # /run, /tmp and /dev's private layer start empty at each boot
@@ -182,10 +190,7 @@ def boot(plan: LabPlan, labdir: Path, node: str, *, cgroup_dir: Path | None) -> 
     if cgroup_dir is not None:
         procs = str(cgroup.make_node(cgroup_dir, node) / "cgroup.procs")
     checkout = checkout_dir()
-    rebinds = [str(checkout)]
-    if not Path(sys.prefix).resolve().is_relative_to(checkout):
-        rebinds.append(str(Path(sys.prefix).resolve()))
-    cfg = boot_config(node, dirs, shared_dir(labdir), cgroup_procs=procs, rebinds=tuple(rebinds))
+    cfg = boot_config(node, dirs, shared_dir(labdir), cgroup_procs=procs, rebinds=visible)
     dirs.boot_config.write_text(json.dumps(cfg.to_json(), indent=1))
     netns = plan.node(node).netns
     argv = [
@@ -257,16 +262,29 @@ def exec_argv(
 # ---------------------------------------------------------------- freezer
 
 
-def signal_all(init_pid: int, sig: signal.Signals) -> int:
-    """Send ``sig`` to every process of the node (the freezer's fallback); returns how many."""
-    count = 0
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def signal_all(init_pid: int, sig: signal.Signals, timeout: float = 10.0) -> int:
+    """Send ``sig`` to every process of the node (the freezer's fallback); returns how many.
+    For SIGSTOP, returns once every one of them is stopped (or gone)."""
+    sent = []
     for p in pid_ns_members(init_pid):
         try:
             os.kill(p, sig)
-            count += 1
+            sent.append(p)
         except ProcessLookupError:
             pass
-    return count
+    deadline = time.monotonic() + timeout
+    while sig == signal.SIGSTOP and time.monotonic() < deadline:
+        if all(_state(p) in ("T", "Z", "X", None) for p in sent):
+            break
+        time.sleep(0.005)
+    return len(sent)
 
 
 # ---------------------------------------------------------------- loop devices

@@ -62,6 +62,7 @@ class LabRecord:
     owner_pid: int
     created: float  # wall clock, for humans
     state: str = "creating"  # creating -> up; down removes the record
+    visible: tuple[str, ...] = ()  # host paths bound back at the same path in every node
     cgroup: str | None = None  # the lab's cgroup v2 directory, when the freezer is usable
     power: PowerInfo | None = None
     inits: Mapping[str, int] = field(default_factory=dict)  # node -> host PID of its init
@@ -100,6 +101,7 @@ class LabRecord:
                 "inits": {k: int(v) for k, v in data["inits"].items()},
                 "loops": {k: tuple(v) for k, v in data["loops"].items()},
                 "pulled": tuple(data["pulled"]),
+                "visible": tuple(data["visible"]),
                 "frozen": tuple(data["frozen"]),
                 "impairments": Impairments.from_json(data["impairments"]),
             }
