@@ -48,3 +48,14 @@ def test_report_summaries_and_exit_codes() -> None:
         assert report(Output(out, io.StringIO()), findings, verbose=False, prefix="v") == code
         lines = out.getvalue().splitlines()
         assert (lines[-1] if lines else None) == last
+
+
+def test_crm_text_is_plain_off_a_tty_and_styled_on_one() -> None:
+    text = "primitive vip IPaddr2 \\\n\tparams ip=192.168.1.64\ngroup web vip\n"
+    plain = io.StringIO()
+    Output(plain, io.StringIO()).crm_text(text)
+    assert plain.getvalue() == text
+    styled = io.StringIO()
+    Output(styled, io.StringIO(), color=True).crm_text(text)
+    assert "\x1b[" in styled.getvalue()
+    assert "vip" in styled.getvalue() and "params" in styled.getvalue()

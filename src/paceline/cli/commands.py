@@ -142,7 +142,10 @@ class Interpreter:
 
     def show(self, args: list[str]) -> None:
         xml, ids = _xml_flag(args)
-        self.out.text(self.session.show_xml(ids) if xml else self.session.show(ids))
+        if xml:
+            self.out.text(self.session.show_xml(ids))
+        else:
+            self.out.crm_text(self.session.show(ids))
 
     def save(self, args: list[str]) -> None:
         xml, rest = _xml_flag(args)

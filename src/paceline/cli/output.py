@@ -60,6 +60,24 @@ class Output:
         self.out.write(text if text.endswith("\n") or not text else text + "\n")
         self.out.flush()
 
+    def crm_text(self, text: str) -> None:
+        """``show`` output: on a TTY, statement keywords and ids stand out (as in crm)."""
+        if self._console is None:
+            self.text(text)
+            return
+        for line in text.splitlines():
+            styled = Text(line)
+            words = line.split(" ")
+            if line.startswith("\t"):  # continuation: params, meta, op ...
+                styled.stylize("cyan", 1, 1 + len(words[0].strip()))
+            elif words[0]:
+                styled.stylize("bold green", 0, len(words[0]))
+                if len(words) > 1:
+                    start = len(words[0]) + 1
+                    styled.stylize("bold", start, start + len(words[1]))
+            self._console.print(styled)
+        self.out.flush()
+
     def heading(self, text: str) -> None:
         self.line(f"== {text}", "bold")
 
