@@ -246,6 +246,18 @@ def test_cable_pull_cuts_only_that_link(lab: Lab) -> None:
     assert pings(lab, "node1", "node2")
 
 
+def test_a_pulled_cable_stays_pulled_across_a_power_cycle(lab: Lab) -> None:
+    faults.cable_pull(lab, "rep1-3")
+    try:
+        lab.power_off("node1")
+        lab.power_on("node1")
+        assert silent(lab, "node1", rep_address(lab, "node3", "node1"))
+        assert pings(lab, "node1", rep_address(lab, "node2", "node1"))
+    finally:
+        faults.cable_plug(lab, "rep1-3")
+    assert pings(lab, "node1", rep_address(lab, "node3", "node1"))
+
+
 def test_one_way_partition_drops_one_direction_only(lab: Lab) -> None:
     n1, n2 = lab.plan.node("node1").address, lab.plan.node("node2").address
     faults.partition(lab, "node1/node2", one_way=True)
@@ -325,6 +337,18 @@ def test_freeze_makes_a_node_silent_without_killing_it(lab: Lab) -> None:
     finally:
         lab.thaw("node3")
     assert any(echo(2.0) for _ in range(5))
+
+
+def test_a_frozen_node_can_still_lose_power(lab: Lab) -> None:
+    daemon(lab, "node2", "sleep 3005")
+    victims = lab.processes("node2")
+    lab.freeze("node2")
+    lab.power_off("node2")
+    assert not [p for p in victims if Path(f"/proc/{p}").exists()]
+    assert "node2" not in lab.record.frozen
+    lab.power_on("node2")
+    assert lab.status()["nodes"]["node2"]["state"] == "on"
+    assert pings(lab, "node1", "node2")
 
 
 def test_signal_freezer_fallback_stops_and_resumes_every_process(lab: Lab) -> None:
