@@ -100,3 +100,14 @@ def test_edit_declined_leaves_the_staged_cib(session: Session, tmp_path: Path) -
     with pytest.raises(PacelineError, match="edit aborted"):
         interp.run("edit")
     assert session.staged == before
+
+
+def test_a_concurrent_commit_is_not_overwritten(session: Session) -> None:
+    other = Session.open(session.path, AGENTS)
+    session.apply("primitive d2 ocf:pacemaker:Dummy")
+    other.apply("primitive d3 ocf:pacemaker:Dummy")
+    session.commit()
+    written = session.path.read_bytes()
+    with pytest.raises(ConfigError, match=r"refusing to write CIB version 0\.2\.0"):
+        other.commit()
+    assert session.path.read_bytes() == written
