@@ -143,3 +143,10 @@ def test_completion_of_commands_ids_and_agents() -> None:
     assert completions("delete w") == ["web"]
     assert completions("colocation c inf: v") == ["vip"]
     assert completions("load ") == ["replace", "update", "xml"]
+
+
+def test_batch_cannot_load_from_the_stdin_it_reads(cib: Path) -> None:
+    shell = Shell(cib)
+    assert run_batch(shell.interp, ["load update -\n", "primitive d1 Dummy\n"]) == 1
+    assert "stdin holds the commands" in shell.stderr.getvalue()
+    assert not cib.exists()

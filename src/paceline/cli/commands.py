@@ -76,7 +76,8 @@ class Interpreter:
     out: Output
     ask: Ask = _never_asked
     edit_text: EditText | None = None
-    stdin_read: Callable[[], str] = field(default=lambda: sys.stdin.read())
+    stdin_read: Callable[[], str] | None = field(default=lambda: sys.stdin.read())
+    """Reads ``load ... -``; None when stdin holds the commands themselves."""
     _file: str | None = field(default=None, init=False)
     _line: int = field(default=1, init=False)
 
@@ -171,6 +172,8 @@ class Interpreter:
             )
         mode, source = rest
         if source == "-":
+            if self.stdin_read is None:
+                raise self._usage("'-' cannot be loaded here: stdin holds the commands")
             text, name = self.stdin_read(), "<stdin>"
         else:
             try:

@@ -117,6 +117,7 @@ def _statements(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
 
 def run_batch(interp: Interpreter, lines: Iterable[str], *, name: str = "<stdin>") -> int:
     """Commands from a file or pipe; 0 when all of them (and the final commit) succeeded."""
+    interp.stdin_read = None  # the commands come from there
     errors = 0
     for number, text in _statements(lines):
         try:
