@@ -89,3 +89,32 @@ def test_swarm_scenarios_are_drawn_from_the_seed_and_pass() -> None:
 def test_the_command_line_runs_a_swarm_seed(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--seed", "5", "--scenario", "swarm", "--quiet"]) == 0
     assert capsys.readouterr().out.startswith("seed=5 scenario=swarm-5 ")
+
+
+def test_the_command_line_runs_many_seeds_and_names_the_failing_ones(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--seed", "10", "--count", "5", "--scenario", "swarm"]) == 0
+    assert capsys.readouterr().out == "5/5 seeds passed (swarm, seeds 10..14)\n"
+    never_heals = Scenario("late", duration=3.0, settle=0.0, nemesis=(Partition(1.0, 3.0),))
+    monkeypatch.setitem(SCENARIOS, "late", never_heals)
+    assert main(["--seed", "1", "--count", "2", "--scenario", "late"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in out[:2]] == ["seed=1", "seed=2"]
+    assert out[2] == "0/2 seeds passed (late, seeds 1..2)"
+
+
+def test_regression_swarm_869_a_late_swizzle_step_leaked_into_the_liveness_phase() -> None:
+    # Found by `--scenario swarm --count 1000`: a swizzle-clog begun shortly
+    # before the heal kept clogging links during the liveness phase, so a node
+    # ended the run not hearing a peer. Faults now die at the heal.
+    scenario = swarm(869)
+    heal_at = scenario.duration - scenario.settle
+    result = run(869, scenario)
+    assert result.ok, result.violations
+    late = [
+        line
+        for line in result.trace
+        if float(line.split()[0]) > heal_at and line.split()[2:4] in (["*", "clog"], ["*", "part"])
+    ]
+    assert late == []

@@ -29,7 +29,7 @@ from paceline.sim.demo import HEARTBEAT_PORT, AtMostOnce, Converged, HeartbeatCo
 from paceline.sim.net import LinkFaults, SimNetwork
 from paceline.sim.node import Cluster, DatagramDriver, NodeContext, SimNode
 from paceline.sim.trace import Trace
-from paceline.sim.world import Simulator
+from paceline.sim.world import Scope, Simulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,26 +164,35 @@ def run(seed: int, scenario: Scenario, *, sink: Callable[[str], None] | None = N
 
 
 def _schedule_nemesis(cluster: Cluster, scenario: Scenario, names: list[str]) -> None:
+    """Schedule the faults in a scope of their own, cancelled when the liveness
+    phase starts: no fault (a late swizzle step, say) can leak into it."""
     sim, net = cluster.sim, cluster.net
     rng = sim.fork_rng("nemesis")
     heal_at = scenario.duration - scenario.settle
+    nemesis = Scope("nemesis")
+
+    def at(when: float, fn: Callable[[], None]) -> None:
+        sim.call_at(when, fn, nemesis)
+
     for action in scenario.nemesis:
         if isinstance(action, Crash):
             node = cluster.nodes[action.node or rng.choice(names)]
-            sim.call_at(action.at, partial(_crash, node))
-            sim.call_at(min(action.at + action.down, heal_at), partial(_start, node))
+            at(action.at, partial(_crash, node))
+            at(action.at + action.down, partial(_start, node))
         elif isinstance(action, Pause):
             node = cluster.nodes[action.node or rng.choice(names)]
-            sim.call_at(action.at, partial(_pause, node))
-            sim.call_at(min(action.at + action.length, heal_at), partial(_resume, node))
+            at(action.at, partial(_pause, node))
+            at(action.at + action.length, partial(_resume, node))
         elif isinstance(action, Partition):
             side = action.side or tuple(rng.sample(names, max(1, (len(names) - 1) // 2)))
             rest = [n for n in names if n not in side]
-            sim.call_at(action.at, partial(net.partition, side, rest, one_way=action.one_way))
-            sim.call_at(min(action.until, heal_at), net.heal)
+            at(action.at, partial(net.partition, side, rest, one_way=action.one_way))
+            at(action.until, net.heal)
         else:
-            net.swizzle_clog(names, start=action.at, step=action.step, hold=action.hold)
-    sim.call_at(heal_at, partial(_heal_all, cluster, names))
+            net.swizzle_clog(
+                names, start=action.at, step=action.step, hold=action.hold, scope=nemesis
+            )
+    sim.call_at(heal_at, partial(_heal_all, cluster, names, nemesis))
 
 
 def _crash(node: SimNode) -> None:
@@ -206,7 +215,8 @@ def _resume(node: SimNode) -> None:
         node.resume()
 
 
-def _heal_all(cluster: Cluster, names: list[str]) -> None:
+def _heal_all(cluster: Cluster, names: list[str], nemesis: Scope) -> None:
+    nemesis.cancel()
     net = cluster.net
     net.set_default(LinkFaults())
     net.heal()
