@@ -14,8 +14,9 @@ from/to/action/to_action/type``; rule ``score_attribute``; op ``requires``
 (moved to the resource's meta attributes from start/promote ops); bundle
 ``masters``; pacemaker-1.x ACLs (``acl_user``, ``role_ref``,
 ``read``/``write``/``deny``); underscore spellings in operation history.
-Not upgraded here: cluster property *names* that pacemaker-3.x rejects
-(``default-resource-stickiness``...): they stay as written.
+Names inside nvpairs that pacemaker-3.x rejects (``stonith_enabled``,
+``default-resource-stickiness``...) are upgraded by ``paceline.cib.upgrade``
+for CIBs read from a schema before 3.0; ``Cib.upgrade_notes`` says what changed.
 """
 
 from paceline.cib.codec.decode import cib_from_element, decode_cib, parse_element

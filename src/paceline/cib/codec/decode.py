@@ -12,6 +12,7 @@ from paceline.cib.codec.reader import Context, Reader
 from paceline.cib.model.cib import Cib
 from paceline.cib.model.config import Configuration
 from paceline.cib.model.status import Status
+from paceline.cib.upgrade import needs_upgrade, upgrade_configuration
 from paceline.core.errors import ConfigError
 
 _SCHEMA_NAME = re.compile(r"none|pacemaker-(\d+\.\d+|next)|transitional-0\.6")
@@ -95,6 +96,9 @@ def cib_from_element(el: etree._Element, *, file: str | None = None) -> Cib:
             raise r.unknown_child(child, "<configuration> or <status>")
     if configuration is None:
         raise r.missing("a <configuration> section")
+    notes: tuple[str, ...] = ()
+    if needs_upgrade(schema):
+        configuration, notes = upgrade_configuration(configuration)
     return Cib(
         configuration=configuration,
         status=status if status is not None else Status(),
@@ -113,4 +117,5 @@ def cib_from_element(el: etree._Element, *, file: str | None = None) -> Cib:
         remote_tls_port=remote_tls_port,
         remote_clear_port=remote_clear_port,
         source_schema=schema,
+        upgrade_notes=notes,
     )

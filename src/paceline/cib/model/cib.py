@@ -27,7 +27,9 @@ class CibVersion:
 class Cib:
     """The whole CIB. The model is the upgraded CIB: it is always written as
     ``SCHEMA``; ``source_schema`` remembers the ``validate-with`` it was read
-    from (not part of equality). Optional root attributes are None when absent.
+    from and ``upgrade_notes`` what reading it from an older schema changed
+    (one sentence each, for the CLI to show); neither is part of equality.
+    Optional root attributes are None when absent.
     """
 
     configuration: Configuration = field(default_factory=Configuration)
@@ -47,6 +49,7 @@ class Cib:
     remote_tls_port: int | None = None
     remote_clear_port: int | None = None
     source_schema: str | None = field(default=None, compare=False)
+    upgrade_notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def version(self) -> CibVersion:
