@@ -1,16 +1,20 @@
 """Scenarios: a run as a pure function of ``(seed, scenario)``.
 
 A ``Scenario`` names the cluster size, the network's faults and a timed list
-of nemesis actions (crash, pause, partition, swizzle-clog). ``run(seed, scenario)``
-builds the world, runs the heartbeat demo on every node, applies the nemesis,
-and returns the trace, the violations and the network's counters.
+of nemesis actions (crash, pause, partition, swizzle-clog).
+``run(seed, scenario)`` builds the world, runs the heartbeat demo on every
+node, applies the nemesis, and returns the trace, the violations and the
+network's counters.
 
 Two phases, as TigerBeetle's VOPR: faults until ``duration - settle``, then a
-liveness phase in which every partition and clog is lifted, every node is
-up and links are clean, so end-of-run checks judge convergence, not luck.
-``swarm(seed)`` draws a whole scenario from the seed (swarm testing). The same seed gives the same
-trace, byte for byte; any failing seed replays with
-``python -m paceline.sim --seed N --scenario NAME``.
+liveness phase in which every fault is cancelled, every partition and clog
+lifted, every node up and every link clean, so end-of-run checks judge
+convergence, not luck. ``swarm(seed)`` draws a whole scenario from the seed
+(swarm testing). The same seed gives the same trace, byte for byte; a failing
+seed replays with ``python -m paceline.sim --seed N --scenario NAME``.
+
+The demo is wired in here for now; the membership core will bring its own
+boot function and checkers to the same ``Cluster``/``run`` shape.
 """
 
 from __future__ import annotations
