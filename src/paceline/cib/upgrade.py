@@ -227,8 +227,7 @@ class _Upgrade:
         kept: list[NvPair | NvPairRef] = []
         changed = False
         for pair in nvset.nvpairs:
-            rule = _find(table, pair) if isinstance(pair, NvPair) else None
-            if rule is None or not isinstance(pair, NvPair):
+            if not isinstance(pair, NvPair) or (rule := _find(table, pair)) is None:
                 kept.append(pair)
                 continue
             changed = True
