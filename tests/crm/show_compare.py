@@ -20,9 +20,9 @@ them:
 - ``dotted-id``: crmsh prints a node or defaults block whose id holds a ``.``
   as ``id:``, cannot read that back (its id pattern has no ``.``) and falls
   back to xml; we print the crm form, which we read back.
-- ``bundle``/``alert``: crmsh has syntaxes for them built from XML attribute
-  order; we show them as xml. The statements (and a bundle's primitive) are
-  left out of the comparison.
+- ``bundle``: crmsh has a syntax for bundles built from XML attribute
+  order, which the model does not keep; we show them as xml. The statements
+  (and a bundle's primitive) are left out of the comparison.
 - ``crmsh-log``: crmsh writes some warnings to standard output; they are not
   part of the configuration.
 - ``empty-element``: crmsh shows an empty ``<fencing-topology/>`` as a bare
@@ -189,7 +189,7 @@ def compare(ours: str, theirs: str) -> Comparison:
         if statement.startswith("xml <bundle"):
             used["bundle"] += 1
             skip.add(f"bundle:{ident}")
-        elif statement.startswith(("bundle ", "alert ")):
+        elif statement.startswith("bundle "):
             kind = statement.split()[0]
             used[kind] += 1
             skip.add(f"{kind}:{ident}")

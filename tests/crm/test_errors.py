@@ -17,8 +17,8 @@ BASE = "node n1\nprimitive a Dummy\nprimitive b Dummy\n"
     [
         (
             "primitve vip IPaddr2",
-            "t.crm:1:1: unknown statement 'primitve' (near 'primitve'; expected clone, "
-            "collocation, colocation, fencing_topology, group, location, master, ms, node, "
+            "t.crm:1:1: unknown statement 'primitve' (near 'primitve'; expected "
+            "alert, clone, colocation, fencing_topology, group, location, monitor, ms, node, "
             "op_defaults, order, primitive, property, rsc_defaults, rsc_template, rsc_ticket, tag)",
         ),
         (

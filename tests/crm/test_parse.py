@@ -496,3 +496,50 @@ def test_xml_statement_round_trips() -> None:
 def test_shown_text_reads_back_identically(text: str) -> None:
     first = shown(NODES_AND_RESOURCES + text)
     assert shown(first) == first
+
+
+# -- monitor, alert, legacy target-role ----------------------------------------------
+def test_monitor_statement_adds_an_op() -> None:
+    cib, _ = load(Cib(), "primitive d1 Dummy\nmonitor d1 60s:30s\nmonitor d1:Promoted 10s")
+    (d1,) = cib.configuration.resources
+    assert isinstance(d1, Primitive)
+    assert [(o.id, o.interval, o.timeout, o.role) for o in d1.operations] == [
+        ("d1-monitor-60s", "60s", "30s", None),
+        ("d1-monitor-10s", "10s", None, Role.PROMOTED),
+    ]
+    assert show(cib) == (
+        "primitive d1 Dummy \\\n\top monitor interval=60s timeout=30s \\\n"
+        "\top monitor interval=10s role=Promoted\n"
+    )
+
+
+def test_alert_statement() -> None:
+    text = (
+        'alert a1 "/usr/share/pacemaker/alerts/alert_file.sh" attributes x=1 meta timeout=10s '
+        "select nodes fencing attributes { standby shutdown } "
+        'to "/var/log/cluster-alerts.log" attributes y=2 to { 192.168.1.2 meta timeout=5s }'
+    )
+    cib, _ = load(Cib(), text)
+    (alert,) = cib.configuration.alerts
+    assert [r.id for r in alert.recipients] == ["a1-recipient-1", "a1-recipient-2"]
+    assert alert.select is not None and alert.select.nodes and alert.select.fencing
+    assert alert.select.attributes == (("a1-0", "standby"), ("a1-1", "shutdown"))
+    assert show(cib) == (
+        'alert a1 "/usr/share/pacemaker/alerts/alert_file.sh" \\\n'
+        "\tattributes x=1 \\\n"
+        "\tmeta timeout=10s \\\n"
+        "\tselect nodes fencing attributes { standby shutdown } \\\n"
+        '\tto "/var/log/cluster-alerts.log" attributes y=2 \\\n'
+        "\tto 192.168.1.2 meta timeout=5s\n"
+    )
+
+
+def test_legacy_target_role_is_modernized_with_a_notice() -> None:
+    cib, notices = load(
+        Cib(), "primitive d1 Dummy\nms m d1 \\\n\tmeta target-role=Master", file="x"
+    )
+    assert "meta target-role=Promoted" in show(cib)
+    assert [str(n) for n in notices] == [
+        "x:3: ms m: target-role=Master written as Promoted "
+        "(Pacemaker 2.1 renamed the roles Master/Slave to Promoted/Unpromoted)"
+    ]

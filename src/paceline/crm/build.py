@@ -42,6 +42,7 @@ from paceline.crm.statements import (
     Definition,
     FencingDef,
     GroupDef,
+    MonitorDef,
     PropertiesDef,
     Reference,
     Section,
@@ -139,6 +140,9 @@ def merge(base: list[Statement], new: Iterable[Statement]) -> list[Statement]:
     index = {key_of(s): i for i, s in enumerate(out)}
     unames = {s.definition.uname: i for i, s in enumerate(out) if isinstance(s.definition, Node)}
     for statement in new:
+        if isinstance(statement.definition, MonitorDef):
+            _add_monitor(out, statement, statement.definition)
+            continue
         key = key_of(statement)
         position = index.get(key)
         definition = statement.definition
@@ -159,6 +163,25 @@ def merge(base: list[Statement], new: Iterable[Statement]) -> list[Statement]:
             statement = dataclasses.replace(statement, definition=merged)
         out[position] = statement
     return out
+
+
+def _add_monitor(out: list[Statement], statement: Statement, monitor: MonitorDef) -> None:
+    index = next((i for i, s in enumerate(out) if key_of(s) == ("object", monitor.rsc)), None)
+    target = None if index is None else out[index].definition
+    if index is None or not isinstance(target, Primitive):
+        raise _error(
+            statement, monitor.rsc, f"monitor: {monitor.rsc} is not a primitive", "a primitive"
+        )
+    op = monitor.op
+    if any(o.name == op.name and o.interval == op.interval for o in target.operations):
+        raise _error(
+            statement,
+            monitor.rsc,
+            f"monitor: {monitor.rsc} already has a monitor every {op.interval}",
+            "another interval",
+        )
+    updated = dataclasses.replace(target, operations=(*target.operations, op))
+    out[index] = dataclasses.replace(out[index], definition=updated)
 
 
 def _merge_blocks(old: PropertiesDef, new: PropertiesDef) -> PropertiesDef:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from paceline.cib.model import AgentClass, NvPair, NvPairRef, NvSet, Primitive, Template
+from paceline.cib.model import AgentClass, NvPair, NvPairRef, NvSet, NvSetItem, Primitive, Template
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import (
+    ROLE_RENAMES,
     AgentExists,
     Notice,
     NoticeKind,
@@ -21,7 +22,14 @@ from paceline.crm.migrate import (
     find_substitution,
 )
 from paceline.crm.parser import DEFAULT_SET_IDS
-from paceline.crm.statements import PropertiesDef, Section, Statement, StatementKind
+from paceline.crm.statements import (
+    CloneDef,
+    GroupDef,
+    PropertiesDef,
+    Section,
+    Statement,
+    StatementKind,
+)
 
 __all__ = ["agent_spec", "modernize"]
 
@@ -50,6 +58,8 @@ def modernize(
     for statement in statements:
         notices.extend(statement.notices)
         definition = statement.definition
+        statement = _target_roles(statement, notices)
+        definition = statement.definition
         if isinstance(definition, Primitive | Template):
             statement = _substitute(statement, definition, agent_exists, notices)
         elif (
@@ -62,6 +72,50 @@ def modernize(
     for section, pairs in moved.items():
         out = _add_defaults(out, section, pairs, ids, notices)
     return out, notices
+
+
+def _modern_role(block: NvSetItem) -> tuple[NvSetItem, list[tuple[str, str]]]:
+    """The block with ``target-role=Master|Slave`` renamed; the (old, new) values."""
+    if not isinstance(block, NvSet):
+        return block, []
+    changed: list[tuple[str, str]] = []
+    pairs: list[NvPair | NvPairRef] = []
+    for pair in block.nvpairs:
+        if isinstance(pair, NvPair) and pair.name == "target-role" and pair.value in ROLE_RENAMES:
+            new_value = ROLE_RENAMES[pair.value]
+            changed.append((pair.value, new_value))
+            pair = replace(pair, value=new_value)
+        pairs.append(pair)
+    return (replace(block, nvpairs=tuple(pairs)) if changed else block), changed
+
+
+def _target_roles(statement: Statement, notices: list[Notice]) -> Statement:
+    """``meta target-role=Master`` is written ``Promoted`` (``Slave``: ``Unpromoted``)."""
+    definition = statement.definition
+    changed: list[tuple[str, str]] = []
+    if isinstance(definition, Primitive | Template | GroupDef | CloneDef):
+        blocks = []
+        for block in definition.meta_attributes:
+            block, found = _modern_role(block)
+            blocks.append(block)
+            changed += found
+        if changed:
+            definition = replace(definition, meta_attributes=tuple(blocks))
+    elif isinstance(definition, PropertiesDef) and definition.section is Section.RSC_DEFAULTS:
+        block, changed = _modern_role(definition.block)
+        if changed:
+            definition = replace(definition, block=block)
+    for old, new in changed:
+        notices.append(
+            Notice(
+                NoticeKind.MODERNIZED,
+                f"{statement.kind} {statement.id}: target-role={old} written as {new}",
+                "Pacemaker 2.1 renamed the roles Master/Slave to Promoted/Unpromoted",
+                statement.where.file,
+                statement.line_of("target-role"),
+            )
+        )
+    return replace(statement, definition=definition) if changed else statement
 
 
 def _substitute(

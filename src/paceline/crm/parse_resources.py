@@ -21,9 +21,9 @@ from paceline.cib.model import (
 from paceline.crm.grammar import ATTR_LIST_KEYWORDS, Parser, parse_bool
 from paceline.crm.lexer import Token
 from paceline.crm.migrate import NoticeKind
-from paceline.crm.statements import CloneDef, GroupDef
+from paceline.crm.statements import CloneDef, GroupDef, MonitorDef
 
-__all__ = ["parse_clone", "parse_group", "parse_node", "parse_primitive"]
+__all__ = ["parse_clone", "parse_group", "parse_monitor", "parse_node", "parse_primitive"]
 
 _NODE_ID_RE = re.compile(r"\$id=(.+)", re.IGNORECASE)
 _NODE_ID_NEW_RE = re.compile(r"([^:\s]+):")
@@ -357,3 +357,22 @@ def parse_clone(p: Parser, legacy_master: bool) -> CloneDef:
         tuple(blocks.instance_attributes),
         legacy_master,
     )
+
+
+def parse_monitor(p: Parser) -> MonitorDef:
+    """``monitor <rsc>[:<role>] <interval>[:<timeout>]``."""
+    cursor = p.cursor
+    target = cursor.take("<rsc>[:<role>]")
+    rsc, _, role_text = target.text.partition(":")
+    cursor.context = f"monitor {rsc}"
+    role = p.role(role_text, target) if role_text else None
+    timing = cursor.take("<interval>[:<timeout>]")
+    interval, _, timeout = timing.text.partition(":")
+    if not interval:
+        raise p.error("missing interval", timing, "<interval>[:<timeout>] such as 60s:30s")
+    cursor.finish("nothing after the interval")
+    p.refer(rsc, "monitored resource", target)
+    op = Op(
+        p.ids.child(rsc, f"monitor-{interval}"), "monitor", interval, timeout or None, role=role
+    )
+    return MonitorDef(rsc, op)

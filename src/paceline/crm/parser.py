@@ -19,13 +19,20 @@ from paceline.crm.build import flatten
 from paceline.crm.cursor import Cursor
 from paceline.crm.grammar import Parser
 from paceline.crm.ids import IdAllocator
+from paceline.crm.parse_alert import parse_alert
 from paceline.crm.parse_constraints import (
     parse_colocation,
     parse_location,
     parse_order,
     parse_ticket,
 )
-from paceline.crm.parse_resources import parse_clone, parse_group, parse_node, parse_primitive
+from paceline.crm.parse_resources import (
+    parse_clone,
+    parse_group,
+    parse_monitor,
+    parse_node,
+    parse_primitive,
+)
 from paceline.crm.statements import (
     Definition,
     FencingDef,
@@ -268,6 +275,16 @@ def _fencing(p: Parser) -> _Read:
     )
 
 
+def _monitor(p: Parser) -> _Read:
+    monitor = parse_monitor(p)
+    return StatementKind.MONITOR, monitor, monitor.op.id
+
+
+def _alert(p: Parser) -> _Read:
+    alert = parse_alert(p)
+    return StatementKind.ALERT, alert, alert.id
+
+
 def _tag(p: Parser) -> _Read:
     """``tag <tag>[:] <rsc> [<rsc> ...]``."""
     cursor = p.cursor
@@ -305,5 +322,8 @@ _READERS: dict[str, Callable[[Parser], _Read]] = {
     "fencing_topology": _fencing,
     "fencing-topology": _fencing,
     "tag": _tag,
+    "alert": _alert,
+    "monitor": _monitor,
 }
-_KNOWN = ", ".join(sorted({key for key in _READERS if "-" not in key}))
+_ALIASES = {"collocation", "master", "fencing-topology"}
+_KNOWN = ", ".join(sorted(set(_READERS) - _ALIASES))

@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields
 from fnmatch import fnmatchcase
 
 from paceline.cib.model import (
+    Alert,
     BooleanOp,
     Bundle,
     Clone,
@@ -70,8 +71,8 @@ _NOQUOTES_RE = re.compile(r"[\w.-]+")
 _BREAK = " \\\n\t"
 
 _RANK = {
-    "alert": 16,
     "acl": 15,
+    "alert": 16,
     "node": 0,
     "rsc_template": 1,
     "primitive": 2,
@@ -178,7 +179,7 @@ class _Printer:
                 else:
                     yield _Printed(kind, block.id, self.properties(kind, block))
         for alert in cfg.alerts:
-            yield _Printed("alert", alert.id, to_xml(alert))
+            yield _Printed("alert", alert.id, self.alert(alert))
         for acl in cfg.acls:
             yield _Printed("acl", acl.id, to_xml(acl))
 
@@ -369,6 +370,41 @@ class _Printer:
             else:
                 target = f"attr:{key[0]}={key[1]}"
             lines.append(f"{target} {devices}")
+        return _BREAK.join(lines)
+
+    def alert(self, alert: Alert) -> str:
+        blocks = (alert.instance_attributes, alert.meta_attributes)
+        if not all(_blocks_ok(b) for b in blocks) or not all(
+            _blocks_ok(r.instance_attributes) and _blocks_ok(r.meta_attributes)
+            for r in alert.recipients
+        ):
+            return to_xml(alert)
+        lines = [f"alert {alert.id} {quote(alert.path)}"]
+        self.description(lines, alert.description)
+        lines.extend(self.block("attributes", s) for s in alert.instance_attributes)
+        lines.extend(self.block("meta", s) for s in alert.meta_attributes)
+        select = alert.select
+        if select is not None:
+            words = ["select"]
+            words.extend(
+                name
+                for name, on in (
+                    ("nodes", select.nodes),
+                    ("fencing", select.fencing),
+                    ("resources", select.resources),
+                )
+                if on
+            )
+            if select.attributes is not None:
+                words.extend(["attributes", "{", *(name for _, name in select.attributes), "}"])
+            lines.append(" ".join(words))
+        for recipient in alert.recipients:
+            words = ["to", quote(recipient.value)]
+            if recipient.description:
+                words.append(_pair("description", recipient.description))
+            words.extend(self.block("attributes", s) for s in recipient.instance_attributes)
+            words.extend(self.block("meta", s) for s in recipient.meta_attributes)
+            lines.append(" ".join(words))
         return _BREAK.join(lines)
 
     def properties(self, kind: str, block: NvSet) -> str:

@@ -11,7 +11,7 @@ rest of the configuration:
   section (``PropertiesDef``);
 - ``fencing_topology`` without targets applies to every node (``FencingDef``).
 
-Bundles, alerts and ACL entries have no crm syntax here; they travel as
+Bundles and ACL entries have no crm syntax here; they travel as
 ``xml <...>`` statements and are kept as the model objects.
 """
 
@@ -29,6 +29,7 @@ from paceline.cib.model import (
     Location,
     Node,
     NvSetItem,
+    Op,
     Order,
     Primitive,
     Tag,
@@ -43,6 +44,7 @@ __all__ = [
     "Definition",
     "FencingDef",
     "GroupDef",
+    "MonitorDef",
     "PropertiesDef",
     "Reference",
     "Section",
@@ -70,8 +72,9 @@ class StatementKind(StrEnum):
     OP_DEFAULTS = "op_defaults"
     FENCING_TOPOLOGY = "fencing_topology"
     TAG = "tag"
+    MONITOR = "monitor"  # adds a monitor op to a primitive
     BUNDLE = "bundle"  # only as ``xml <bundle ...>``
-    ALERT = "alert"  # only as ``xml <alert ...>``
+    ALERT = "alert"
     ACL = "acl"  # only as ``xml <acl_role|acl_target|acl_group ...>``
 
 
@@ -105,6 +108,14 @@ class CloneDef:
 
 
 @dataclass(frozen=True, slots=True)
+class MonitorDef:
+    """``monitor <rsc>[:<role>] <interval>[:<timeout>]``: one more op for ``rsc``."""
+
+    rsc: str
+    op: Op
+
+
+@dataclass(frozen=True, slots=True)
 class PropertiesDef:
     """One block of ``section`` (``property``, ``rsc_defaults``, ``op_defaults``)."""
 
@@ -133,6 +144,7 @@ Definition = (
     | Ticket
     | PropertiesDef
     | FencingDef
+    | MonitorDef
     | Tag
     | Bundle
     | Alert
