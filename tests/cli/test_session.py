@@ -111,3 +111,10 @@ def test_a_concurrent_commit_is_not_overwritten(session: Session) -> None:
     with pytest.raises(ConfigError, match=r"refusing to write CIB version 0\.2\.0"):
         other.commit()
     assert session.path.read_bytes() == written
+
+
+def test_changed_lists_added_and_modified_objects(session: Session) -> None:
+    assert session.changed() == []
+    session.apply("primitive d2 ocf:pacemaker:Dummy")
+    session.apply("primitive d1 ocf:pacemaker:Dummy params state=/run/d1")
+    assert sorted(session.changed()) == ["d1", "d2"]

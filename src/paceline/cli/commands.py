@@ -45,7 +45,7 @@ STATEMENTS: tuple[str, ...] = (
 )
 LEAVE_WORDS = ("up", "end", "cd", "quit", "exit", "bye", "q")
 COMMANDS: dict[str, str] = {
-    "show": "show [xml] [ID...]          the staged configuration (crm text or XML)",
+    "show": "show [xml] [changed|ID...]  the staged configuration (crm text or XML)",
     "save": "save [xml] FILE             write the staged configuration to FILE",
     "load": "load [xml] replace|update FILE|-   crm text or CIB XML (detected by content)",
     "delete": "delete ID...                remove objects (constraints naming them follow, with a notice)",
@@ -143,6 +143,10 @@ class Interpreter:
 
     def show(self, args: list[str]) -> None:
         xml, ids = _xml_flag(args)
+        if ids == ["changed"]:
+            ids = self.session.changed()
+            if not ids:
+                return
         if xml:
             self.out.text(self.session.show_xml(ids))
         else:

@@ -26,6 +26,7 @@ from paceline.cib.store import read_cib, sig_path, write_cib
 from paceline.cib.versions import bump_epoch, with_configuration
 from paceline.cli.agents import AgentCatalog
 from paceline.core.errors import ConfigError
+from paceline.crm.build import flatten
 from paceline.crm.migrate import Notice
 from paceline.crm.verify import Finding, verify
 
@@ -122,6 +123,12 @@ class Session:
             return crm.show(self.staged, ids or None)
         return crm.show(self.staged, ids or None, obscure=())
 
+    def changed(self) -> list[str]:
+        """Ids of the objects the staged changes add or modify (``show changed``)."""
+        before = _objects(self.committed if self.committed is not None else Cib())
+        after = _objects(self.staged)
+        return [ident for ident, text in after.items() if before.get(ident) != text]
+
     def show_xml(self, ids: list[str] | None = None) -> str:
         data = encode_cib(self.staged)
         if not ids:
@@ -183,3 +190,8 @@ def _shift_notice(notice: Notice, lines: int) -> Notice:
     if not lines or notice.line is None:
         return notice
     return replace(notice, line=notice.line + lines)
+
+
+def _objects(cib: Cib) -> dict[str, str]:
+    """Each object's crm text, by id."""
+    return {e.id: crm.show(cib, [e.id], obscure=()) for e in flatten(cib.configuration)}
