@@ -305,3 +305,19 @@ def test_the_network_never_invents_and_only_loses_or_duplicates_when_told(
             assert got.count(data) <= (2 if dup else 1)
         if not lossy and not ever_cut:
             assert set(got) == set(expected)  # nothing lost
+
+
+def test_bandwidth_paces_stream_bytes() -> None:
+    sim = Simulator(1)
+    net = SimNetwork(sim, LinkFaults(delay=0.001, jitter=0.0, bandwidth=10e6))
+    server = Recorder()
+    net.listen(B, lambda stream: server)
+    client = Recorder()
+    net.connect("a", B, client)
+    sim.run()
+    assert client.stream is not None
+    start = sim.now
+    client.stream.write(bytes(1_000_000))  # 1 MB at 10 MB/s: 0.1 s on the wire
+    sim.run()
+    assert sum(map(len, server.chunks)) == 1_000_000
+    assert sim.now - start == pytest.approx(0.1 + 0.001)

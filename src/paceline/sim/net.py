@@ -36,7 +36,12 @@ DatagramHandler = Callable[[bytes, Address], None]
 
 @dataclass(frozen=True, slots=True)
 class LinkFaults:
-    """What a directed link does to traffic. Probabilities are per datagram."""
+    """What a directed link does to traffic. Probabilities are per datagram.
+
+    ``bandwidth`` (bytes per second, ``None`` for unlimited) paces streams:
+    a stream's bytes leave one after another, so a large write takes
+    ``size / bandwidth`` to cross, as replication traffic does on a real link.
+    """
 
     delay: float = 0.0005
     jitter: float = 0.0005
@@ -44,6 +49,7 @@ class LinkFaults:
     duplicate: float = 0.0
     reorder: float = 0.0
     reorder_delay: float = 0.02
+    bandwidth: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("loss", "duplicate", "reorder"):
@@ -52,6 +58,8 @@ class LinkFaults:
                 raise ValueError(f"{name} probability {p} outside 0..1")
         if min(self.delay, self.jitter, self.reorder_delay) < 0:
             raise ValueError("delays must be >= 0")
+        if self.bandwidth is not None and self.bandwidth <= 0:
+            raise ValueError(f"bandwidth {self.bandwidth} must be > 0 bytes/s")
 
 
 def _addr(address: Address) -> str:
@@ -114,6 +122,7 @@ class SimStream:
         self._queue: deque[tuple[float, str, bytes]] = deque()  # (due, kind, data)
         self._pumping = False
         self._blocked_since: float | None = None
+        self._wire_free = 0.0  # when the link finishes sending what was queued
 
     @property
     def peer(self) -> Address:
@@ -140,8 +149,15 @@ class SimStream:
     # -- delivery to ``other``, in order ---------------------------------------
 
     def _enqueue(self, kind: str, chunk: bytes) -> None:
-        last = self._queue[-1][0] if self._queue else self.net.sim.now
-        due = max(last, self.net.sim.now + self.net.one_way_delay(self.local[0], self._peer[0]))
+        now, src, dst = self.net.sim.now, self.local[0], self._peer[0]
+        bandwidth = self.net.faults(src, dst).bandwidth
+        if bandwidth is not None:  # bytes leave one after another
+            self._wire_free = max(self._wire_free, now) + len(chunk) / bandwidth
+            departed = self._wire_free
+        else:
+            departed = now
+        last = self._queue[-1][0] if self._queue else now
+        due = max(last, departed + self.net.one_way_delay(src, dst))
         self._queue.append((due, kind, chunk))
         self._schedule(due)
 
