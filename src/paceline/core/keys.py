@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import hashes
@@ -123,7 +123,3 @@ class Keyring:
 
     def __iter__(self) -> Iterator[FrameKeys]:
         return iter(self.keys)
-
-    def as_mapping(self) -> Mapping[int, FrameKeys]:
-        """Keys by id."""
-        return {k.key_id: k for k in self.keys}
