@@ -270,7 +270,7 @@ class NodeContext:
         address = (self.name, port)
 
         def accept_live(stream: SimStream) -> StreamHandler:
-            self._streams.append(stream)
+            self._track(stream)
             return _Gated(self, accept(stream))
 
         self.net.listen(address, accept_live)
@@ -279,8 +279,13 @@ class NodeContext:
     def connect(self, dest: Address, handler: StreamHandler) -> SimStream:
         """Open a stream to ``dest``."""
         stream = self.net.connect(self.name, dest, _Gated(self, handler))
-        self._streams.append(stream)
+        self._track(stream)
         return stream
+
+    def _track(self, stream: SimStream) -> None:
+        """Remember ``stream`` for teardown (forgetting the ones already dead)."""
+        self._streams = [s for s in self._streams if not s.dead]
+        self._streams.append(stream)
 
     def disk(self, name: str, *, num_blocks: int = 1024, block_size: int = 4096) -> SimDisk:
         """The node's disk ``name``, created on first use; it survives crashes."""
