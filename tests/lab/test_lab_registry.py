@@ -106,3 +106,15 @@ def test_update_is_read_modify_write(tmp_path: Path) -> None:
 
         reg.update("a", add)
     assert reg.require("a").inits == {f"node{i}": i for i in range(5)}
+
+
+def test_a_bad_lab_shape_is_refused_before_it_is_recorded(tmp_path: Path) -> None:
+    from paceline.lab.lab import Lab
+
+    reg = Registry(tmp_path, occupied=FREE)
+    with pytest.raises(ConfigError) as err:
+        Lab.up("shape", 9, registry=reg)
+    assert err.value.field == "--nodes"
+    with pytest.raises(ConfigError, match="unknown scenario"):
+        Lab.up("shape", 2, scenario_name="lampp", registry=reg)
+    assert reg.records() == []

@@ -22,7 +22,7 @@ from typing import Any
 
 from paceline.lab import cgroup, net, node, scenario
 from paceline.lab.layout import NodeDirs
-from paceline.lab.plan import LabPlan, NodePlan, RepLink, check_lab_name, prefix_for
+from paceline.lab.plan import LabPlan, NodePlan, RepLink, build_plan, check_lab_name, prefix_for
 from paceline.lab.registry import LabRecord, PowerInfo, Registry, labs_root
 from paceline.lab.sh import CLEAN_PATH, LabError, run
 
@@ -100,6 +100,7 @@ class Lab:
         """Record, build and power on a lab. ``keep_visible``: host directories the nodes must
         see at the same path although a private mount (``/tmp``, ``/run``) would hide them."""
         scenario.check_scenario(scenario_name)
+        build_plan(name, 0, nodes, rings=rings, arbitrator=arbitrator)  # bad shapes fail here
         registry = registry or Registry()
 
         def record(index: int) -> LabRecord:
@@ -115,7 +116,6 @@ class Lab:
         rec = registry.create(record)
         lab = cls(name, registry)
         try:
-            rec.plan  # validates node and ring counts before anything is made  # noqa: B018
             lab._build(rec, power_api)
         except BaseException:
             lab.down()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -148,8 +149,6 @@ def prepare(plan: LabPlan, labdir: Path, node: str, host_hosts: str) -> NodeDirs
 
 
 def _has_user(name: str) -> bool:
-    import pwd
-
     try:
         pwd.getpwnam(name)
     except KeyError:
