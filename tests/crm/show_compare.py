@@ -20,9 +20,8 @@ them:
 - ``dotted-id``: crmsh prints a node or defaults block whose id holds a ``.``
   as ``id:``, cannot read that back (its id pattern has no ``.``) and falls
   back to xml; we print the crm form, which we read back.
-- ``bundle``: crmsh has a syntax for bundles built from XML attribute
-  order, which the model does not keep; we show them as xml. The statements
-  (and a bundle's primitive) are left out of the comparison.
+- ``order`` also covers bundles: crmsh prints a container's and a mapping's
+  attributes in XML attribute order; they are compared sorted.
 - ``crmsh-log``: crmsh writes some warnings to standard output; they are not
   part of the configuration.
 - ``empty-element``: crmsh shows an empty ``<fencing-topology/>`` as a bare
@@ -30,7 +29,8 @@ them:
   xml; the model does not keep empty wrapper elements.
 - ``crmsh-fallback``: other objects crmsh 4.4 fails to round-trip through
   its own syntax and shows as xml while ours round-trips: a clone whose
-  meta sets ``target-role=Promoted``, an rsc_defaults/op_defaults block
+  meta sets ``target-role=Promoted``, some bundles (it then also prints the
+  bundle's primitive on its own), an rsc_defaults/op_defaults block
   with a rule (crmsh shows a bare ``<meta_attributes>`` it cannot read back
   either), and a fencing topology its short-form check misjudges (it counts
   targets instead of comparing them with the nodes).
@@ -135,6 +135,30 @@ def _statement_id(statement: str) -> str | None:
     return words[1]
 
 
+_BUNDLE_ORDER = {
+    "meta": 0,
+    "params": 1,
+    "docker": 2,
+    "podman": 2,
+    "rkt": 2,
+    "network": 3,
+    "storage": 4,
+    "primitive": 5,
+}
+
+
+def _sorted_groups(clause: str) -> str:
+    """A bundle clause with the words of each part (container, each mapping) sorted."""
+    words = clause.split(" ")
+    groups: list[list[str]] = [[words[0]]]
+    for word in words[1:]:
+        if word in ("port-mapping", "storage-mapping"):
+            groups.append([word])
+        else:
+            groups[-1].append(word)
+    return " ".join(" ".join([g[0], *sorted(g[1:])]) for g in groups)
+
+
 def _normalize(statement: str, used: Counter[str]) -> str:
     if statement.startswith("xml "):
         used["xml"] += 1
@@ -149,6 +173,12 @@ def _normalize(statement: str, used: Counter[str]) -> str:
         used["plus-inf"] += count
     clauses = text.split(_BREAK)
     head, rest = clauses[0], clauses[1:]
+    if head.startswith("bundle "):
+        normalized = [_sorted_groups(clause) for clause in rest]
+        ordered = sorted(normalized, key=lambda c: _BUNDLE_ORDER.get(c.split(" ")[0], 9))
+        if ordered != rest:
+            used["order"] += 1
+        rest = ordered
     if head.split(" ")[0] in ("primitive", "rsc_template", "node", "group", "clone", "ms"):
         units: list[list[str]] = []
         for clause in rest:
@@ -181,19 +211,12 @@ def compare(ours: str, theirs: str) -> Comparison:
             crm.append(statement)
     skip: set[str] = set()
     bundle_children: set[str] = set()
-    for statement in mine:
-        if statement.startswith("xml <bundle"):
-            bundle_children.update(re.findall(r'<primitive [^>]*?\bid="([^"]+)"', statement))
     for statement in crm:
         ident = _statement_id(statement)
         if statement.startswith("xml <bundle"):
-            used["bundle"] += 1
+            used["crmsh-fallback"] += 1
             skip.add(f"bundle:{ident}")
-        elif statement.startswith("bundle "):
-            kind = statement.split()[0]
-            used[kind] += 1
-            skip.add(f"{kind}:{ident}")
-            bundle_children.update(re.findall(r"\tprimitive (\S+)", statement))
+            bundle_children.update(re.findall(r'<primitive [^>]*?\bid="([^"]+)"', statement))
         elif statement == "fencing_topology":
             used["empty-element"] += 1
             skip.add("fencing_topology:")
@@ -230,6 +253,9 @@ def compare(ours: str, theirs: str) -> Comparison:
         if kind in ("primitive", "xml") and f"primitive:{ident}" in skip:
             return False
         return not (kind == "primitive" and ident in bundle_children)
+
+    bundles = {_statement_id(st) for st in crm if st.startswith("xml <bundle")}
+    mine = [st for st in mine if not (st.startswith("bundle ") and _statement_id(st) in bundles)]
 
     mine = [_normalize(s, used) for s in mine if kept(s, "ours")]
     crm = [_normalize(s, used) for s in crm if kept(s, "crm")]

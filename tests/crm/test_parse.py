@@ -10,6 +10,7 @@ from paceline.cib.model import (
     Action,
     AgentClass,
     BooleanOp,
+    Bundle,
     Cib,
     Colocation,
     DateExpression,
@@ -543,3 +544,27 @@ def test_legacy_target_role_is_modernized_with_a_notice() -> None:
         "x:3: ms m: target-role=Master written as Promoted "
         "(Pacemaker 2.1 renamed the roles Master/Slave to Promoted/Unpromoted)"
     ]
+
+
+def test_bundle_statement() -> None:
+    text = (
+        "primitive bp ocf:pacemaker:Dummy\n"
+        "bundle b1 docker image=pcmk:http replicas=2 network control-port=3121 "
+        "port-mapping id=b1-port port=80 storage storage-mapping id=b1-s source-dir=/srv "
+        "target-dir=/srv options=rw primitive bp meta target-role=Started"
+    )
+    cib, _ = load(Cib(), text)
+    (bundle,) = cib.configuration.resources
+    assert isinstance(bundle, Bundle) and bundle.primitive is not None
+    assert bundle.container.image == "pcmk:http" and bundle.container.replicas == 2
+    assert bundle.network is not None and bundle.network.port_mappings[0].port == 80
+    assert bundle.storage is not None and bundle.storage[0].source_dir == "/srv"
+    assert show(cib) == (
+        "primitive bp ocf:pacemaker:Dummy\n"
+        "bundle b1 \\\n"
+        "\tmeta target-role=Started \\\n"
+        '\tdocker image="pcmk:http" replicas=2 \\\n'
+        "\tnetwork control-port=3121 port-mapping id=b1-port port=80 \\\n"
+        '\tstorage storage-mapping id=b1-s options=rw source-dir="/srv" target-dir="/srv" \\\n'
+        "\tprimitive bp\n"
+    )

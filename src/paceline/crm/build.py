@@ -38,6 +38,7 @@ from paceline.cib.model import (
 from paceline.core.errors import ConfigError
 from paceline.crm.ids import IdAllocator
 from paceline.crm.statements import (
+    BundleDef,
     CloneDef,
     Definition,
     FencingDef,
@@ -119,7 +120,20 @@ def _flatten_resource(rsc: Primitive | Group | Clone | Bundle) -> list[Statement
         )
         kind = StatementKind.MS if rsc.legacy_master else StatementKind.CLONE
         return [_stmt(kind, rsc.id, clone), *_flatten_resource(rsc.child)]
-    return [_stmt(StatementKind.BUNDLE, rsc.id, rsc)]
+    bundle = BundleDef(
+        rsc.id,
+        rsc.container,
+        rsc.description,
+        rsc.meta_attributes,
+        rsc.instance_attributes,
+        rsc.network,
+        rsc.storage,
+        None if rsc.primitive is None else rsc.primitive.id,
+    )
+    out = [_stmt(StatementKind.BUNDLE, rsc.id, bundle)]
+    if rsc.primitive is not None:
+        out.extend(_flatten_resource(rsc.primitive))
+    return out
 
 
 _NVSET_KINDS = (StatementKind.PROPERTY, StatementKind.RSC_DEFAULTS, StatementKind.OP_DEFAULTS)
@@ -230,6 +244,8 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
             children = definition.children
         elif isinstance(definition, CloneDef):
             children = (definition.child,)
+        elif isinstance(definition, BundleDef) and definition.primitive is not None:
+            children = (definition.primitive,)
         for child in children:
             if child in owner:
                 raise _error(
@@ -249,8 +265,30 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
                 parent, ident, f"{context}{ident} is not defined", "a primitive, group or clone"
             )
         definition = statement.definition
-        if isinstance(definition, Primitive | Bundle):
+        if isinstance(definition, Primitive):
             return definition
+        if isinstance(definition, BundleDef):
+            bundled: Primitive | None = None
+            if definition.primitive is not None:
+                built = build(definition.primitive, statement)
+                if not isinstance(built, Primitive):
+                    raise _error(
+                        statement,
+                        definition.primitive,
+                        f"bundle {definition.id}: {definition.primitive} is not a primitive",
+                        "a primitive",
+                    )
+                bundled = built
+            return Bundle(
+                definition.id,
+                definition.container,
+                definition.description,
+                definition.meta_attributes,
+                definition.instance_attributes,
+                definition.network,
+                definition.storage,
+                bundled,
+            )
         if isinstance(definition, GroupDef):
             members: list[Primitive] = []
             for child in definition.children:
@@ -294,7 +332,8 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
     resources = tuple(
         build(s.id, None)
         for s in entries
-        if s.id not in owner and isinstance(s.definition, Primitive | GroupDef | CloneDef | Bundle)
+        if s.id not in owner
+        and isinstance(s.definition, Primitive | GroupDef | CloneDef | BundleDef)
     )
     nodes = tuple(s.definition for s in statements if isinstance(s.definition, Node))
     config = Configuration(
@@ -376,7 +415,7 @@ def _check_references(statements: list[Statement], config: Configuration) -> Non
     }
     for statement in statements:
         for ref in statement.references:
-            if ref.what in ("group member", "cloned resource"):
+            if ref.what in ("group member", "cloned resource", "bundled primitive"):
                 continue  # checked while assembling
             valid, expected = known.get(ref.what, (sets | resources | templates, "a block id"))
             if ref.id_ref not in valid:

@@ -40,7 +40,7 @@ from paceline.core.errors import ConfigError
 from paceline.crm.build import assemble, flatten
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import Notice, NoticeKind
-from paceline.crm.statements import CloneDef, Definition, GroupDef, Statement
+from paceline.crm.statements import BundleDef, CloneDef, Definition, GroupDef, Statement
 from paceline.crm.walk import all_ids
 
 __all__ = ["delete"]
@@ -74,6 +74,8 @@ def _referrers(entries: list[Statement], ident: str, owned: set[str]) -> list[st
             found.append(f"{s.kind} {s.id}")
         elif isinstance(d, Primitive) and d.template == ident:
             found.append(f"primitive {s.id}")
+        elif isinstance(d, BundleDef) and d.primitive == ident:
+            found.append(f"bundle {s.id}")
         elif owned & set(_id_refs(d)):
             found.append(f"{s.kind} {s.id}")
     return found
@@ -178,6 +180,9 @@ def _update_users(
         elif isinstance(d, CloneDef) and d.child == ident:
             _queue(queue, s.id, wanted, notices, f"{s.kind} {s.id}", "its resource was deleted")
             out.append(entry)
+        elif isinstance(d, BundleDef) and d.primitive == ident:
+            out.append(_with(entry, dataclasses.replace(d, primitive=None)))
+            _note(notices, NoticeKind.UPDATED, f"bundle {s.id}: {ident} removed", why)
         elif isinstance(d, Primitive) and d.template == ident:
             _queue(queue, s.id, wanted, notices, f"primitive {s.id}", f"it used template {ident}")
             out.append(entry)

@@ -20,6 +20,7 @@ from paceline.crm.cursor import Cursor
 from paceline.crm.grammar import Parser
 from paceline.crm.ids import IdAllocator
 from paceline.crm.parse_alert import parse_alert
+from paceline.crm.parse_bundle import parse_bundle
 from paceline.crm.parse_constraints import (
     parse_colocation,
     parse_location,
@@ -275,6 +276,11 @@ def _fencing(p: Parser) -> _Read:
     )
 
 
+def _bundle(p: Parser) -> _Read:
+    bundle = parse_bundle(p)
+    return StatementKind.BUNDLE, bundle, bundle.id
+
+
 def _monitor(p: Parser) -> _Read:
     monitor = parse_monitor(p)
     return StatementKind.MONITOR, monitor, monitor.op.id
@@ -324,6 +330,7 @@ _READERS: dict[str, Callable[[Parser], _Read]] = {
     "tag": _tag,
     "alert": _alert,
     "monitor": _monitor,
+    "bundle": _bundle,
 }
 _ALIASES = {"collocation", "master", "fencing-topology"}
 _KNOWN = ", ".join(sorted(set(_READERS) - _ALIASES))

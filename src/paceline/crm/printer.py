@@ -185,8 +185,12 @@ class _Printer:
 
     def resource(self, rsc: Primitive | Group | Clone | Bundle) -> Iterator[_Printed]:
         kind = _resource_kind(rsc)
-        if isinstance(rsc, Bundle) or _needs_xml(rsc):
+        if _needs_xml(rsc):
             yield _Printed(kind, rsc.id, to_xml(rsc))
+        elif isinstance(rsc, Bundle):
+            yield _Printed(kind, rsc.id, self.bundle(rsc))
+            if rsc.primitive is not None:
+                yield from self.resource(rsc.primitive)
         elif isinstance(rsc, Primitive):
             yield _Printed(kind, rsc.id, self.primitive(rsc))
         elif isinstance(rsc, Group):
@@ -204,6 +208,65 @@ class _Printer:
             lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
             yield _Printed(kind, rsc.id, _BREAK.join(lines))
             yield from self.resource(rsc.child)
+
+    def bundle(self, rsc: Bundle) -> str:
+        lines = [f"bundle {rsc.id}"]
+        self.description(lines, rsc.description)
+        lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
+        lines.extend(self.block("params", s) for s in rsc.instance_attributes)
+        c = rsc.container
+        lines.append(
+            _words(
+                c.engine.value,
+                ("image", c.image),
+                ("promoted-max", c.promoted_max),
+                ("network", c.network),
+                ("options", c.options),
+                ("replicas", c.replicas),
+                ("replicas-per-host", c.replicas_per_host),
+                ("run-command", c.run_command),
+            )
+        )
+        net = rsc.network
+        if net is not None:
+            words = [
+                _words(
+                    "network",
+                    ("ip-range-start", net.ip_range_start),
+                    ("host-interface", net.host_interface),
+                    ("host-netmask", net.host_netmask),
+                    ("control-port", net.control_port),
+                    ("add-host", _bool(net.add_host)),
+                )
+            ]
+            words.extend(
+                _words(
+                    "port-mapping",
+                    ("id", m.id),
+                    ("port", m.port),
+                    ("internal-port", m.internal_port),
+                    ("range", m.range),
+                )
+                for m in net.port_mappings
+            )
+            lines.append(" ".join(words))
+        if rsc.storage is not None:
+            words = ["storage"]
+            words.extend(
+                _words(
+                    "storage-mapping",
+                    ("id", m.id),
+                    ("options", m.options),
+                    ("source-dir", m.source_dir),
+                    ("source-dir-root", m.source_dir_root),
+                    ("target-dir", m.target_dir),
+                )
+                for m in rsc.storage
+            )
+            lines.append(" ".join(words))
+        if rsc.primitive is not None:
+            lines.append(f"primitive {rsc.primitive.id}")
+        return _BREAK.join(lines)
 
     def description(self, lines: list[str], description: str | None) -> None:
         if description:
@@ -472,7 +535,7 @@ def _needs_xml(obj: object) -> bool:
             and _blocks_ok(obj.meta_attributes)
             and _blocks_ok(obj.utilization)
         )
-    if isinstance(obj, Group | Clone):
+    if isinstance(obj, Group | Clone | Bundle):
         return not (_blocks_ok(obj.instance_attributes) and _blocks_ok(obj.meta_attributes))
     if isinstance(obj, Location | Colocation | Order | Ticket):
         kind = _CONSTRAINT_KINDS[type(obj)]
@@ -522,6 +585,13 @@ def _agent(rsc: Primitive | Template) -> str:
         return rsc.agent_type or ""
     parts = [rsc.agent_class.value if rsc.agent_class is not None else None, rsc.provider]
     return "".join(f"{part}:" for part in parts if part) + (rsc.agent_type or "")
+
+
+def _words(keyword: str, *pairs: tuple[str, object]) -> str:
+    """``keyword name=value ...`` for the pairs whose value is set."""
+    words = [keyword]
+    words.extend(_pair(name, str(value)) for name, value in pairs if value is not None)
+    return " ".join(words)
 
 
 def _bool(value: bool | None) -> str | None:

@@ -11,8 +11,8 @@ rest of the configuration:
   section (``PropertiesDef``);
 - ``fencing_topology`` without targets applies to every node (``FencingDef``).
 
-Bundles and ACL entries have no crm syntax here; they travel as
-``xml <...>`` statements and are kept as the model objects.
+ACL entries have no crm syntax here; they travel as ``xml <...>``
+statements and are kept as the model objects.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from enum import StrEnum
 from paceline.cib.model import (
     AclEntry,
     Alert,
-    Bundle,
+    BundleNetwork,
     Colocation,
+    Container,
     FencingLevel,
     Location,
     Node,
@@ -32,6 +33,7 @@ from paceline.cib.model import (
     Op,
     Order,
     Primitive,
+    StorageMapping,
     Tag,
     Template,
     Ticket,
@@ -40,6 +42,7 @@ from paceline.core.errors import Location as Where
 from paceline.crm.migrate import Notice
 
 __all__ = [
+    "BundleDef",
     "CloneDef",
     "Definition",
     "FencingDef",
@@ -73,7 +76,7 @@ class StatementKind(StrEnum):
     FENCING_TOPOLOGY = "fencing_topology"
     TAG = "tag"
     MONITOR = "monitor"  # adds a monitor op to a primitive
-    BUNDLE = "bundle"  # only as ``xml <bundle ...>``
+    BUNDLE = "bundle"
     ALERT = "alert"
     ACL = "acl"  # only as ``xml <acl_role|acl_target|acl_group ...>``
 
@@ -108,6 +111,20 @@ class CloneDef:
 
 
 @dataclass(frozen=True, slots=True)
+class BundleDef:
+    """``bundle``: its container and mappings; ``primitive`` names the bundled primitive."""
+
+    id: str
+    container: Container
+    description: str | None = None
+    meta_attributes: tuple[NvSetItem, ...] = ()
+    instance_attributes: tuple[NvSetItem, ...] = ()
+    network: BundleNetwork | None = None
+    storage: tuple[StorageMapping, ...] | None = None
+    primitive: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MonitorDef:
     """``monitor <rsc>[:<role>] <interval>[:<timeout>]``: one more op for ``rsc``."""
 
@@ -138,6 +155,7 @@ Definition = (
     | Template
     | GroupDef
     | CloneDef
+    | BundleDef
     | Location
     | Colocation
     | Order
@@ -146,7 +164,6 @@ Definition = (
     | FencingDef
     | MonitorDef
     | Tag
-    | Bundle
     | Alert
     | AclEntry
 )
