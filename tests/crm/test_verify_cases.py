@@ -372,6 +372,12 @@ CASES: tuple[Case, ...] = (
         status=RUNNING_D1,
     ),
     _case(
+        "acl-target-named-like-a-resource",
+        CLEAN,
+        extra='<acls><acl_role id="r1"><acl_permission id="p1" kind="read" xpath="/cib"/>'
+        '</acl_role><acl_target id="d1"><role id="r1"/></acl_target></acls>',
+    ),
+    _case(
         "clean-pair",
         CLEAN,
         constraints='<rsc_colocation id="c1" rsc="d1" with-rsc="d2" score="INFINITY"/>'

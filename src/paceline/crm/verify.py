@@ -35,6 +35,7 @@ from enum import IntEnum, StrEnum
 
 from paceline.cib.codec import parse_bool
 from paceline.cib.model import (
+    AclTarget,
     AgentClass,
     Bundle,
     Cib,
@@ -205,7 +206,8 @@ class _Index:
 
 
 def _xml_ids(obj: object) -> Iterator[str]:
-    """Every XML ID in the configuration (``id`` fields; a node's id is plain text)."""
+    """Every XML ID in the configuration (``id`` fields; the schema makes the id
+    of a node and of an acl_target plain text)."""
     if isinstance(obj, tuple):
         for item in obj:
             yield from _xml_ids(item)
@@ -215,7 +217,7 @@ def _xml_ids(obj: object) -> Iterator[str]:
     for field in dataclasses.fields(obj):
         value = getattr(obj, field.name)
         if field.name == "id":
-            if isinstance(value, str) and not isinstance(obj, Node):
+            if isinstance(value, str) and not isinstance(obj, Node | AclTarget):
                 yield value
         elif isinstance(value, tuple) or dataclasses.is_dataclass(value):
             yield from _xml_ids(value)
