@@ -18,7 +18,7 @@ BASE = "node n1\nprimitive a Dummy\nprimitive b Dummy\n"
         (
             "primitve vip IPaddr2",
             "t.crm:1:1: unknown statement 'primitve' (near 'primitve'; expected "
-            "alert, clone, colocation, fencing_topology, group, location, monitor, ms, node, "
+            "alert, bundle, clone, colocation, fencing_topology, group, location, monitor, ms, node, "
             "op_defaults, order, primitive, property, rsc_defaults, rsc_template, rsc_ticket, tag)",
         ),
         (
