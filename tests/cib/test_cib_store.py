@@ -189,3 +189,16 @@ def test_kill_during_writes_leaves_a_whole_cib(tmp_path: Path, cib: Cib) -> None
         now = read_cib(path)
         assert now.epoch >= epoch
         epoch = now.epoch
+
+
+def test_damaged_file_refuses_write_unless_forced(tmp_path: Path, cib: Cib) -> None:
+    """A CIB on disk that does not parse cannot be proven older: refuse."""
+    path = tmp_path / "cib.xml"
+    write_cib(path, cib)
+    path.write_bytes(path.read_bytes()[:200])
+    before = snapshot(tmp_path)
+    with pytest.raises(ConfigError, match="not well-formed"):
+        write_cib(path, bump_epoch(cib))
+    assert snapshot(tmp_path) == before
+    write_cib(path, bump_epoch(cib), allow_older=True)
+    assert read_cib(path) == bump_epoch(cib)

@@ -8,8 +8,10 @@ the old pair, or the new ``cib.xml`` with the new digest still pending in
 the new pair; never a partial ``cib.xml``.
 
 A write of a version that is not newer than the one on disk is refused
-(``ConfigError``) and leaves the files untouched, unless ``allow_older``.
-Reading verifies the digest and says clearly when it does not match.
+(``ConfigError``) and leaves the files untouched, unless ``allow_older``; so
+is a write over a file that does not parse (its version is unknown). The
+store assumes one writer (the node daemon); it takes no lock. Reading
+verifies the digest and says clearly when it does not match.
 """
 
 from __future__ import annotations
