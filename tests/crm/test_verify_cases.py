@@ -378,6 +378,13 @@ CASES: tuple[Case, ...] = (
         '</acl_role><acl_target id="d1"><role id="r1"/></acl_target></acls>',
     ),
     _case(
+        "interval-not-a-duration",
+        CLEAN,
+        "op-interval",
+        resources='<primitive id="d1" class="ocf" provider="pacemaker" type="Dummy">'
+        '<operations><op id="m1" name="monitor" interval="ten"/></operations></primitive>',
+    ),
+    _case(
         "clean-pair",
         CLEAN,
         constraints='<rsc_colocation id="c1" rsc="d1" with-rsc="d2" score="INFINITY"/>'

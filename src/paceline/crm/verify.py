@@ -586,8 +586,9 @@ def _check_ops(rsc: Primitive, index: _Index) -> Iterator[Finding]:
         interval = parse_interval_ms(op.interval)
         if interval is None:
             yield Finding(
-                Severity.ERROR,
-                f"Operation {op.id} of {rsc.id} has an invalid interval '{op.interval}'",
+                Severity.ADVICE,
+                f"Using 0 instead of '{op.interval}' as the interval of operation {op.id} "
+                f"of {rsc.id}: it is not a duration, so the operation does not recur",
                 op.id,
                 "op-interval",
                 "use seconds or a unit: 10s, 500ms, 1min, PT1M",
