@@ -99,6 +99,14 @@ CASES: tuple[Case, ...] = (
     ),
     _case("fencing-no-nodes", CLEAN, props="", nodes="", resources=D12 + FENCE),
     _case(
+        "fencing-device-from-a-template",
+        CLEAN,
+        props="",
+        nodes="",
+        resources=D12 + '<template id="ft" class="stonith" type="fence_dummy"/>'
+        '<primitive id="f1" template="ft"/>',
+    ),
+    _case(
         "watchdog-counts-as-fencing",
         CLEAN,
         props='<nvpair id="opt-1" name="have-watchdog" value="true"/>',

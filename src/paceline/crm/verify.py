@@ -422,10 +422,13 @@ def _check_properties(config: Configuration, index: _Index) -> Iterator[Finding]
 
 
 def _stonith_primitives(config: Configuration) -> list[Primitive]:
+    """Fencing devices: stonith primitives, directly or through their template."""
+    template_classes = {t.id: t.agent_class for t in config.templates}
     return [
         rsc
         for rsc, _parent in walk_resources(config.resources)
-        if isinstance(rsc, Primitive) and rsc.agent_class is AgentClass.STONITH
+        if isinstance(rsc, Primitive)
+        and (rsc.agent_class or template_classes.get(rsc.template or "")) is AgentClass.STONITH
     ]
 
 
