@@ -165,3 +165,10 @@ def test_unknown_order_kind_only_without_validation() -> None:
     assert err.field == "rsc_order/@kind"
     cib = decode_cib(data.replace(b"pacemaker-3.7", b"none"))
     assert cib.configuration.constraints[0].kind == "foo"  # type: ignore[union-attr]
+
+
+def test_lifetime_not_allowed_in_ticket() -> None:
+    ticket = b'<rsc_ticket id="t" ticket="T" rsc="ip"><lifetime/></rsc_ticket>'
+    err = error_for(GOOD.replace(b"<constraints>", b"<constraints>" + ticket))
+    assert err.field == "rsc_ticket/lifetime"
+    assert err.expected == "<resource_set>"

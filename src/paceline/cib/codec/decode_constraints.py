@@ -72,26 +72,26 @@ def _decode_set(ctx: Context, el: etree._Element) -> ResourceSetItem:
 
 
 def _sets_rules_lifetime(
-    ctx: Context, r: Reader, *, rules: bool
+    ctx: Context, r: Reader, *, rules: bool = False, lifetime: bool = True
 ) -> tuple[tuple[ResourceSetItem, ...], tuple[Rule | RuleRef, ...], tuple[Rule | RuleRef, ...]]:
+    """The children of a constraint: resource sets, and (where allowed)
+    placement rules and the rules of a ``<lifetime>``."""
+    allowed = ["<resource_set>"] + ["<rule>"] * rules + ["<lifetime>"] * lifetime
     sets: list[ResourceSetItem] = []
     found_rules: list[Rule | RuleRef] = []
-    lifetime: list[Rule | RuleRef] = []
+    lifetime_rules: list[Rule | RuleRef] = []
     for child in r.children():
         if child.tag == "resource_set":
             sets.append(_decode_set(ctx, child))
         elif child.tag == "rule" and rules:
             found_rules.append(decode_rule(ctx, child))
-        elif child.tag == "lifetime":
+        elif child.tag == "lifetime" and lifetime:
             lr = Reader(ctx, child)
             lr.done()
-            for rule in lr.only("rule"):
-                lifetime.append(decode_rule(ctx, rule))
+            lifetime_rules.extend(decode_rule(ctx, rule) for rule in lr.only("rule"))
         else:
-            raise r.unknown_child(
-                child, "<resource_set>, <rule> or <lifetime>" if rules else "<resource_set>"
-            )
-    return tuple(sets), tuple(found_rules), tuple(lifetime)
+            raise r.unknown_child(child, " or ".join(allowed))
+    return tuple(sets), tuple(found_rules), tuple(lifetime_rules)
 
 
 def _decode_location(ctx: Context, el: etree._Element) -> Location:
@@ -126,7 +126,7 @@ def _decode_colocation(ctx: Context, el: etree._Element) -> Colocation:
     # Allowed before pacemaker-3.0 but never in effect; the upgrade drops them.
     r.drop("score-attribute", "score-attribute-mangle")
     r.done()
-    sets, _rules, lifetime = _sets_rules_lifetime(ctx, r, rules=False)
+    sets, _rules, lifetime = _sets_rules_lifetime(ctx, r)
     if (rsc is None or with_rsc is None) and not sets:
         raise r.missing("rsc and with-rsc, or a <resource_set>")
     return Colocation(
@@ -163,7 +163,7 @@ def _decode_order(ctx: Context, el: etree._Element) -> Order:
     symmetrical = r.opt_bool("symmetrical")
     require_all = r.opt_bool("require-all")
     r.done()
-    sets, _rules, lifetime = _sets_rules_lifetime(ctx, r, rules=False)
+    sets, _rules, lifetime = _sets_rules_lifetime(ctx, r)
     if (first is None or then is None) and not sets:
         raise r.missing("first and then, or a <resource_set>")
     return Order(
@@ -207,19 +207,13 @@ def _legacy_order(
 
 def _decode_ticket(ctx: Context, el: etree._Element) -> Ticket:
     r = Reader(ctx, el)
-    ticket = Ticket(
-        r.req("id"),
-        r.req("ticket"),
-        r.opt("rsc"),
-        opt_role(r, "rsc-role"),
-        r.opt_enum("loss-policy", LossPolicy),
-    )
+    ticket_id = r.req("id")
+    ticket = r.req("ticket")
+    rsc = r.opt("rsc")
+    rsc_role = opt_role(r, "rsc-role")
+    loss_policy = r.opt_enum("loss-policy", LossPolicy)
     r.done()
-    sets, _rules, _lifetime = _sets_rules_lifetime(ctx, r, rules=False)
-    if _lifetime:
-        raise ctx.error(
-            el, "<lifetime> is not allowed in <rsc_ticket>", field="rsc_ticket/lifetime"
-        )
-    if ticket.rsc is None and not sets:
+    sets, _rules, _lifetime = _sets_rules_lifetime(ctx, r, lifetime=False)
+    if rsc is None and not sets:
         raise r.missing("rsc or a <resource_set>")
-    return Ticket(ticket.id, ticket.ticket, ticket.rsc, ticket.rsc_role, ticket.loss_policy, sets)
+    return Ticket(ticket_id, ticket, rsc, rsc_role, loss_policy, sets)
