@@ -30,7 +30,6 @@ from fnmatch import fnmatchcase
 
 from paceline.cib.model import (
     Alert,
-    BooleanOp,
     Bundle,
     Clone,
     Colocation,
@@ -50,7 +49,6 @@ from paceline.cib.model import (
     NvSetRef,
     Op,
     Order,
-    OrderKind,
     Primitive,
     ResourceSet,
     ResourceSetItem,
@@ -61,6 +59,13 @@ from paceline.cib.model import (
     Template,
     Ticket,
     ValueSource,
+)
+from paceline.crm.expressible import (
+    CONSTRAINT_KINDS,
+    blocks_ok,
+    fencing_needs_xml,
+    needs_xml,
+    rule_ok,
 )
 from paceline.crm.walk import walk
 from paceline.crm.xmlform import fencing_to_xml, section_to_xml, to_xml
@@ -154,7 +159,7 @@ class _Printer:
             text = to_xml(node) if node.score is not None else self.node(node)
             yield _Printed("node", node.id, text)
         for template in cfg.templates:
-            text = to_xml(template) if _needs_xml(template) else self.primitive(template)
+            text = to_xml(template) if needs_xml(template) else self.primitive(template)
             yield _Printed("rsc_template", template.id, text)
         for rsc in cfg.resources:
             yield from self.resource(rsc)
@@ -164,7 +169,7 @@ class _Printer:
             yield self.constraint(c)
         if cfg.fencing_topology:
             levels = cfg.fencing_topology
-            text = fencing_to_xml(levels) if _fencing_needs_xml(levels) else self.fencing()
+            text = fencing_to_xml(levels) if fencing_needs_xml(levels) else self.fencing()
             yield _Printed("fencing_topology", "fencing_topology", text)
         for kind, section, blocks in (
             ("property", "crm_config", cfg.crm_config),
@@ -174,7 +179,7 @@ class _Printer:
             for block in blocks:
                 if isinstance(block, NvSetRef):
                     yield _Printed(kind, block.id_ref, f"{kind} $id-ref={block.id_ref}")
-                elif block.score is not None or not _rule_ok(block.rule):
+                elif block.score is not None or not rule_ok(block.rule):
                     yield _Printed(kind, block.id, section_to_xml(section, (block,)))
                 else:
                     yield _Printed(kind, block.id, self.properties(kind, block))
@@ -185,7 +190,7 @@ class _Printer:
 
     def resource(self, rsc: Primitive | Group | Clone | Bundle) -> Iterator[_Printed]:
         kind = _resource_kind(rsc)
-        if _needs_xml(rsc):
+        if needs_xml(rsc):
             yield _Printed(kind, rsc.id, to_xml(rsc))
         elif isinstance(rsc, Bundle):
             yield _Printed(kind, rsc.id, self.bundle(rsc))
@@ -359,8 +364,8 @@ class _Printer:
 
     # -- constraints ------------------------------------------------------
     def constraint(self, c: Location | Colocation | Order | Ticket) -> _Printed:
-        if _needs_xml(c):
-            return _Printed(_CONSTRAINT_KINDS[type(c)], c.id, to_xml(c))
+        if needs_xml(c):
+            return _Printed(CONSTRAINT_KINDS[type(c)], c.id, to_xml(c))
         if isinstance(c, Location):
             return _Printed("location", c.id, self.location(c))
         if isinstance(c, Colocation):
@@ -437,8 +442,8 @@ class _Printer:
 
     def alert(self, alert: Alert) -> str:
         blocks = (alert.instance_attributes, alert.meta_attributes)
-        if not all(_blocks_ok(b) for b in blocks) or not all(
-            _blocks_ok(r.instance_attributes) and _blocks_ok(r.meta_attributes)
+        if not all(blocks_ok(b) for b in blocks) or not all(
+            blocks_ok(r.instance_attributes) and blocks_ok(r.meta_attributes)
             for r in alert.recipients
         ):
             return to_xml(alert)
@@ -479,105 +484,10 @@ class _Printer:
         return _BREAK.join(lines)
 
 
-_CONSTRAINT_KINDS: dict[type, str] = {
-    Location: "location",
-    Colocation: "colocation",
-    Order: "order",
-    Ticket: "rsc_ticket",
-}
-_PLAIN_VALUE_RE = re.compile(r"[^\s\"']+")
-
-
 def _resource_kind(rsc: Primitive | Group | Clone | Bundle) -> str:
     if isinstance(rsc, Clone):
         return "ms" if rsc.legacy_master else "clone"
     return type(rsc).__name__.lower()
-
-
-def _rule_ok(rule: Rule | RuleRef | None) -> bool:
-    """Whether crm syntax can carry this rule (plain and date expressions only;
-    ``or`` needs two of them to be written at all)."""
-    if not isinstance(rule, Rule):
-        return True
-    if rule.boolean_op is BooleanOp.OR and len(rule.expressions) < 2:
-        return False
-    for item in rule.expressions:
-        if isinstance(item, Expression):
-            if item.value is not None and not _PLAIN_VALUE_RE.fullmatch(item.value):
-                return False
-        elif not isinstance(item, DateExpression):
-            return False
-    return True
-
-
-def _blocks_ok(blocks: tuple[NvSetItem, ...]) -> bool:
-    return all(isinstance(b, NvSetRef) or _rule_ok(b.rule) for b in blocks)
-
-
-def _set_ok(item: ResourceSetItem, kind: str) -> bool:
-    if not isinstance(item, ResourceSet):
-        return False
-    if item.ordering is not None or item.score is not None or item.kind is not None:
-        return False
-    return item.role is None if kind == "order" else item.action is None
-
-
-def _needs_xml(obj: object) -> bool:
-    """Whether ``obj`` holds something crm syntax cannot say (it is shown as ``xml``)."""
-    if isinstance(obj, Primitive | Template):
-        ops_ok = all(
-            _blocks_ok(op.instance_attributes) and _blocks_ok(op.meta_attributes)
-            for op in obj.operations
-        )
-        return not (
-            ops_ok
-            and _blocks_ok(obj.instance_attributes)
-            and _blocks_ok(obj.meta_attributes)
-            and _blocks_ok(obj.utilization)
-        )
-    if isinstance(obj, Group | Clone | Bundle):
-        return not (_blocks_ok(obj.instance_attributes) and _blocks_ok(obj.meta_attributes))
-    if isinstance(obj, Location | Colocation | Order | Ticket):
-        kind = _CONSTRAINT_KINDS[type(obj)]
-        if not all(_set_ok(item, kind) for item in obj.resource_sets):
-            return True
-        if _sets_would_merge(obj.resource_sets, kind):
-            return True
-        if isinstance(obj, Location):
-            return bool(obj.lifetime) or not all(_rule_ok(r) for r in obj.rules)
-        if isinstance(obj, Colocation):
-            return obj.score is None or obj.influence is not None or bool(obj.lifetime)
-        if isinstance(obj, Order):
-            return (
-                obj.require_all is not None
-                or bool(obj.lifetime)
-                or (obj.kind is not None and not isinstance(obj.kind, OrderKind))
-            )
-    return False
-
-
-def _sets_would_merge(items: tuple[ResourceSetItem, ...], kind: str) -> bool:
-    """Two plain sets in a row with the same role/action read back as one set."""
-    previous: tuple[object, ...] | None = None
-    for item in items:
-        if not isinstance(item, ResourceSet):
-            return False
-        plain = item.sequential in (None, True) and item.require_all in (None, True)
-        qualifier = item.action if kind == "order" else item.role
-        current = (qualifier,) if plain else None
-        if current is not None and current == previous:
-            return True
-        previous = current
-    return False
-
-
-def _fencing_needs_xml(levels: tuple[FencingLevel, ...]) -> bool:
-    """Levels crm syntax would renumber (indexes not 1, 2, ... per target) need xml."""
-    indexes: dict[tuple[str | None, ...], list[int]] = {}
-    for level in levels:
-        key = (level.target, level.target_pattern, level.target_attribute, level.target_value)
-        indexes.setdefault(key, []).append(level.index)
-    return any(sorted(found) != list(range(1, len(found) + 1)) for found in indexes.values())
 
 
 def _agent(rsc: Primitive | Template) -> str:
