@@ -213,6 +213,10 @@ def test_power_off_kills_every_process_of_that_node_and_nothing_else(lab: Lab) -
     daemon(lab, "node2", "sleep 3003")
     (lab.shared / "poweroff.img").write_bytes(b"\0" * (1 << 20))
     dev = lab.attach_loop("node1", "/var/lab/poweroff.img")
+    # a loop a tool attaches by itself, on a file of the node's private tmpfs
+    raw = sh(lab, "node1", "truncate -s 1M /dev/shm/raw.img && losetup -f --show /dev/shm/raw.img")
+    raw_dev = raw.stdout.strip()
+    assert raw_dev.startswith("/dev/loop"), raw.stderr
     bystander = subprocess.Popen(["sleep", "300"])
     try:
         victims = lab.processes("node1")
@@ -228,8 +232,9 @@ def test_power_off_kills_every_process_of_that_node_and_nothing_else(lab: Lab) -
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         assert "inet " not in addrs.replace("inet 127.0.0.1", "")
-        backing = Path(f"/sys/block/{Path(dev).name}/loop/backing_file")
-        assert not backing.exists() or "poweroff.img" not in backing.read_text()
+        for loop, image in ((dev, "poweroff.img"), (raw_dev, "raw.img")):
+            backing = Path(f"/sys/block/{Path(loop).name}/loop/backing_file")
+            assert not backing.exists() or image not in backing.read_text(), loop
         assert silent(lab, "node2", "node1")
     finally:
         bystander.kill()

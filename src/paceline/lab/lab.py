@@ -149,8 +149,12 @@ class Lab:
         plan = rec.plan
         labdir = Path(rec.labdir)
         self._stop_power_api(rec)
+        private: set[str] = set()
         for n in plan.nodes:
             dirs = node.node_dirs(labdir, n.name)
+            pid = rec.inits.get(n.name)
+            if pid is not None and node.is_init_of(pid, dirs):
+                private |= node.private_devices(pid)
             if rec.cgroup:
                 cg = Path(rec.cgroup) / n.name
                 if cg.exists():
@@ -159,7 +163,9 @@ class Lab:
         if rec.cgroup:  # stragglers of an interrupted set-up: every process of the lab's group
             cgroup.kill_all(Path(rec.cgroup))
         recorded = [d for devs in rec.loops.values() for d in devs]
-        node.detach_loops(recorded + node.loops_backed_under(labdir))
+        node.detach_loops(
+            recorded + node.loops_backed_under(labdir) + node.loops_backed_on(private)
+        )
         net.destroy(plan)
         if rec.cgroup:
             cgroup.remove(Path(rec.cgroup))
@@ -194,11 +200,18 @@ class Lab:
         dirs = node.node_dirs(Path(rec.labdir), name)
         net.nics_down(n)
         cg = self._cgroup(rec, name)
+        private = node.private_devices(self.init_pid(name))
         node.kill_init(rec.inits.get(name), dirs)
         if cg is not None and cg.exists():
             cgroup.set_frozen(cg, False)
         net.flush(n)
-        node.detach_loops(list(rec.loops.get(name, ())) + node.loops_backed_under(dirs.root))
+        node.detach_loops(
+            [
+                *rec.loops.get(name, ()),
+                *node.loops_backed_under(dirs.root),
+                *node.loops_backed_on(private),
+            ]
+        )
 
         def forget(r: LabRecord) -> LabRecord:
             return replace(

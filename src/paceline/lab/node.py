@@ -296,7 +296,8 @@ def loop_devices() -> list[dict[str, str]]:
     if out.returncode != 0 or not out.stdout.strip():
         return []
     return [
-        {k: str(v) for k, v in dev.items()} for dev in json.loads(out.stdout).get("loopdevices", [])
+        {k: str(v).strip() for k, v in dev.items()}
+        for dev in json.loads(out.stdout).get("loopdevices", [])
     ]
 
 
@@ -328,6 +329,31 @@ def loops_backed_under(root: Path) -> list[str]:
         if key in keys:
             found.append(dev["name"])
     return found
+
+
+def _mounted_devices(mountinfo: Path) -> set[str]:
+    try:
+        return {line.split()[2] for line in mountinfo.read_text().splitlines()}
+    except OSError:
+        return set()
+
+
+def private_devices(init_pid: int | None) -> set[str]:
+    """``major:minor`` of filesystems mounted in the node but not on the host (its overlays,
+    tmpfs, a FUSE volume): a loop backed by one of them belongs to that node alone. Read
+    while the node runs; its mount namespace goes with its last process."""
+    if init_pid is None:
+        return set()
+    return _mounted_devices(Path(f"/proc/{init_pid}/mountinfo")) - _mounted_devices(
+        Path("/proc/self/mountinfo")
+    )
+
+
+def loops_backed_on(devices: set[str]) -> list[str]:
+    """Loop devices whose backing file lives on one of ``devices`` (``major:minor``)."""
+    if not devices:
+        return []
+    return [d["name"] for d in loop_devices() if d.get("back-maj:min") in devices]
 
 
 def detach_loops(devices: Sequence[str]) -> None:
