@@ -9,7 +9,7 @@ from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model import Cib, Configuration, Location, Rule
 from paceline.cib.versions import config_digest
 
-FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
