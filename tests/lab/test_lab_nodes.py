@@ -417,7 +417,7 @@ def test_arbitrator_sits_on_the_public_network_only(lab: Lab) -> None:
 
 def test_fence_redfish_powers_lab_nodes(lab: Lab) -> None:
     params = fence_params(lab.record, "node2")
-    stdin = "".join(f"{k}={v}\n" for k, v in params.items() if k != "pcmk_host_list")
+    stdin = "".join(f"{k}={v}\n" for k, v in params.items())
 
     def agent(action: str, extra: str = "") -> subprocess.CompletedProcess[str]:
         return lab.exec(

@@ -63,6 +63,10 @@ def register(subparsers: Any) -> None:
     sh.add_argument("node", metavar="NODE")
     sh.set_defaults(func=cmd_shell)
 
+    fp = verb("fence-params", "fence_redfish parameters (stdin format) that power NODE of the lab")
+    fp.add_argument("node", metavar="NODE")
+    fp.set_defaults(func=cmd_fence_params)
+
     f = verb("fault", "inject a fault")
     f.add_argument("kind", metavar="KIND", help="power-off, power-on, shutdown, reboot, freeze, thaw, "
                    "cable-pull, cable-plug, partition, heal, loss, slow")  # fmt: skip
@@ -166,6 +170,16 @@ def cmd_shell(args: argparse.Namespace) -> int:
     argv = lab.exec_argv(args.node, ["/bin/bash", "-l"], term=os.environ.get("TERM", "dumb"))
     sys.stdout.flush()
     os.execvp(argv[0], argv)
+
+
+def cmd_fence_params(args: argparse.Namespace) -> int:
+    _need_root()
+    from paceline.lab.lab import Lab
+    from paceline.lab.power import fence_params
+
+    for key, value in fence_params(Lab(args.name).record, args.node).items():
+        print(f"{key}={value}")
+    return 0
 
 
 def cmd_fault(args: argparse.Namespace) -> int:

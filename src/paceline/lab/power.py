@@ -39,6 +39,7 @@ from typing import Any
 
 from paceline.lab.lab import Lab
 from paceline.lab.registry import LabRecord, Registry
+from paceline.lab.sh import LabError
 
 ROOT = "/redfish/v1"
 RESET_TYPES = (
@@ -52,9 +53,10 @@ RESET_TYPES = (
 
 
 def fence_params(rec: LabRecord, node: str) -> dict[str, str]:
-    """Parameters of a ``stonith:fence_redfish`` resource that fences ``node`` of this lab."""
+    """Parameters of ``fence_redfish`` (as a stonith resource's params, or the agent's stdin
+    ``key=value`` lines) that power ``node`` of this lab; add ``pcmk_host_list=<node>``."""
     if rec.power is None:
-        raise ValueError(f"lab {rec.name} runs no power API")
+        raise LabError(f"lab {rec.name} runs no power API (it was made with --no-power-api)")
     rec.plan.node(node)
     return {
         "ip": rec.power.address,
@@ -63,7 +65,6 @@ def fence_params(rec: LabRecord, node: str) -> dict[str, str]:
         "password": rec.power.secret,
         "ssl_insecure": "1",
         "systems_uri": f"{ROOT}/Systems/{node}",
-        "pcmk_host_list": node,
     }
 
 
