@@ -46,6 +46,7 @@ RUNNING_D1 = (
     '<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" '
     'expected="member"/>'
 )
+TEMPLATE = '<template id="tp" class="ocf" provider="pacemaker" type="Dummy"/>'
 FENCE = '<primitive id="f1" class="stonith" type="fence_dummy"/>'
 
 
@@ -191,6 +192,34 @@ CASES: tuple[Case, ...] = (
         CLEAN,
         resources=GROUP,
         constraints='<rsc_location id="l1" rsc="g1" node="node1" score="100"/>',
+    ),
+    _case(
+        "colocation-with-an-unused-template",
+        ERROR,
+        "dangling-reference",
+        resources=D12 + TEMPLATE,
+        constraints='<rsc_colocation id="c1" rsc="d1" with-rsc="tp" score="INFINITY"/>',
+    ),
+    _case(
+        "colocation-with-a-used-template",
+        CLEAN,
+        resources=D12 + TEMPLATE + '<primitive id="d3" template="tp"/>',
+        constraints='<rsc_colocation id="c1" rsc="d1" with-rsc="tp" score="INFINITY"/>',
+    ),
+    _case(
+        "ticket-for-a-clone-child",
+        ERROR,
+        "dangling-reference",
+        resources=CLONES,
+        constraints='<rsc_ticket id="t1" ticket="T" rsc="c1"/>',
+    ),
+    _case(
+        "colocation-with-a-bundle-primitive",
+        ERROR,
+        "dangling-reference",
+        resources=D12 + '<bundle id="b1"><docker image="img"/>'
+        '<primitive id="bp" class="ocf" provider="pacemaker" type="Dummy"/></bundle>',
+        constraints='<rsc_colocation id="c1" rsc="d1" with-rsc="bp" score="INFINITY"/>',
     ),
     _case(
         "colocation-with-tag",
@@ -366,7 +395,8 @@ CASES: tuple[Case, ...] = (
         ERROR,
         "impossible-constraint",
         resources='<template id="t1" class="ocf" provider="pacemaker" type="Dummy"/>'
-        '<template id="t2" class="ocf" provider="pacemaker" type="Dummy"/>',
+        '<template id="t2" class="ocf" provider="pacemaker" type="Dummy"/>'
+        '<primitive id="p1" template="t1"/><primitive id="p2" template="t2"/>',
         constraints='<rsc_colocation id="c1" rsc="t1" with-rsc="t2" score="INFINITY"/>',
     ),
     _case(

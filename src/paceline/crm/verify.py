@@ -149,7 +149,7 @@ class _Index:
     duplicate_ids: tuple[str, ...]
     resources: dict[str, Primitive | Group | Clone | Bundle]
     parents: dict[str, Group | Clone | Bundle]
-    templates: frozenset[str]
+    templates: frozenset[str]  # those some primitive derives from (others name nothing)
     tags: frozenset[str]
     resource_sets: frozenset[str]
     node_names: frozenset[str]
@@ -177,7 +177,11 @@ class _Index:
             duplicate_ids=tuple(ident for ident, n in counts.items() if n > 1),
             resources=resources,
             parents=parents,
-            templates=frozenset(t.id for t in config.templates),
+            templates=frozenset(
+                rsc.template
+                for rsc in resources.values()
+                if isinstance(rsc, Primitive) and rsc.template is not None
+            ),
             tags=frozenset(t.id for t in config.tags),
             resource_sets=sets,
             node_names=frozenset(n.uname for n in config.nodes),
@@ -338,11 +342,12 @@ def _check_references(config: Configuration, index: _Index) -> Iterator[Finding]
                     if ident in index.resources
                     else None,
                 )
+    templates = {t.id for t in config.templates}
     for rsc, _parent in walk_resources(config.resources):
         if (
             isinstance(rsc, Primitive)
             and rsc.template is not None
-            and rsc.template not in index.templates
+            and rsc.template not in templates
         ):
             yield _unknown_id(rsc.id, "template", rsc.template, element="primitive")
     for tag in config.tags:
