@@ -20,6 +20,7 @@ from pathlib import Path
 
 from paceline.cli.output import Output
 from paceline.cli.session import Session
+from paceline.cli.verify import report
 from paceline.core.errors import ConfigError, PacelineError
 from paceline.crm.migrate import Notice
 from paceline.crm.verify import Finding, Severity
@@ -78,6 +79,8 @@ class Interpreter:
     edit_text: EditText | None = None
     stdin_read: Callable[[], str] | None = field(default=lambda: sys.stdin.read())
     """Reads ``load ... -``; None when stdin holds the commands themselves."""
+    verify_status: int = field(default=0, init=False)
+    """crm_verify's exit code for the last ``verify`` (0, or 78 with errors or warnings)."""
     _file: str | None = field(default=None, init=False)
     _line: int = field(default=1, init=False)
 
@@ -217,10 +220,10 @@ class Interpreter:
             return
 
     def verify(self, args: list[str]) -> None:
-        from paceline.cli.verify import report
-
         verbose = any(a.startswith("-V") for a in args)
-        report(self.out, self.session.verify(), verbose=verbose, prefix="verify")
+        self.verify_status = report(
+            self.out, self.session.verify(), verbose=verbose, prefix="verify"
+        )
 
     def commit(self, args: list[str]) -> None:
         force = args == ["force"]

@@ -33,8 +33,7 @@ from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.cli.session import Session
 from paceline.cli.shell import run_batch, run_interactive, yes_no
-from paceline.cli.verify import EXIT_CONFIG, EXIT_OK
-from paceline.crm.verify import Verdict, verdict
+from paceline.cli.verify import EXIT_OK
 
 READ_ONLY = frozenset({"show", "save", "verify", "help", "?"})
 
@@ -102,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         return run_batch(interp, sys.stdin)
     interp.run(" ".join(crm_word(word) for word in words), file="<command line>")
     if words[0] == "verify":
-        return EXIT_OK if verdict(session.verify()) is Verdict.CLEAN else EXIT_CONFIG
+        return interp.verify_status
     if words[0] not in READ_ONLY and session.dirty:
         interp.commit([])
     return EXIT_OK
