@@ -8,6 +8,8 @@ oracle (0 success, 7 not running).
 from __future__ import annotations
 
 import subprocess
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 
 from paceline.lab.fixtures import OcfResult, run_ocf
 from paceline.lab.lab import Lab
-from paceline.lab.probe import probe_http
+from paceline.lab.probe import Prober, probe_http
 from paceline.lab.scenario import APACHE_PARAMS, WHOAMI_PATH
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -26,6 +28,13 @@ SUCCESS, NOT_RUNNING = 0, 7
 @pytest.fixture(scope="module")
 def lab(lamp_lab: Lab) -> Lab:
     return lamp_lab
+
+
+def until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
 
 
 def service(lab: Lab, node: str, script: str, action: str) -> int:
@@ -108,3 +117,32 @@ def test_ocf_agents_start_monitor_stop_inside_a_node(lab: Lab) -> None:
     after = [run_ocf(lab, "node1", agent, "monitor", p).rc for agent, p in reversed(stops)]
     assert after == [NOT_RUNNING] * 4
     assert not probe_http(f"http://{vip}{WHOAMI_PATH}", timeout=1).ok
+
+
+def test_host_probe_follows_a_vip_moving_between_nodes(lab: Lab) -> None:
+    """The failover-measurement helper on a real move: IPaddr2 stops the VIP on node1 and
+    starts it on node2 (gratuitous ARP), Apache answers on both; the host's probe sees
+    node1, then node2, in that order, with timestamps."""
+    vip = lab.plan.vip(1)
+    params = {"ip": vip, "cidr_netmask": "24", "nic": "pub0"}
+    for n in ("node1", "node2"):
+        assert service(lab, n, "apache2", "start") == 0
+    try:
+        assert run_ocf(lab, "node1", "IPaddr2", "start", params).rc == SUCCESS
+        url = f"http://{vip}{WHOAMI_PATH}"
+        with Prober(lambda: probe_http(url, timeout=0.5), period=0.05) as prober:
+            until(lambda: any(s.ok for s in prober.samples))
+            assert run_ocf(lab, "node1", "IPaddr2", "stop", params).rc == SUCCESS
+            assert run_ocf(lab, "node2", "IPaddr2", "start", params).rc == SUCCESS
+            until(lambda: any(s.ok and s.answer == "node2" for s in prober.samples))
+        answers = [s.answer for s in prober.segments() if s.ok]
+        assert answers[0] == "node1" and answers[-1] == "node2"
+        assert "node1" not in answers[answers.index("node2") :]  # no flapping back
+        first_node2 = next(s for s in prober.segments() if s.ok and s.answer == "node2")
+        last_node1 = [s for s in prober.segments() if s.ok and s.answer == "node1"][-1]
+        assert first_node2.first > last_node1.last
+    finally:
+        run_ocf(lab, "node2", "IPaddr2", "stop", params)
+        run_ocf(lab, "node1", "IPaddr2", "stop", params)
+        for n in ("node1", "node2"):
+            service(lab, n, "apache2", "stop")

@@ -456,6 +456,8 @@ def test_cli_verbs(lab: Lab) -> None:
         input="hostname\nexit 3\n", capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert (shell.returncode, shell.stdout.strip().splitlines()[-1]) == (3, "node3")
+    params = cli("fence-params", "--name", lab.name, "node3")
+    assert params.returncode == 0 and "systems_uri=/redfish/v1/Systems/node3\n" in params.stdout
     bad = cli("fault", "--name", lab.name, "partition", "node9")
     assert bad.returncode == 1 and "no such node" in bad.stderr
     nolab = cli("status", "--name", "no-such-lab")
