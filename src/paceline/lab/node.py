@@ -102,10 +102,8 @@ def wait_gone(pid: int, timeout: float) -> bool:
             except ChildProcessError:
                 pass
             zombie_since = zombie_since or now
-            if now - zombie_since > 0.5:
-                return (
-                    True  # a parent that does not reap (a finished CLI's child): dead all the same
-                )
+            if now - zombie_since > 0.5:  # a parent that never reaps (a finished CLI's child)
+                return True
         elif now > deadline:
             return False
         time.sleep(0.005)
