@@ -278,3 +278,18 @@ def test_configure_help_lists_commands_and_statements() -> None:
     assert run.returncode == 0
     assert "load [xml] replace|update FILE|-" in run.stdout
     assert "rsc_template" in run.stdout
+
+
+def test_one_shot_refuses_new_errors_unless_forced(seeded: Path) -> None:
+    # a constraint on a clone's child is a configuration error for Pacemaker
+    assert paceline(seeded, "configure", "primitive", "s1", "ocf:pacemaker:Stateful").code == 0
+    assert paceline(seeded, "configure", "clone", "c1", "s1").code == 0
+    before = seeded.read_bytes()
+    words = ("location", "l-s1", "s1", "100:", "node1")
+    run = paceline(seeded, "configure", *words)
+    assert run.code == 1
+    assert "Ignoring constraint 'l-s1' because 's1' is not a valid resource or tag" in run.out
+    assert "commit refused" in run.err
+    assert seeded.read_bytes() == before
+    assert paceline(seeded, "configure", "--force", *words).code == 0
+    assert "l-s1" in paceline(seeded, "configure", "show").out

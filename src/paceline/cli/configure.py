@@ -51,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         + "\ncrm statements (one-shot, committed at once):\n"
         + textwrap.fill(" ".join(STATEMENTS), initial_indent="  ", subsequent_indent="  "),
     )
+    parser.add_argument(
+        "-F",
+        "--force",
+        action="store_true",
+        help="commit a one-shot change even if it adds configuration errors (as crm -F)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="a command and its arguments")
     parser.set_defaults(func=run)
 
@@ -103,5 +109,5 @@ def run(args: argparse.Namespace) -> int:
     if words[0] == "verify":
         return interp.verify_status
     if words[0] not in READ_ONLY and session.dirty:
-        interp.commit([])
+        interp.commit(["force"] if args.force else [])
     return EXIT_OK
