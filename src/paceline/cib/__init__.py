@@ -9,5 +9,6 @@
   Pacemaker's own upgrade does (applied on load of older schemas);
 - ``versions``: (admin_epoch, epoch, num_updates) bumps and the
   configuration digest;
+- ``diff``: what changed between two configurations, object by object;
 - ``store``: the only I/O here, ``cib.xml`` + ``cib.xml.sig`` written atomically.
 """
