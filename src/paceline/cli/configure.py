@@ -1,7 +1,7 @@
 """``paceline configure``: the crm configure level, offline, on a CIB file.
 
     paceline configure                         the shell (batch when stdin is not a TTY)
-    paceline configure show [xml] [ID...]
+    paceline configure show [xml] [changed|ID...]
     paceline configure save [xml] FILE
     paceline configure load [xml] replace|update FILE|-
     paceline configure delete ID...
@@ -12,7 +12,8 @@
 
 A one-shot command that changes the configuration commits at once (epoch + 1,
 atomic write); a failing one prints one line, exits 1 and leaves the CIB
-file as it was. The file is ``--cib FILE`` / ``PACELINE_CIB``, else
+file as it was. A change that adds configuration errors (``verify``) is
+refused unless ``-F``/``--force``; errors the CIB already had do not block. The file is ``--cib FILE`` / ``PACELINE_CIB``, else
 ``ROOT/var/lib/paceline/cib.xml``; it is created (with an empty
 configuration) by the first write.
 """
