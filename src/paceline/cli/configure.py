@@ -13,7 +13,8 @@
 A one-shot command that changes the configuration commits at once (epoch + 1,
 atomic write); a failing one prints one line, exits 1 and leaves the CIB
 file as it was. A change that adds configuration errors (``verify``) is
-refused unless ``-F``/``--force``; errors the CIB already had do not block. The file is ``--cib FILE`` / ``PACELINE_CIB``, else
+refused unless ``-F``/``--force``; errors the CIB already had do not block.
+The file is ``--cib FILE`` / ``PACELINE_CIB``, else
 ``ROOT/var/lib/paceline/cib.xml``; it is created (with an empty
 configuration) by the first write.
 """
