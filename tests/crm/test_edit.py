@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paceline.cib.model import Cib, Clone, Group, NvPair, NvSet, Primitive, ResourceSet
+from paceline.cib.model import Cib, Clone, Colocation, Group, NvPair, NvSet, Order, Primitive
 from paceline.core.errors import ConfigError
 from paceline.crm import NoticeKind, apply_statement, delete, load, show
 
@@ -117,11 +117,21 @@ def test_delete_cascades_as_crmsh() -> None:
     ]
     cfg = cib.configuration
     assert [r.id for r in cfg.resources] == ["g"]
+    # two resources left in one set: a simple order now, as crmsh leaves it
     order = next(c for c in cfg.constraints if c.id == "o-set")
-    assert [s.resources for s in order.resource_sets if isinstance(s, ResourceSet)] == [
-        ("vip", "web")
-    ]
+    assert isinstance(order, Order) and (order.first, order.then) == ("vip", "web")
+    assert not order.resource_sets
     assert cfg.tags[0].refs == ("vip",)
+
+
+def test_a_set_colocation_left_with_two_swaps_into_simple_form() -> None:
+    cib, _ = load(
+        Cib(), "primitive a Dummy\nprimitive b Dummy\nprimitive c Dummy\ncolocation x inf: a b c"
+    )
+    out, _ = delete(cib, ["c"], cascade=True)
+    (colocation,) = out.configuration.constraints
+    assert isinstance(colocation, Colocation)
+    assert (colocation.rsc, colocation.with_rsc) == ("b", "a")  # the set placed a first
 
 
 def test_deleting_a_group_keeps_its_members_and_redirects_constraints() -> None:

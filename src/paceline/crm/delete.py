@@ -9,12 +9,15 @@ Cascade follows crmsh 4.4 (``cibconfig.CibFactory.delete``):
   colocation/order, none for location/ticket);
 - it is dropped from tags; a tag left empty is removed;
 - deleting a group or clone keeps its children (they move to the top level),
-  and constraints naming the container are redirected to its first child;
+  and simple constraints naming the container are redirected to its first
+  child (sets just lose it);
 - deleting the only child of a group or clone deletes the container too;
-- deleting an ``rsc_template`` deletes the primitives built on it.
+- deleting an ``rsc_template`` deletes the primitives built on it;
+- a colocation or order left with two resources in sequential sets becomes
+  a simple constraint (a single set's members swap places, since a set
+  places its first member first and a simple colocation its second).
 
-One difference: crmsh turns a set constraint left with exactly two resources
-back into a simple one; we keep it as a set (same meaning, no re-ordering).
+A crmsh-marked test deletes the same objects with crmsh and compares.
 """
 
 from __future__ import annotations
@@ -221,26 +224,65 @@ def _with(statement: Statement, definition: Definition) -> Statement:
 
 
 def _constraint_without(c: Constraint, ident: str, heir: str | None) -> Constraint | None:
-    """The constraint with ``ident`` renamed to ``heir`` (or removed); None if it is void."""
-    changes: dict[str, object] = {}
-    for name in _RSC_FIELDS:
-        if getattr(c, name, None) == ident:
-            if heir is None:
-                return None
-            changes[name] = heir
-    if c.resource_sets:
-        sets: list[ResourceSetItem] = []
-        for item in c.resource_sets:
-            if not isinstance(item, ResourceSet):
-                sets.append(item)
-                continue
-            renamed = [heir if m == ident else m for m in item.resources]
-            members = tuple(dict.fromkeys(m for m in renamed if m is not None))
-            if members:
-                sets.append(dataclasses.replace(item, resources=members))
-        count = sum(len(s.resources) for s in sets if isinstance(s, ResourceSet))
-        minimum = 1 if isinstance(c, Location | Ticket) else 2
-        if count < minimum:
+    """The constraint without ``ident``; None if nothing sensible is left.
+
+    A simple constraint naming ``ident`` is redirected to ``heir`` (the first
+    member of a deleted container) or dropped, and dropped if it would tie a
+    resource to itself; sets just lose the member. A colocation or order left
+    with two resources in sequential sets becomes a simple one, as in crmsh.
+    """
+    if not c.resource_sets:
+        changes: dict[str, str] = {}
+        for name in _RSC_FIELDS:
+            if getattr(c, name, None) == ident:
+                if heir is None:
+                    return None
+                changes[name] = heir
+        updated = dataclasses.replace(c, **changes)  # type: ignore[arg-type]
+        refs = {getattr(updated, f) for f in _RSC_FIELDS if getattr(updated, f, None)}
+        if isinstance(updated, Colocation | Order) and len(refs) < 2:
             return None
-        changes["resource_sets"] = tuple(sets)
-    return dataclasses.replace(c, **changes)  # type: ignore[arg-type]
+        return updated
+    sets: list[ResourceSetItem] = []
+    for item in c.resource_sets:
+        if not isinstance(item, ResourceSet):
+            sets.append(item)
+            continue
+        members = tuple(m for m in item.resources if m != ident)
+        if members:
+            sets.append(dataclasses.replace(item, resources=members))
+    plain = [s for s in sets if isinstance(s, ResourceSet)]
+    count = sum(len(s.resources) for s in plain)
+    if count < (1 if isinstance(c, Location | Ticket) else 2):
+        return None
+    updated = dataclasses.replace(c, resource_sets=tuple(sets))
+    unordered = any(s.sequential is False and len(s.resources) > 1 for s in plain)
+    convertible = count == 2 and len(plain) == len(sets) and not unordered
+    if isinstance(updated, Colocation | Order) and convertible:
+        return _simple(updated, plain)
+    return updated
+
+
+def _simple(c: Colocation | Order, sets: list[ResourceSet]) -> Colocation | Order:
+    """A two-resource set constraint as a simple one (crmsh's conversion)."""
+    members = [(m, s) for s in sets for m in s.resources]
+    (first, first_set), (second, second_set) = members
+    if isinstance(c, Order):
+        return dataclasses.replace(
+            c,
+            resource_sets=(),
+            first=first,
+            then=second,
+            first_action=first_set.action,
+            then_action=second_set.action,
+        )
+    if len(sets) == 1:  # one sequential set places its first member first
+        first, second = second, first
+    return dataclasses.replace(
+        c,
+        resource_sets=(),
+        rsc=first,
+        with_rsc=second,
+        rsc_role=first_set.role,
+        with_rsc_role=second_set.role,
+    )
