@@ -149,3 +149,14 @@ def test_deleting_the_last_member_deletes_the_container() -> None:
     assert not out.configuration.constraints
     assert [n.what for n in notices] == ["clone c deleted", "location l deleted"]
     assert isinstance(cib.configuration.resources[1], Clone)  # the argument is unchanged
+
+
+def test_show_selected_objects_and_obscured_values() -> None:
+    cib, _ = apply_statement(
+        base(), "primitive st stonith:fence_ipmilan params passwd=secret login=root"
+    )
+    assert show(cib, ["web", "l-g"]) == "primitive web lsb:apache2\nlocation l-g g 100: n1\n"
+    assert 'params passwd="******" login=root' in show(cib, ["st"])
+    assert "params passwd=secret login=root" in show(cib, ["st"], obscure=())
+    with pytest.raises(ConfigError, match="no such object: nope"):
+        show(cib, ["nope"])

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from paceline.cib.codec import encode_cib
 from paceline.cib.model import Cib, Clone, Group, OrderKind, Role
 from paceline.crm import Notice, NoticeKind, load, show
 
@@ -122,3 +127,17 @@ def test_without_a_predicate_nothing_is_substituted() -> None:
     assert not any(n.kind is NoticeKind.SUBSTITUTED for n in notices)
     assert "primitive drbd ocf:linbit:drbd" in show(cib)
     assert "primitive mysql lsb:mysql" in show(cib)
+
+
+@pytest.mark.crmsh
+def test_seed_cib_passes_pacemakers_crm_verify(tmp_path: Path) -> None:
+    """The CIB the seed loads into is valid for Pacemaker 2.1 (schema and checks)."""
+    if shutil.which("crm_verify") is None:
+        pytest.skip("pacemaker-cli-utils not installed")
+    cib, _ = load_seed()
+    path = tmp_path / "cib.xml"
+    path.write_bytes(encode_cib(cib))
+    done = subprocess.run(
+        ["crm_verify", "-x", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

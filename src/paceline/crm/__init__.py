@@ -6,12 +6,24 @@ Pure functions (no I/O); the CLI is built on them:
 - ``load(cib, text, mode="replace"|"update", file=, agent_exists=) -> (Cib, notices)``;
 - ``apply_statement(cib, "primitive vip IPaddr2 params ip=...") -> (Cib, notices)``;
 - ``delete(cib, ids, cascade=False) -> (Cib, notices)``;
-- ``show(cib, ids=None) -> str``: the text ``crm configure show`` prints.
+- ``show(cib, ids=None, obscure=DEFAULT_OBSCURE) -> str``: what ``crm configure
+  show`` (crmsh 4.4) prints; ``obscure=()`` for text meant to be loaded back.
+
+Statements: node, primitive, rsc_template, group, clone, ms, bundle,
+location, colocation, order, rsc_ticket, property, rsc_defaults,
+op_defaults, fencing_topology, tag, alert, monitor, and ``xml <...>`` for
+what crm syntax cannot say (ACLs, an order's require-all, ...).
 
 Errors are ``paceline.core.errors.ConfigError`` naming file, line and
 column; every change not spelled out in the text (deprecated names
 modernized, agents substituted, dependent objects removed) is returned as a
 ``Notice``. The migration tables live in ``paceline.crm.migrate``.
+
+Modules: ``lexer`` (words with locations), ``grammar`` + ``parse_*`` (one per
+statement family), ``parser`` (dispatch), ``ids`` (crmsh's id scheme),
+``build`` (statements <-> nested model), ``modernize`` (applies
+``migrate``'s tables), ``printer`` + ``expressible`` + ``xmlform`` (show),
+``api`` and ``delete`` (the functions above).
 """
 
 from paceline.crm.api import DEFAULT_OBSCURE, LoadMode, apply_statement, load, show
