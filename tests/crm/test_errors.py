@@ -23,8 +23,8 @@ BASE = "node n1\nprimitive a Dummy\nprimitive b Dummy\n"
         ),
         (
             "node n1\nprimitive vip IPaddr2 \\\n   params ip=1 \\\n   op monitor interval",
-            "t.crm:4:15: primitive vip: expected name=value (near 'interval'; "
-            "expected op attributes such as interval=10s)",
+            "t.crm:4:15: primitive vip: op monitor: attribute without a value (near 'interval'; "
+            "expected name=value, such as interval=10s)",
         ),
         (
             "colocation c inf: a ( b c",

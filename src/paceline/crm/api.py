@@ -63,6 +63,8 @@ def load(
         statements = parse(text, file)
     else:
         base_entries = flatten(cib.configuration)
+        # Parse twice: the first pass says which objects the text redefines; the
+        # second makes ids that avoid those of every object that stays.
         redefined = {key_of(s) for s in parse(text, file)}
         taken = [
             ident

@@ -238,7 +238,9 @@ def _op(p: Parser, prefix: str) -> Op:
             break
         key, sep, value = token.text.partition("=")
         if not sep or not key:
-            raise p.error("expected name=value", token, "op attributes such as interval=10s")
+            raise p.error(
+                f"op {name}: attribute without a value", token, "name=value, such as interval=10s"
+            )
         cursor.pos += 1
         if key in _OP_ATTRIBUTES:
             if extra:
