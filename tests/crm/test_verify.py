@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_verify_cases import CLONES, D12, FENCE, GROUP, NODES3, OFF, cib_xml
+from test_verify_cases import CASES, CLONES, D12, FENCE, GROUP, NODES3, OFF, cib_xml
 
 from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
+from paceline.core.errors import ConfigError
 from paceline.crm.verify import Finding, Severity, Verdict, parse_interval_ms, verdict, verify
 
 
@@ -190,3 +191,13 @@ def test_two_separate_loops_are_both_reported() -> None:
         '<rsc_order id="o4" first="d4" then="d3"/>',
     )
     assert {f.object_id for f in by_check(found, "order-loop")} == {"d1", "d3"}
+
+
+def test_every_finding_of_the_hand_made_cases_has_a_hint() -> None:
+    for case in CASES:
+        try:
+            cib = decode_cib(case.xml.encode(), file=f"{case.name}.xml")
+        except ConfigError:
+            continue  # schema errors: the decoder's message says what is expected
+        for finding in verify(cib):
+            assert finding.hint, (case.name, finding.message)

@@ -340,7 +340,7 @@ def _check_references(config: Configuration, index: _Index) -> Iterator[Finding]
                     "dangling-reference",
                     "constrain the clone (or group) that contains it"
                     if ident in index.resources
-                    else None,
+                    else "name a resource, a tag, or a template some primitive derives from",
                 )
     templates = {t.id for t in config.templates}
     for rsc, _parent in walk_resources(config.resources):
@@ -412,6 +412,7 @@ def _check_properties(config: Configuration, index: _Index) -> Iterator[Finding]
             "in a future release (use 'off' instead)",
             "stonith-action",
             "deprecated-property",
+            "use stonith-action=off",
         )
     yield from _check_fencing(config)
     policy = property_value(config, "no-quorum-policy")
@@ -456,7 +457,14 @@ def _check_fencing(config: Configuration) -> Iterator[Finding]:
             "Either configure some or disable STONITH with the stonith-enabled option",
             "NOTE: Clusters with shared data need STONITH to ensure data integrity",
         ):
-            yield Finding(Severity.ERROR, line, "stonith-enabled", "fencing")
+            yield Finding(
+                Severity.ERROR,
+                line,
+                "stonith-enabled",
+                "fencing",
+                "configure a fencing device (primitive NAME stonith:fence_...), "
+                "or set stonith-enabled=false",
+            )
 
 
 def _check_unseen_nodes(cib: Cib) -> Iterator[Finding]:
@@ -503,6 +511,7 @@ def _check_resources(config: Configuration, index: _Index) -> Iterator[Finding]:
                 "Support for restart-type is deprecated and will be removed in a future release",
                 rsc.id,
                 "deprecated-meta",
+                "remove restart-type",
             )
         if isinstance(rsc, Group):
             # a group also sees the meta-attributes of the clone that holds it
@@ -515,6 +524,7 @@ def _check_resources(config: Configuration, index: _Index) -> Iterator[Finding]:
                         "be removed in a future release (use a resource set instead)",
                         rsc.id,
                         "deprecated-meta",
+                        "replace the group by an order and a colocation of resource sets",
                     )
         if isinstance(rsc, Clone):
             yield from _check_clone(rsc)
@@ -584,6 +594,7 @@ def _check_clone(clone: Clone) -> Iterator[Finding]:
                     f"{child.id} can be used only as anonymous clones",
                     clone.id,
                     "clone-lsb-unique",
+                    "set globally-unique=false on the clone",
                 )
                 break
 
@@ -622,6 +633,7 @@ def _check_ops(rsc: Primitive, index: _Index) -> Iterator[Finding]:
                 "interval combination more than once per resource)",
                 op.id,
                 "duplicate-op",
+                "give each recurring operation of a resource its own interval (10s and 11s)",
             )
         else:
             seen[key] = op.id
@@ -640,6 +652,7 @@ def _check_constraints(config: Configuration, index: _Index) -> Iterator[Finding
                     "cannot be colocated",
                     constraint.id,
                     "impossible-constraint",
+                    "colocate a resource with the template or tag instead",
                 )
             if constraint.influence is not None and _boolean(constraint.influence) is None:
                 yield Finding(
@@ -647,6 +660,7 @@ def _check_constraints(config: Configuration, index: _Index) -> Iterator[Finding
                     f"Constraint '{constraint.id}' has invalid value for influence (using default)",
                     constraint.id,
                     "influence",
+                    "use true or false",
                 )
             if constraint.rsc is not None and constraint.rsc == constraint.with_rsc:
                 yield Finding(
@@ -655,6 +669,7 @@ def _check_constraints(config: Configuration, index: _Index) -> Iterator[Finding
                     "it has no effect",
                     constraint.id,
                     "impossible-constraint",
+                    "remove the colocation",
                 )
         elif (
             isinstance(constraint, Location)
@@ -667,6 +682,7 @@ def _check_constraints(config: Configuration, index: _Index) -> Iterator[Finding
                 "which is not a configured node",
                 constraint.id,
                 "unknown-node",
+                "check the node name, or add the node",
             )
     yield from _check_contradictions(config)
     yield from _check_banned_everywhere(config, index)
@@ -689,6 +705,7 @@ def _check_order(order: Order, index: _Index) -> Iterator[Finding]:
             f"Ignoring symmetrical for '{order.id}' because not valid with kind of 'Serialize'",
             order.id,
             "order-symmetrical",
+            "remove symmetrical: a Serialize order is never symmetrical",
         )
     for item in order.resource_sets:
         if (
@@ -701,6 +718,7 @@ def _check_order(order: Order, index: _Index) -> Iterator[Finding]:
                 f"Ignoring symmetrical for '{item.id}' because not valid with kind of 'Serialize'",
                 item.id,
                 "order-symmetrical",
+                "remove symmetrical: a Serialize order is never symmetrical",
             )
     if (
         order.require_all is not None
@@ -713,6 +731,7 @@ def _check_order(order: Order, index: _Index) -> Iterator[Finding]:
             "removed in a future release (use clone-min clone meta-attribute instead)",
             order.id,
             "deprecated-require-all",
+            "set clone-min on the clone instead",
         )
     first_action = order.first_action or "start"
     if (
@@ -725,6 +744,7 @@ def _check_order(order: Order, index: _Index) -> Iterator[Finding]:
             f"Order '{order.id}' puts {order.first} after itself",
             order.id,
             "impossible-constraint",
+            "remove the order",
         )
 
 
@@ -754,6 +774,7 @@ def _check_contradictions(config: Configuration) -> Iterator[Finding]:
                 "the dependent resource cannot run",
                 colocations[0].id,
                 "impossible-constraint",
+                "remove one of the colocations",
             )
 
 
@@ -778,6 +799,7 @@ def _check_banned_everywhere(config: Configuration, index: _Index) -> Iterator[F
                 f"Resource {rsc} is banned (-INFINITY) from every node: it cannot run",
                 rsc,
                 "impossible-constraint",
+                "remove one of the bans",
             )
 
 
@@ -872,6 +894,7 @@ def _check_fencing_topology(config: Configuration, index: _Index) -> Iterator[Fi
                     "which is not a configured stonith resource",
                     level.id,
                     "fencing-topology",
+                    "define the device as a stonith primitive, or fix its name",
                 )
 
 
