@@ -293,3 +293,20 @@ def test_one_shot_refuses_new_errors_unless_forced(seeded: Path) -> None:
     assert seeded.read_bytes() == before
     assert paceline(seeded, "configure", "--force", *words).code == 0
     assert "l-s1" in paceline(seeded, "configure", "show").out
+
+
+def test_verify_reads_a_pipe(seeded: Path) -> None:
+    xml = paceline(seeded, "configure", "show", "xml").out
+    result = subprocess.run(
+        [str(PACELINE), "verify", "-p"], input=xml, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
+    result = subprocess.run(
+        [str(PACELINE), "verify", "-p"],
+        input=xml[:200],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 78
+    assert result.stdout.startswith("error: <stdin>:")

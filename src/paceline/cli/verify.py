@@ -1,6 +1,6 @@
 """``paceline verify``: crm_verify for a CIB file.
 
-    paceline verify [-x FILE | --cib FILE] [-V]
+    paceline verify [-x FILE | -p | --cib FILE] [-V]
 
 Prints one line per finding (errors, warnings, then advice), and crm_verify's
 summary line; ``-V`` adds a hint under each finding. Exit codes are
@@ -12,8 +12,10 @@ too when the file cannot be read or parsed, as crm_verify does.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
 from paceline.cib.store import read_cib, sig_path
 from paceline.cli.agents import scan_agents
@@ -40,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("-x", "--xml-file", metavar="FILE", help="check this CIB XML file")
+    source.add_argument(
+        "-p", "--xml-pipe", action="store_true", help="check the CIB XML read from stdin"
+    )
     # SUPPRESS: do not overwrite the global --cib when it is not given here
     source.add_argument(
         "--cib", metavar="FILE", default=argparse.SUPPRESS, help="same as the global --cib"
@@ -52,9 +57,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     out = Output()
-    path = Path(args.xml_file) if args.xml_file else cib_path(args)
     try:
-        cib = read_cib(path, verify=sig_path(path).exists())
+        if args.xml_pipe:
+            cib = decode_cib(sys.stdin.buffer.read(), file="<stdin>")
+        else:
+            path = Path(args.xml_file) if args.xml_file else cib_path(args)
+            cib = read_cib(path, verify=sig_path(path).exists())
     except ConfigError as exc:
         out.line(f"error: {exc}", "bold red")
         out.line(f"paceline verify: {SUMMARY[Verdict.ERROR]}", "bold red")
