@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from paceline.cib.model import Cib
+from paceline.core.errors import ConfigError
 from paceline.crm import load, show
 
 _KEYWORDS = {
@@ -140,3 +141,103 @@ def test_generated_configurations_round_trip(text: str) -> None:
     assert show(second, obscure=()) == shown
     third, _ = load(Cib(), show(second, obscure=()))
     assert third.configuration == second.configuration
+
+
+_WORDS = [
+    *sorted(_KEYWORDS),
+    "node",
+    "primitive",
+    "group",
+    "clone",
+    "ms",
+    "bundle",
+    "location",
+    "colocation",
+    "order",
+    "rsc_ticket",
+    "property",
+    "rsc_defaults",
+    "fencing_topology",
+    "tag",
+    "alert",
+    "monitor",
+    "xml",
+    "a",
+    "b",
+    "Dummy",
+    "lsb:x",
+    "inf:",
+    "-inf:",
+    "100:",
+    "x:",
+    "a:Master",
+    "b:start",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "$id=i",
+    "$id-ref=i",
+    "@r",
+    "k=v",
+    "k=",
+    "=v",
+    '"q"',
+    "#uname",
+    "eq",
+    "date",
+    "in",
+    "spec",
+    "start=1",
+    "hours=9",
+    "defined",
+    "to",
+    "select",
+    "docker",
+    "image=i",
+    "storage-mapping",
+    "port-mapping",
+    "\\",
+    "<node",
+    "/>",
+]
+
+
+_STATEMENTS = [
+    "node",
+    "primitive",
+    "group",
+    "clone",
+    "ms",
+    "bundle",
+    "location",
+    "colocation",
+    "order",
+    "rsc_ticket",
+    "property",
+    "rsc_defaults",
+    "fencing_topology",
+    "tag",
+    "alert",
+    "monitor",
+    "xml",
+]
+_LINE = st.tuples(
+    st.sampled_from(_STATEMENTS), st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE, max_size=6))
+def test_any_input_either_loads_or_fails_with_a_located_config_error(
+    lines: list[tuple[str, list[str]]],
+) -> None:
+    """Whatever the text, load raises only ConfigError (never a crash), with a location."""
+    text = "\n".join(" ".join([keyword, *words]) for keyword, words in lines)
+    try:
+        load(Cib(), text, file="fuzz.crm")
+    except ConfigError as err:
+        assert err.file == "fuzz.crm"
+        assert "\n" not in str(err)
