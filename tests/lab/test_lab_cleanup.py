@@ -47,7 +47,8 @@ def leftovers(record: dict[str, Any]) -> list[str]:
     """Everything of the recorded lab that still exists on this machine."""
     plan = build_plan(record["name"], record["index"], record["nodes"])
     labdir = str(record["labdir"])
-    found = [f"netns {n.netns}" for n in plan.nodes if Path("/run/netns", n.netns).exists()]
+    spaces = [n.netns for n in plan.nodes] + [plan.wire_netns]
+    found = [f"netns {ns}" for ns in spaces if Path("/run/netns", ns).exists()]
     found += [f"link {x}" for x in plan.host_ifnames() if Path("/sys/class/net", x).exists()]
     found += [
         f"mount {line.split()[4]}"

@@ -236,6 +236,7 @@ def test_power_off_kills_every_process_of_that_node_and_nothing_else(lab: Lab) -
             backing = Path(f"/sys/block/{Path(loop).name}/loop/backing_file")
             assert not backing.exists() or image not in backing.read_text(), loop
         assert silent(lab, "node2", "node1")
+        assert "NO-CARRIER" in sh(lab, "node2", "ip -br link show rep1-2").stdout  # peer is dark
     finally:
         bystander.kill()
         bystander.wait()
@@ -248,6 +249,9 @@ def test_cable_pull_cuts_only_that_link(lab: Lab) -> None:
     assert pings(lab, "node1", rep_address(lab, "node2", "node1"))
     faults.cable_pull(lab, "rep1-2")
     try:
+        for n in ("node1", "node2"):  # both ends lose carrier and stay administratively up
+            flags = sh(lab, n, "ip -br link show rep1-2").stdout
+            assert "NO-CARRIER" in flags and ",UP" in flags, flags
         assert silent(lab, "node1", rep_address(lab, "node2", "node1"))
         assert pings(lab, "node1", rep_address(lab, "node3", "node1"))
         assert pings(lab, "node1", "node2")  # public network untouched

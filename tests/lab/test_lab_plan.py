@@ -15,6 +15,7 @@ from paceline.lab.plan import (
     MAX_LABS,
     MAX_NODES,
     LabPlan,
+    RepLink,
     build_plan,
     free_index,
     pair_index,
@@ -40,6 +41,9 @@ def test_largest_lab_fits_interface_names() -> None:
     assert len(plan.reps) == 28
     names = list(plan.host_ifnames()) + [n.netns for n in plan.nodes]
     names += [ifname for n in plan.nodes for ifname in n.ifnames]
+    names += [plan.wire_netns] + [
+        x for r in plan.reps for x in (r.wire, r.wire_port(r.a), r.wire_port(r.b))
+    ]
     assert max(len(x) for x in names) <= IFNAMSIZ
     assert len(set(plan.host_ifnames())) == len(plan.host_ifnames())
     assert all(x.startswith(plan.prefix) for x in plan.host_ifnames())
@@ -154,3 +158,19 @@ def test_mount_table_hides_tmp_last_and_binds_only_node_dirs(tmp_path: Path) -> 
             assert m.source.startswith(str(dirs.root)), m
     cfg = boot_config("node1", dirs, tmp_path / "shared", cgroup_procs=None, rebinds=("/work",))
     assert type(cfg).from_json(cfg.to_json()) == cfg
+
+
+def test_wire_ports_carry_the_far_end_signal() -> None:
+    plan = build_plan("x", 0, 3)
+    assert plan.wire_netns == "pl0w"
+    r12 = plan.link("rep1-2")
+    assert isinstance(r12, RepLink)
+    assert (r12.wire, r12.wire_port("node1"), r12.wire_port("node2")) == ("w1-2", "w1-2a", "w1-2b")
+    every = plan.wire_states(pulled=[], running=plan.node_names)
+    assert len(every) == 6 and all(every.values())
+    # node1 off: its peers lose carrier on their cables to node1, nothing else changes
+    off = plan.wire_states(pulled=[], running=["node2", "node3"])
+    assert {p for p, up in off.items() if not up} == {"w1-2b", "w1-3b"}
+    # rep2-3 pulled: both of its ends lose carrier
+    cut = plan.wire_states(pulled=["rep2-3"], running=plan.node_names)
+    assert {p for p, up in cut.items() if not up} == {"w2-3a", "w2-3b"}

@@ -6,8 +6,9 @@ CLI uses. Partition, loss and slow change the lab's ``Impairments`` in its
 record and rewrite every node's filter from it (``paceline.lab.impair``).
 
 Cable pull: on a public port the switch side goes down, so the node sees
-NO-CARRIER on ``pubR``; on a replication cable (a veth pair, which cannot
-drop carrier by itself) both ends go down. Plug undoes it.
+NO-CARRIER on ``pubR``; on a replication cable the lab's wire namespace
+takes the carrier away from both ends. Plug undoes it. Either way the
+node's NIC stays administratively up, as with a real cable.
 """
 
 from __future__ import annotations
@@ -28,36 +29,29 @@ KINDS = (
 )  # fmt: skip
 
 
-def _set_cable(lab: Lab, link: Link, up: bool) -> None:
-    plan = lab.plan
-    if isinstance(link, PublicPort):
-        net.set_link(None, link.host_ifname, up)
-        return
-    for end in (link.a, link.b):
-        if up and not lab.running(end):
-            continue  # a powered-off node's NIC stays dark; power-on lights it
-        net.set_link(plan.node(end).netns, link.ifname, up)
+def _set_cables(lab: Lab, links: tuple[Link, ...], pulled: bool) -> list[str]:
+    names = [link.name for link in links]
+
+    def mark(r: LabRecord) -> LabRecord:
+        rest = {x for x in r.pulled if x not in names}
+        return replace(r, pulled=tuple(sorted(rest | (set(names) if pulled else set()))))
+
+    lab.registry.update(lab.name, mark)
+    for link in links:
+        if isinstance(link, PublicPort):  # the switch side of the node's port
+            net.set_link(None, link.host_ifname, not pulled)
+    lab.sync_wires()
+    return names
 
 
 def cable_pull(lab: Lab, target: str) -> list[str]:
-    """Pull the cable ``target`` (``node1:pub0``, ``rep1-2``), or every cable of a node."""
-    links = lab.plan.targets(target)
-    for link in links:
-        _set_cable(lab, link, False)
-    names = [link.name for link in links]
-    lab.registry.update(lab.name, lambda r: replace(r, pulled=tuple(sorted({*r.pulled, *names}))))
-    return names
+    """Pull the cable ``target`` (``node1:pub0``, ``rep1-2``), or every cable of a node:
+    the NICs at its ends lose carrier (NO-CARRIER) and stay administratively up."""
+    return _set_cables(lab, lab.plan.targets(target), pulled=True)
 
 
 def cable_plug(lab: Lab, target: str) -> list[str]:
-    links = lab.plan.targets(target)
-    names = [link.name for link in links]
-    lab.registry.update(
-        lab.name, lambda r: replace(r, pulled=tuple(x for x in r.pulled if x not in names))
-    )
-    for link in links:
-        _set_cable(lab, link, True)
-    return names
+    return _set_cables(lab, lab.plan.targets(target), pulled=False)
 
 
 def apply_filters(lab: Lab, rec: LabRecord) -> None:

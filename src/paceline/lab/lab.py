@@ -22,7 +22,7 @@ from typing import Any
 
 from paceline.lab import cgroup, net, node, scenario
 from paceline.lab.layout import NodeDirs
-from paceline.lab.plan import LabPlan, NodePlan, RepLink, build_plan, check_lab_name, prefix_for
+from paceline.lab.plan import LabPlan, build_plan, check_lab_name, prefix_for
 from paceline.lab.registry import LabRecord, PowerInfo, Registry, labs_root
 from paceline.lab.sh import CLEAN_PATH, LabError, run
 
@@ -188,10 +188,10 @@ class Lab:
         if self.init_pid(name) is not None:
             return
         net.nics_up(n)
-        self._reapply_pulled(rec, n)
         group = Path(rec.cgroup) if rec.cgroup else None
         pid = node.boot(rec.plan, Path(rec.labdir), name, cgroup_dir=group, visible=rec.visible)
         self.registry.update(self.name, lambda r: replace(r, inits={**r.inits, name: pid}))
+        self.sync_wires()
 
     def power_off(self, name: str) -> None:
         """Pull the plug: NICs dark, every process dead at once, addresses and loops gone."""
@@ -222,6 +222,7 @@ class Lab:
             )
 
         self.registry.update(self.name, forget)
+        self.sync_wires()
 
     def shutdown(self, name: str, grace: float = 30.0) -> None:
         """Clean shutdown: every process gets SIGTERM and time to exit, then the power goes."""
@@ -320,11 +321,13 @@ class Lab:
 
     # ------------------------------------------------------------ cables
 
-    def _reapply_pulled(self, rec: LabRecord, n: NodePlan) -> None:
-        for link_name in rec.pulled:
-            link = rec.plan.link(link_name)
-            if isinstance(link, RepLink) and n.name in (link.a, link.b):
-                net.set_link(n.netns, link.ifname, False)
+    def sync_wires(self) -> None:
+        """Set every replication cable's carrier from the record: a node sees carrier on a
+        cable iff the cable is plugged and the node at the far end is powered."""
+        with self.registry.locked():  # one writer at a time, or an older view could win
+            rec = self.record
+            running = [n for n in rec.plan.node_names if self.init_pid(n) is not None]
+            net.set_wires(rec.plan, rec.plan.wire_states(rec.pulled, running))
 
     # ------------------------------------------------------------ power API
 

@@ -44,17 +44,35 @@ def create(plan: LabPlan) -> None:
     ip_batch(host)
     for ring in range(plan.rings):  # no IPv6 autoconfiguration chatter on the host side
         _sysctl(f"net.ipv6.conf.{plan.bridge(ring)}.disable_ipv6", "1")
+    if plan.reps:
+        run(["ip", "netns", "add", plan.wire_netns])
+    wire = []
     for r in plan.reps:
-        a, b = plan.node(r.a), plan.node(r.b)
-        ip_batch(
-            [
-                f"link add {r.ifname} address {r.mac_a} type veth "
-                f"peer name {r.ifname} address {r.mac_b} netns {b.netns}"
-            ],
-            a.netns,
-        )
+        for end, mac in ((r.a, r.mac_a), (r.b, r.mac_b)):
+            ip_batch(
+                [
+                    f"link add {r.ifname} address {mac} type veth "
+                    f"peer name {r.wire_port(end)} netns {plan.wire_netns}"
+                ],
+                plan.node(end).netns,
+            )
+        wire += [
+            f"link add {r.wire} type bridge stp_state 0 forward_delay 0 mcast_snooping 0",
+            f"link set {r.wire} up",
+            f"link set {r.wire_port(r.a)} master {r.wire}",
+            f"link set {r.wire_port(r.b)} master {r.wire}",
+        ]
+    if wire:
+        ip_batch(wire, plan.wire_netns)
     for n in plan.nodes:
         ip_batch(["link set lo up"], n.netns)
+
+
+def set_wires(plan: LabPlan, states: dict[str, bool]) -> None:
+    """Bring the wire ports up or down (the far end's carrier as each node sees it)."""
+    if states and netns_exists(plan.wire_netns):
+        lines = [f"link set {port} {'up' if up else 'down'}" for port, up in sorted(states.items())]
+        ip_batch(lines, plan.wire_netns)
 
 
 def _sysctl(key: str, value: str) -> None:
@@ -101,8 +119,8 @@ def set_link(netns: str | None, ifname: str, up: bool) -> None:
 
 def destroy(plan: LabPlan) -> None:
     """Remove every namespace and host interface of the plan that still exists."""
-    for n in plan.nodes:
-        if netns_exists(n.netns):
-            run(["ip", "netns", "del", n.netns], check=False)
+    for ns in [n.netns for n in plan.nodes] + [plan.wire_netns]:
+        if netns_exists(ns):
+            run(["ip", "netns", "del", ns], check=False)
     leftovers = [name for name in plan.host_ifnames() if link_exists(name)]
     ip_batch([f"link del {name}" for name in leftovers], check=False)

@@ -87,7 +87,11 @@ class PublicPort:
 
 @dataclass(frozen=True, slots=True)
 class RepLink:
-    """A replication cable between nodes ``a`` < ``b``: both ends are named ``ifname``."""
+    """A replication cable between nodes ``a`` < ``b``: both ends are named ``ifname``.
+
+    It runs through the lab's wire namespace (a two-port bridge per cable), so that the
+    lab can take the carrier away from either end: a pulled cable, or a powered-off peer,
+    shows NO-CARRIER on a NIC that stays administratively up, as on real hardware."""
 
     a: str
     b: str
@@ -107,6 +111,15 @@ class RepLink:
 
     def peer_of(self, node: str) -> str:
         return self.b if node == self.a else self.a
+
+    @property
+    def wire(self) -> str:
+        """The cable's bridge in the wire namespace (``w1-2``)."""
+        return "w" + self.ifname.removeprefix("rep")
+
+    def wire_port(self, node: str) -> str:
+        """The wire-namespace end of the veth that reaches ``node`` (``w1-2a`` for node a)."""
+        return self.wire + ("a" if node == self.a else "b")
 
 
 Link = PublicPort | RepLink
@@ -158,6 +171,21 @@ class LabPlan:
 
     def host_address(self, ring: int = 0) -> str:
         return str(self.public_subnet(ring).network_address + 1)
+
+    @property
+    def wire_netns(self) -> str:
+        """The namespace holding every replication cable's middle (the lab's patch panel)."""
+        return f"{self.prefix}w"
+
+    def wire_states(self, pulled: Iterable[str], running: Iterable[str]) -> dict[str, bool]:
+        """Whether each wire port should be up: the port facing node x carries the signal of
+        the far end, so it is up iff the cable is plugged and the far node is powered."""
+        cut, on = set(pulled), set(running)
+        states = {}
+        for r in self.reps:
+            for near in (r.a, r.b):
+                states[r.wire_port(near)] = r.name not in cut and r.peer_of(near) in on
+        return states
 
     @property
     def rep_subnet(self) -> ipaddress.IPv4Network:
