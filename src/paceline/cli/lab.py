@@ -137,7 +137,9 @@ def _print_status(s: dict[str, Any]) -> None:
         f"lab {s['name']} ({s['prefix']}, {s['scenario']}, {s['state']}): host {', '.join(s['host_addresses'])}, vip {s['vip']}"
     )
     if s["power_api"]:
-        print(f"  power API {s['power_api']['url']} (pid {s['power_api']['pid']})")
+        api = s["power_api"]
+        state = f"pid {api['pid']}" if api["running"] else "NOT RUNNING"
+        print(f"  power API {api['url']} ({state}; credentials: lab fence-params NODE)")
     for name, n in s["nodes"].items():
         print(
             f"  {name:<10} {n['state']:<6} init={n['init_pid'] or '-':<8} procs={n['processes']:<3} {' '.join(n['addresses'])}"

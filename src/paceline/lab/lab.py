@@ -409,6 +409,8 @@ class Lab:
             else {
                 "url": f"https://{rec.power.address}:{rec.power.port}/redfish/v1",
                 "pid": rec.power.pid,
+                "running": rec.power.pid is not None
+                and is_power_server(rec.power.pid, rec.name, self.registry.root),
             },
             "pulled": list(rec.pulled),
             "impairments": rec.impairments.to_json(),
