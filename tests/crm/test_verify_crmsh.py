@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,7 +24,7 @@ from test_verify_cases import ALL_CASES, Case, our_verdict
 
 from paceline.cib.codec import decode_cib
 from paceline.core.errors import ConfigError
-from paceline.crm.verify import Verdict, verdict, verify
+from paceline.crm.verify import Severity, Verdict, verdict, verify
 
 pytestmark = [
     pytest.mark.crmsh,
@@ -33,18 +34,28 @@ pytestmark = [
 CORPUS_FLOOR = 0.90  # measured 486/534 = 91.0% with Pacemaker 2.1.5
 
 
-def crm_verify_verdict(path: Path) -> Verdict:
+_ERROR_LINE = re.compile(r"^\([\w]+\)\s+error: (.*)$", re.MULTILINE)
+_INSTANCE = re.compile(r"(\S+):\d+\b")  # rsc:0 -> rsc (crm_verify names clone instances)
+
+
+def crm_verify_run(path: Path) -> tuple[Verdict, set[str]]:
+    """crm_verify's verdict, and the error lines it prints with -V (instance numbers dropped)."""
     result = subprocess.run(
-        ["crm_verify", "-x", str(path)], capture_output=True, text=True, check=False
+        ["crm_verify", "-V", "-x", str(path)], capture_output=True, text=True, check=False
     )
+    errors = {_INSTANCE.sub(r"\1", m) for m in _ERROR_LINE.findall(result.stderr)}
     if "Errors found during check" in result.stderr:
         assert result.returncode == 78
-        return Verdict.ERROR
+        return Verdict.ERROR, errors
     if "Warnings found during check" in result.stderr:
         assert result.returncode == 78
-        return Verdict.WARNING
+        return Verdict.WARNING, errors
     assert result.returncode == 0, result.stderr
-    return Verdict.CLEAN
+    return Verdict.CLEAN, errors
+
+
+def crm_verify_verdict(path: Path) -> Verdict:
+    return crm_verify_run(path)[0]
 
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: c.name)
@@ -57,10 +68,15 @@ def test_hand_made_case_agrees_with_crm_verify(case: Case, tmp_path: Path) -> No
 
 
 def ours(xml: bytes, name: str) -> Verdict:
+    return ours_with_errors(xml, name)[0]
+
+
+def ours_with_errors(xml: bytes, name: str) -> tuple[Verdict, set[str]]:
     try:
-        return verdict(verify(decode_cib(xml, file=name)))
+        findings = verify(decode_cib(xml, file=name))
     except ConfigError:
-        return Verdict.ERROR
+        return Verdict.ERROR, {"CIB did not pass schema validation"}
+    return verdict(findings), {f.message for f in findings if f.severity is Severity.ERROR}
 
 
 def without_status(xml: bytes) -> bytes:
@@ -74,17 +90,18 @@ def without_status(xml: bytes) -> bytes:
 @pytest.mark.slow
 def test_corpus_configurations_agree_exactly(corpus_dir: Path, tmp_path: Path) -> None:
     """Each corpus CIB with its status section emptied: what crm_verify says
-    about the configuration alone (and the nodes it has never seen)."""
+    about the configuration alone (and the nodes it has never seen). The
+    verdicts agree, and so do the error messages, line for line."""
     disagree = []
     files = sorted(corpus_dir.glob("*.xml"))
     for source in files:
         stripped = without_status(source.read_bytes())
         copy = tmp_path / source.name
         copy.write_bytes(stripped)
-        real = crm_verify_verdict(copy)
-        mine = ours(stripped, source.name)
-        if real is not mine:
-            disagree.append((source.name, real.value, mine.value))
+        real = crm_verify_run(copy)
+        mine = ours_with_errors(stripped, source.name)
+        if real != mine:
+            disagree.append((source.name, real, mine))
     print(f"configuration-only corpus: {len(files) - len(disagree)}/{len(files)} agree")
     assert not disagree
 
