@@ -4,13 +4,15 @@ For a fixed sample of the shared corpus (every 5th file by name, plus files
 chosen for the constructs they hold), crmsh runs ``crm configure show`` on a
 copy of the file, and our printer shows the same CIB loaded with the CIB
 codec. The texts must be equal modulo the exceptions documented in
-``show_compare`` (each counted and reported). Our text must also load back
-to the same configuration.
+``show_compare`` (each counted and reported). crmsh's text must load with
+our parser and show the same again; our text must load back to the same
+configuration.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +25,8 @@ from show_compare import compare
 
 from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
-from paceline.crm import load, show
+from paceline.core.errors import ConfigError
+from paceline.crm import NoticeKind, load, show
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("PACELINE_SHARED", REPO.parent / "shared")) / "scheduler-corpus"
@@ -50,6 +53,29 @@ def sample() -> list[str]:
     return sorted(set(names[::5]) | set(chosen))
 
 
+# crmsh prints some objects in forms it cannot read back itself: a defaults
+# block as a bare <meta_attributes> (rsc_defaults or op_defaults?), a bundle
+# or clone as xml while also printing its primitive on its own (the id twice).
+_CRMSH_UNREADABLE = re.compile(r"^xml <meta_attributes|^xml <(bundle|clone)\b", re.M)
+
+
+def reads_back(name: str, theirs: str) -> bool:
+    """crmsh's text loads, and shows again as crmsh printed it (less the
+    properties loading drops, each reported by a notice)."""
+    text = "\n".join(line for line in theirs.split("\n") if not line.startswith("\x1b["))
+    if _CRMSH_UNREADABLE.search(text):
+        with pytest.raises(ConfigError):
+            load(Cib(), text, file=name)
+        return True
+    cib, notices = load(Cib(), text, file=name)
+    for notice in notices:
+        dropped = re.match(r"property (\S+?)=", notice.what)
+        if notice.kind is NoticeKind.DROPPED and dropped:
+            pair = rf"{re.escape(dropped.group(1))}=(\"[^\"]*\"|\S+)"
+            text = re.sub(rf" \\\n\t{pair}|\n\t{pair}", "", text)
+    return compare(show(cib), text).equal
+
+
 def crmsh_show(name: str) -> tuple[int, str]:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "cib.xml"
@@ -72,6 +98,7 @@ def test_show_matches_crmsh_on_the_corpus_sample() -> None:
         results = dict(zip(names, pool.map(crmsh_show, names), strict=True))
     used: Counter[str] = Counter()
     failures: list[str] = []
+    unreadable: list[str] = []
     crmsh_failed: list[str] = []
     passed = 0
     for name in names:
@@ -87,9 +114,12 @@ def test_show_matches_crmsh_on_the_corpus_sample() -> None:
             passed += 1
         else:
             failures.append(name)
+        if not reads_back(name, theirs):
+            unreadable.append(name)
     print(f"\nshow vs crmsh 4.4: {passed}/{len(names)} equal; crmsh failed on {crmsh_failed}")
     print(f"exceptions used: {dict(sorted(used.items()))}")
     assert not failures, f"show differs from crmsh on {failures}"
+    assert not unreadable, f"crmsh's text does not load back the same on {unreadable}"
     assert passed >= 100
     assert len(crmsh_failed) <= 3
 

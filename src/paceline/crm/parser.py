@@ -267,8 +267,7 @@ def _fencing(p: Parser) -> _Read:
                     target_value=target[3],
                 )
             )
-    if not levels and not untargeted:
-        raise p.error("no fencing levels", None, "<target>: <device>[,<device>] ...")
+    # a bare 'fencing_topology' is how crmsh shows an empty topology: no levels
     return (
         StatementKind.FENCING_TOPOLOGY,
         FencingDef(tuple(levels), tuple(untargeted)),

@@ -129,6 +129,14 @@ def from_xml(text: str, *, file: str | None, line: int) -> Configuration:
     except ConfigError as err:
         raise _shift(err, file, line) from None
     tag = str(el.tag)
+    if tag == "meta_attributes":
+        raise ConfigError(
+            "xml: a bare <meta_attributes> does not say whether it is rsc_defaults or op_defaults",
+            file=file,
+            line=line,
+            text=f"<{tag}>",
+            expected="<rsc_defaults><meta_attributes ...>...</rsc_defaults> (or <op_defaults>)",
+        )
     if tag not in _SECTION_OF_TAG:
         raise ConfigError(
             f"xml: <{tag}> is not a configuration object",
