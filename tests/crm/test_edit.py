@@ -6,7 +6,7 @@ import pytest
 
 from paceline.cib.model import Cib, Clone, Colocation, Group, NvPair, NvSet, Order, Primitive
 from paceline.core.errors import ConfigError
-from paceline.crm import NoticeKind, apply_statement, delete, load, show
+from paceline.crm import NoticeKind, apply_statement, delete, load, rename, show
 
 BASE = """\
 node n1
@@ -160,3 +160,32 @@ def test_show_selected_objects_and_obscured_values() -> None:
     assert "params passwd=secret login=root" in show(cib, ["st"], obscure=())
     with pytest.raises(ConfigError, match="no such object: nope"):
         show(cib, ["nope"])
+
+
+def test_rename_follows_every_reference() -> None:
+    text = (
+        "node n1\nprimitive st stonith:fence_xvm\nrsc_template tpl Dummy\nprimitive d @tpl\n"
+        "fencing_topology n1: st\ntag t d st\nlocation l d 1: n1"
+    )
+    cib, _ = load(Cib(), text)
+    out, notices = rename(cib, "st", "fence1")
+    assert out.configuration.fencing_topology[0].devices == ("fence1",)
+    assert out.configuration.tags[0].refs == ("d", "fence1")
+    assert [n.what for n in notices] == [
+        "fencing_topology fencing_topology: now names fence1",
+        "tag t: now names fence1",
+    ]
+    out, _ = rename(out, "tpl", "base")
+    assert "primitive d @base" in show(out) and "rsc_template base Dummy" in show(out)
+    out, _ = rename(out, "l", "prefer-n1")
+    assert "location prefer-n1 d 1: n1" in show(out)
+
+
+def test_rename_refuses_unknown_and_taken_ids() -> None:
+    cib = base()
+    with pytest.raises(ConfigError, match="no object nope to rename"):
+        rename(cib, "nope", "x")
+    with pytest.raises(ConfigError, match="id web is already in use"):
+        rename(cib, "vip", "web")
+    with pytest.raises(ConfigError, match="id vip-instance_attributes is already in use"):
+        rename(cib, "web", "vip-instance_attributes")

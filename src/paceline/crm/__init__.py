@@ -6,6 +6,7 @@ Pure functions (no I/O); the CLI is built on them:
 - ``load(cib, text, mode="replace"|"update", file=, agent_exists=) -> (Cib, notices)``;
 - ``apply_statement(cib, "primitive vip IPaddr2 params ip=...") -> (Cib, notices)``;
 - ``delete(cib, ids, cascade=False) -> (Cib, notices)``;
+- ``rename(cib, old, new) -> (Cib, notices)``;
 - ``show(cib, ids=None, obscure=DEFAULT_OBSCURE) -> str``: what ``crm configure
   show`` (crmsh 4.4) prints; ``obscure=()`` for text meant to be loaded back.
 
@@ -23,7 +24,7 @@ Modules: ``lexer`` (words with locations), ``grammar`` + ``parse_*`` (one per
 statement family), ``parser`` (dispatch), ``ids`` (crmsh's id scheme),
 ``build`` (statements <-> nested model), ``modernize`` (applies
 ``migrate``'s tables), ``printer`` + ``expressible`` + ``xmlform`` (show),
-``api`` and ``delete`` (the functions above).
+``api``, ``delete`` and ``rename`` (the functions above).
 """
 
 from paceline.crm.api import DEFAULT_OBSCURE, LoadMode, apply_statement, load, show
@@ -36,6 +37,7 @@ from paceline.crm.migrate import (
     NoticeKind,
 )
 from paceline.crm.parser import parse, parse_statement
+from paceline.crm.rename import rename
 from paceline.crm.statements import Statement, StatementKind
 
 __all__ = [
@@ -53,5 +55,6 @@ __all__ = [
     "load",
     "parse",
     "parse_statement",
+    "rename",
     "show",
 ]

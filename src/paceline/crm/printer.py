@@ -8,12 +8,15 @@ scheduler inputs):
   TAB;
 - objects sorted by kind (node, rsc_template, primitive, bundle, group,
   ms, clone, tag, constraints, rsc_ticket + fencing_topology, property,
-  rsc_defaults, op_defaults) then by id; location, colocation and order
-  share one rank, as do rsc_ticket and fencing_topology;
+  rsc_defaults, op_defaults, ACLs, alert) then by id; location,
+  colocation and order share one rank, as do rsc_ticket and
+  fencing_topology;
 - values quoted only when they hold something beyond letters, digits,
   ``_``, ``.`` and ``-``; ``ocf:heartbeat:X`` is shown as ``X``; scores
   ``INFINITY`` as ``inf``, and a rule's ``INFINITY`` score not at all;
-- ids the crm shell makes up are not shown; a property block's id is.
+- ids the crm shell makes up are not shown; a property block's id is;
+- an object crm syntax cannot carry is shown as ``xml <...>``
+  (``paceline.crm.expressible`` decides, ``paceline.crm.xmlform`` renders).
 
 Where crmsh 4.4 has a quirk we keep it (``operations  $id-ref=`` with two
 spaces, ``_rsc_set_`` before a set constraint of at most two resources);
@@ -76,8 +79,6 @@ _NOQUOTES_RE = re.compile(r"[\w.-]+")
 _BREAK = " \\\n\t"
 
 _RANK = {
-    "acl": 15,
-    "alert": 16,
     "node": 0,
     "rsc_template": 1,
     "primitive": 2,
@@ -94,6 +95,8 @@ _RANK = {
     "property": 11,
     "rsc_defaults": 12,
     "op_defaults": 13,
+    "acl": 15,
+    "alert": 16,
 }
 
 
