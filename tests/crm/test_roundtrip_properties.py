@@ -104,14 +104,14 @@ def rule(draw: st.DrawFn) -> str:
 def configuration(draw: st.DrawFn) -> str:
     ids = draw(st.lists(names, min_size=4, max_size=9, unique=True))
     nodes, rest = ["n1", "n2"], [i for i in ids if i not in ("n1", "n2")]
-    prims, others = rest[: max(2, len(rest) - 3)], rest[max(2, len(rest) - 3) :]
+    prims = rest  # other objects get upper-case ids, which never clash with these
     lines = [f"node {n}" for n in nodes]
     lines += [draw(primitive(p)) for p in prims]
-    constraint_ids = iter(f"{o}-c{i}" for i, o in enumerate(others * 3 or ["c"] * 3))
+    constraint_ids = iter(f"C{i}" for i in range(10))  # generated names are lowercase
     if len(prims) >= 3 and draw(st.booleans()):
-        lines.append(f"group g-{prims[0]} {prims[0]} {prims[1]}")
+        lines.append(f"group G-{prims[0]} {prims[0]} {prims[1]}")
     if draw(st.booleans()):
-        lines.append(f"clone cl-{prims[-1]} {prims[-1]} meta interleave=true")
+        lines.append(f"clone CL-{prims[-1]} {prims[-1]} meta interleave=true")
     a, b = prims[0], prims[-1]
     lines.append(f"location {next(constraint_ids)} {a} {draw(scores)}: n1")
     lines.append(f"location {next(constraint_ids)} {b} {draw(rule())}")
