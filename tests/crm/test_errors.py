@@ -93,6 +93,16 @@ BASE = "node n1\nprimitive a Dummy\nprimitive b Dummy\n"
             "expected a resource, template or tag)",
         ),
         (
+            "primitive 123 Dummy",
+            "t.crm:1:11: primitive 123: '123' is not a valid id (near '123'; "
+            "expected a letter or '_' first, then letters, digits, '_', '.' or '-')",
+        ),
+        (
+            "property 2: a=b",
+            "t.crm:1:10: property: '2' is not a valid id (near '2:'; "
+            "expected a letter or '_' first, then letters, digits, '_', '.' or '-')",
+        ),
+        (
             'primitive a Dummy params x="open',
             "t.crm:1:26: unterminated double quote (near 'x=\"open'; expected a closing \")",
         ),

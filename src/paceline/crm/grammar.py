@@ -64,6 +64,7 @@ _NVKEY_RE = re.compile(r"[^:=]+")
 _ROLE_RE = re.compile(r"\$?role=(.+)", re.IGNORECASE)
 _BINOP_RE = re.compile(r"(?:(string|integer|number|version):)?(lt|gt|lte|gte|eq|ne)", re.IGNORECASE)
 _VALUE_SOURCE_RE = re.compile(r"([^\s{}]+)\{(\S+)\}")
+_XML_ID_RE = re.compile(r"[^\W\d][\w.-]*")  # an XML NCName (the CIB's ID type)
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 
@@ -109,8 +110,19 @@ class Parser:
     def refer(self, id_ref: str, what: str, token: Token) -> None:
         self.references.append(Reference(id_ref, what, self.cursor.where(token)))
 
+    def check_id(self, ident: str, token: Token | None) -> str:
+        """``ident`` if it is a valid XML id (the CIB's ID type), else an error."""
+        if _XML_ID_RE.fullmatch(ident) is None:
+            raise self.error(
+                f"{ident!r} is not a valid id",
+                token,
+                "a letter or '_' first, then letters, digits, '_', '.' or '-'",
+            )
+        return ident
+
     def claim(self, ident: str, token: Token) -> str:
-        """Record an id written in the text; an error if it is taken."""
+        """Record an id written in the text; an error if it is not an XML id or is taken."""
+        self.check_id(ident, token)
         if not self.ids.claim(ident):
             raise self.error(f"id {ident!r} is already in use", token)
         return ident

@@ -42,8 +42,8 @@ def parse_location(p: Parser) -> Location:
     (<score>: <node> | rule ... [rule ...])``."""
     cursor = p.cursor
     loc_id, id_token = p.identifier("a constraint id")
-    p.claim(loc_id, id_token)
     cursor.context = f"location {loc_id}"
+    p.claim(loc_id, id_token)
     rsc: str | None = None
     pattern: str | None = None
     sets: tuple[ResourceSetItem, ...] = ()
@@ -110,8 +110,8 @@ def parse_colocation(p: Parser) -> Colocation:
     or with resource sets."""
     cursor = p.cursor
     col_id, id_token = p.identifier("a constraint id")
-    p.claim(col_id, id_token)
     cursor.context = f"colocation {col_id}"
+    p.claim(col_id, id_token)
     taken = p.take_score()
     if taken is None:
         raise p.error("missing score", cursor.peek(), "<score>: such as inf: or 100:")
@@ -138,8 +138,8 @@ def parse_order(p: Parser) -> Order:
     or with resource sets."""
     cursor = p.cursor
     order_id, id_token = p.identifier("a constraint id")
-    p.claim(order_id, id_token)
     cursor.context = f"order {order_id}"
+    p.claim(order_id, id_token)
     kind: OrderKind | None = None
     kind_token = cursor.peek()
     if (found := cursor.take_match(_KIND_RE)) is not None:
@@ -187,8 +187,8 @@ def parse_ticket(p: Parser) -> Ticket:
     """``rsc_ticket <id> <ticket>: <rsc>[:<role>] ... [loss-policy=]``."""
     cursor = p.cursor
     ticket_id, id_token = p.identifier("a constraint id")
-    p.claim(ticket_id, id_token)
     cursor.context = f"rsc_ticket {ticket_id}"
+    p.claim(ticket_id, id_token)
     ticket = cursor.expect_match(_TICKET_RE, "<ticket>: the ticket name and a colon").group(1)
     tail_token = cursor.tokens[-1] if len(cursor.tokens) > cursor.pos else None
     tail = cursor.take_last_match(_LOSS_POLICY_RE)

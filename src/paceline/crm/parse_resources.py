@@ -317,8 +317,8 @@ def parse_group(p: Parser) -> GroupDef:
     """``group <id> <rsc> [<rsc> ...] [description=] [meta ...] [params ...]``."""
     cursor = p.cursor
     group_id, id_token = p.identifier("a group id")
-    p.claim(group_id, id_token)
     cursor.context = f"group {group_id}"
+    p.claim(group_id, id_token)
     children: list[str] = []
     while (token := cursor.peek()) is not None and not _children_end(token):
         cursor.pos += 1
@@ -344,8 +344,8 @@ def parse_clone(p: Parser, legacy_master: bool) -> CloneDef:
     """``clone <id> <rsc> [description=] [meta ...] [params ...]`` (``ms`` likewise)."""
     cursor = p.cursor
     clone_id, id_token = p.identifier("a clone id")
-    p.claim(clone_id, id_token)
     cursor.context = f"{'ms' if legacy_master else 'clone'} {clone_id}"
+    p.claim(clone_id, id_token)
     child, child_token = p.identifier("the id of the resource to clone")
     p.refer(child, "cloned resource", child_token)
     description = _description(p)

@@ -212,7 +212,7 @@ def _properties(keyword: str) -> Callable[[Parser], _Read]:
             return kind, PropertiesDef(section, NvSetRef(found.group(1))), found.group(1)
         found = cursor.take_match(_SET_ID_RE) or cursor.take_match(_SET_ID_NEW_RE)
         if found is not None:
-            set_id = found.group(1)
+            set_id = p.check_id(found.group(1), spec)
         if set_id is None:
             set_id = DEFAULT_SET_IDS[section]
         p.ids.claim(set_id)  # repeated blocks merge: a second claim is no error
