@@ -189,3 +189,13 @@ def test_rename_refuses_unknown_and_taken_ids() -> None:
         rename(cib, "vip", "web")
     with pytest.raises(ConfigError, match="id vip-instance_attributes is already in use"):
         rename(cib, "web", "vip-instance_attributes")
+
+
+def test_comments_are_reported_as_not_stored() -> None:
+    _, notices = load(
+        Cib(), "# web tier\nprimitive a Dummy\n# b\n# c\nprimitive b Dummy\n", file="f.crm"
+    )
+    assert [str(n) for n in notices] == [
+        "f.crm:2: 3 comment line(s) not stored "
+        "(the CIB model keeps no comments; they are not shown again)"
+    ]

@@ -17,7 +17,7 @@ from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
 from paceline.crm.build import assemble, flatten, key_of, merge
 from paceline.crm.ids import IdAllocator
-from paceline.crm.migrate import AgentExists, Notice
+from paceline.crm.migrate import AgentExists, Notice, NoticeKind
 from paceline.crm.modernize import modernize
 from paceline.crm.parser import parse
 from paceline.crm.printer import format_configuration
@@ -78,6 +78,18 @@ def load(
         for ident in _entry_ids(entry):
             ids.claim(ident)
     statements, notices = modernize(statements, ids, agent_exists)
+    commented = [s for s in statements if s.comments]
+    if commented:
+        count = sum(len(s.comments) for s in commented)
+        notices.append(
+            Notice(
+                NoticeKind.DROPPED,
+                f"{count} comment line(s) not stored",
+                "the CIB model keeps no comments; they are not shown again",
+                commented[0].where.file,
+                commented[0].where.line,
+            )
+        )
     entries = merge(base_entries, statements)
     config = assemble(entries, ids)
     return with_configuration(cib, config), notices
