@@ -18,8 +18,9 @@ BASE = "node n1\nprimitive a Dummy\nprimitive b Dummy\n"
         (
             "primitve vip IPaddr2",
             "t.crm:1:1: unknown statement 'primitve' (near 'primitve'; expected "
-            "alert, bundle, clone, colocation, fencing_topology, group, location, monitor, ms, node, "
-            "op_defaults, order, primitive, property, rsc_defaults, rsc_template, rsc_ticket, tag)",
+            "acl_group, acl_target, alert, bundle, clone, colocation, fencing_topology, group, "
+            "location, monitor, ms, node, op_defaults, order, primitive, property, role, "
+            "rsc_defaults, rsc_template, rsc_ticket, tag)",
         ),
         (
             "node n1\nprimitive vip IPaddr2 \\\n   params ip=1 \\\n   op monitor interval",

@@ -7,6 +7,9 @@ import pytest
 from paceline.cib.model import (
     INFINITY,
     MINUS_INFINITY,
+    AclGroup,
+    AclRole,
+    AclTarget,
     Action,
     AgentClass,
     BooleanOp,
@@ -41,6 +44,7 @@ from paceline.cib.model import (
     Ticket,
     ValueSource,
 )
+from paceline.core.errors import ConfigError
 from paceline.crm import load, parse, parse_statement, show
 from paceline.crm.statements import CloneDef, FencingDef, GroupDef, PropertiesDef, Section
 
@@ -568,3 +572,40 @@ def test_bundle_statement() -> None:
         '\tstorage storage-mapping id=b1-s options=rw source-dir="/srv" target-dir="/srv" \\\n'
         "\tprimitive bp\n"
     )
+
+
+def test_acl_roles_targets_and_groups() -> None:
+    text = (
+        "primitive d1 Dummy\n"
+        'role admin description="can do all" write xpath:/cib read ref:d1 deny type:primitive attr:target-role\n'
+        "role viewer read meta:d1:target-role write params:d1 read property:stonith-enabled read location:d1\n"
+        "acl_target alice admin viewer\nuser bob role:viewer\nacl_group ops viewer\n"
+    )
+    cib, _ = load(Cib(), text)
+    admin, viewer, alice, bob, ops = cib.configuration.acls
+    assert isinstance(admin, AclRole) and [p.id for p in admin.permissions] == [
+        "admin-0",
+        "admin-1",
+        "admin-2",
+    ]
+    assert isinstance(viewer, AclRole)
+    assert (
+        viewer.permissions[0].xpath
+        == "//primitive[@id='d1']/meta_attributes/nvpair[@name='target-role']"
+    )
+    assert viewer.permissions[3].xpath == "//rsc_location[@id='cli-prefer-d1' and @rsc='d1']"
+    assert isinstance(alice, AclTarget) and alice.roles == ("admin", "viewer")
+    assert isinstance(bob, AclTarget) and bob.roles == ("viewer",)
+    assert isinstance(ops, AclGroup) and ops.roles == ("viewer",)
+    out = show(cib)
+    assert "role viewer \\\n\tread meta:d1:target-role \\\n\twrite params:d1 \\\n" in out
+    assert "acl_group ops \\\n\tviewer\n" in out
+    again, _ = load(Cib(), out)
+    assert again.configuration.acls == cib.configuration.acls
+
+
+def test_acl_errors() -> None:
+    with pytest.raises(ConfigError, match="acl_target alice: viewer is not defined"):
+        load(Cib(), "acl_target alice viewer")
+    with pytest.raises(ConfigError, match="meta needs an argument"):
+        load(Cib(), "role r read meta")

@@ -56,6 +56,11 @@ from paceline.crm.walk import walk
 __all__ = ["assemble", "flatten", "key_of", "merge"]
 
 _NOWHERE = Where()
+_ACL_KINDS = {
+    AclRole: StatementKind.ROLE,
+    AclTarget: StatementKind.ACL_TARGET,
+    AclGroup: StatementKind.ACL_GROUP,
+}
 
 
 def _stmt(kind: StatementKind, ident: str, definition: Definition) -> Statement:
@@ -90,7 +95,7 @@ def flatten(config: Configuration) -> list[Statement]:
         entries.append(_stmt(StatementKind.FENCING_TOPOLOGY, "fencing_topology", fencing))
     entries.extend(_stmt(StatementKind.TAG, tag.id, tag) for tag in config.tags)
     entries.extend(_stmt(StatementKind.ALERT, alert.id, alert) for alert in config.alerts)
-    entries.extend(_stmt(StatementKind.ACL, acl.id, acl) for acl in config.acls)
+    entries.extend(_stmt(_ACL_KINDS[type(acl)], acl.id, acl) for acl in config.acls)
     return entries
 
 
@@ -412,6 +417,7 @@ def _check_references(statements: list[Statement], config: Configuration) -> Non
         "rule": (rules, "the id of a rule"),
         "nvpair": (pairs, "the id of a name=value pair"),
         "operations": (operations, "the id of an operations block"),
+        "acl role": ({a.id for a in config.acls if isinstance(a, AclRole)}, "a role id"),
     }
     for statement in statements:
         for ref in statement.references:
@@ -425,7 +431,7 @@ def _check_references(statements: list[Statement], config: Configuration) -> Non
 def _dangling(statement: Statement, ref: Reference, expected: str) -> ConfigError:
     if ref.what == "constrained resource":
         problem = f"resource {ref.id_ref} is not defined"
-    elif ref.what == "tagged object":
+    elif ref.what in ("tagged object", "acl role"):
         problem = f"{ref.id_ref} is not defined"
     else:
         problem = f"$id-ref={ref.id_ref} refers to nothing defined"

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from paceline.cib.model import FencingLevel, NvSet, NvSetRef, Tag
 from paceline.core.errors import ConfigError
-from paceline.crm import lexer
+from paceline.crm import acl, lexer
 from paceline.crm.build import flatten
 from paceline.crm.cursor import Cursor
 from paceline.crm.grammar import Parser
@@ -285,6 +285,21 @@ def _monitor(p: Parser) -> _Read:
     return StatementKind.MONITOR, monitor, monitor.op.id
 
 
+def _role(p: Parser) -> _Read:
+    role = acl.parse_role(p)
+    return StatementKind.ROLE, role, role.id
+
+
+def _acl_target(p: Parser) -> _Read:
+    target = acl.parse_target(p)
+    return StatementKind.ACL_TARGET, target, target.id
+
+
+def _acl_group(p: Parser) -> _Read:
+    group = acl.parse_group(p)
+    return StatementKind.ACL_GROUP, group, group.id
+
+
 def _alert(p: Parser) -> _Read:
     alert = parse_alert(p)
     return StatementKind.ALERT, alert, alert.id
@@ -330,6 +345,10 @@ _READERS: dict[str, Callable[[Parser], _Read]] = {
     "alert": _alert,
     "monitor": _monitor,
     "bundle": _bundle,
+    "role": _role,
+    "acl_target": _acl_target,
+    "user": _acl_target,
+    "acl_group": _acl_group,
 }
-_ALIASES = {"collocation", "master", "fencing-topology"}
+_ALIASES = {"collocation", "master", "fencing-topology", "user"}
 _KNOWN = ", ".join(sorted(set(_READERS) - _ALIASES))

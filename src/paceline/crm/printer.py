@@ -32,6 +32,9 @@ from dataclasses import dataclass, fields
 from fnmatch import fnmatchcase
 
 from paceline.cib.model import (
+    AclGroup,
+    AclRole,
+    AclTarget,
     Alert,
     Bundle,
     Clone,
@@ -63,6 +66,7 @@ from paceline.cib.model import (
     Ticket,
     ValueSource,
 )
+from paceline.crm.acl import format_permission
 from paceline.crm.expressible import (
     CONSTRAINT_KINDS,
     blocks_ok,
@@ -95,7 +99,9 @@ _RANK = {
     "property": 11,
     "rsc_defaults": 12,
     "op_defaults": 13,
-    "acl": 15,
+    "role": 14,
+    "acl_target": 15,
+    "acl_group": 15,
     "alert": 16,
 }
 
@@ -188,8 +194,8 @@ class _Printer:
                     yield _Printed(kind, block.id, self.properties(kind, block))
         for alert in cfg.alerts:
             yield _Printed("alert", alert.id, self.alert(alert))
-        for acl in cfg.acls:
-            yield _Printed("acl", acl.id, to_xml(acl))
+        for entry in cfg.acls:
+            yield self.acl(entry)
 
     def resource(self, rsc: Primitive | Group | Clone | Bundle) -> Iterator[_Printed]:
         kind = _resource_kind(rsc)
@@ -442,6 +448,17 @@ class _Printer:
                 target = f"attr:{key[0]}={key[1]}"
             lines.append(f"{target} {devices}")
         return _BREAK.join(lines)
+
+    def acl(self, entry: AclRole | AclTarget | AclGroup) -> _Printed:
+        if isinstance(entry, AclRole):
+            lines = [f"role {entry.id}"]
+            self.description(lines, entry.description)
+            lines.extend(format_permission(p, quote) for p in entry.permissions)
+            return _Printed("role", entry.id, _BREAK.join(lines))
+        kind = "acl_target" if isinstance(entry, AclTarget) else "acl_group"
+        if entry.name is not None:  # crm syntax has no word for it
+            return _Printed(kind, entry.id, to_xml(entry))
+        return _Printed(kind, entry.id, _BREAK.join([f"{kind} {entry.id}", *entry.roles]))
 
     def alert(self, alert: Alert) -> str:
         blocks = (alert.instance_attributes, alert.meta_attributes)

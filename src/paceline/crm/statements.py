@@ -11,8 +11,8 @@ rest of the configuration:
   section (``PropertiesDef``);
 - ``fencing_topology`` without targets applies to every node (``FencingDef``).
 
-ACL entries have no crm syntax here; they travel as ``xml <...>``
-statements and are kept as the model objects.
+ACL entries (``role``, ``acl_target``, ``acl_group``) and alerts are kept
+as the model objects.
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ class StatementKind(StrEnum):
     MONITOR = "monitor"  # adds a monitor op to a primitive
     BUNDLE = "bundle"
     ALERT = "alert"
-    ACL = "acl"  # only as ``xml <acl_role|acl_target|acl_group ...>``
+    ROLE = "role"
+    ACL_TARGET = "acl_target"
+    ACL_GROUP = "acl_group"
 
 
 class Section(StrEnum):
