@@ -12,16 +12,17 @@ Pure functions (no I/O); the CLI is built on them:
 
 Statements: node, primitive, rsc_template, group, clone, ms, bundle,
 location, colocation, order, rsc_ticket, property, rsc_defaults,
-op_defaults, fencing_topology, tag, alert, monitor, and ``xml <...>`` for
-what crm syntax cannot say (ACLs, an order's require-all, ...).
+op_defaults, fencing_topology, tag, role, acl_target, acl_group, alert,
+monitor, and ``xml <...>`` for what crm syntax cannot say (an order's
+require-all, a colocation's influence, a scored property block, ...).
 
 Errors are ``paceline.core.errors.ConfigError`` naming file, line and
 column; every change not spelled out in the text (deprecated names
 modernized, agents substituted, dependent objects removed) is returned as a
 ``Notice``. The migration tables live in ``paceline.crm.migrate``.
 
-Modules: ``lexer`` (words with locations), ``grammar`` + ``parse_*`` (one per
-statement family), ``parser`` (dispatch), ``ids`` (crmsh's id scheme),
+Modules: ``lexer`` (words with locations), ``grammar`` + ``parse_*`` +
+``acl`` (one per statement family), ``parser`` (dispatch), ``ids`` (crmsh's id scheme),
 ``build`` (statements <-> nested model), ``modernize`` (applies
 ``migrate``'s tables), ``printer`` + ``expressible`` + ``xmlform`` (show),
 ``api``, ``delete`` and ``rename`` (the functions above).
