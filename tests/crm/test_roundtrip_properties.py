@@ -143,8 +143,7 @@ def test_generated_configurations_round_trip(text: str) -> None:
     assert third.configuration == second.configuration
 
 
-_WORDS = [
-    *sorted(_KEYWORDS),
+_STATEMENTS = [
     "node",
     "primitive",
     "group",
@@ -162,6 +161,13 @@ _WORDS = [
     "alert",
     "monitor",
     "xml",
+    "role",
+    "acl_target",
+]
+
+_WORDS = [
+    *sorted(_KEYWORDS),
+    *_STATEMENTS,
     "a",
     "b",
     "Dummy",
@@ -205,25 +211,6 @@ _WORDS = [
 ]
 
 
-_STATEMENTS = [
-    "node",
-    "primitive",
-    "group",
-    "clone",
-    "ms",
-    "bundle",
-    "location",
-    "colocation",
-    "order",
-    "rsc_ticket",
-    "property",
-    "rsc_defaults",
-    "fencing_topology",
-    "tag",
-    "alert",
-    "monitor",
-    "xml",
-]
 _LINE = st.tuples(
     st.sampled_from(_STATEMENTS), st.lists(st.sampled_from(_WORDS), min_size=1, max_size=12)
 )
