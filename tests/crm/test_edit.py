@@ -82,10 +82,13 @@ def test_update_does_not_reuse_ids_of_kept_objects() -> None:
 
 
 def test_update_matches_nodes_by_name() -> None:
-    cib, _ = load(Cib(), "node 1: n1")
+    cib, _ = load(Cib(), "node 1: n1 attributes standby=off")
     cib, _ = load(cib, "node n1 attributes standby=on", mode="update")
     (node,) = cib.configuration.nodes
-    assert node.id == "1" and node.instance_attributes
+    assert node.id == "1"
+    assert node.instance_attributes == (
+        NvSet("n1-instance_attributes", (NvPair("n1-instance_attributes-standby", "standby", "on"),)),
+    )
 
 
 def test_delete_refuses_when_referenced() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from paceline.cib.model import Cib
+from paceline.cib.model import Cib, Node
 from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
 from paceline.crm.build import assemble, flatten, key_of, merge
@@ -65,7 +65,14 @@ def load(
         base_entries = flatten(cib.configuration)
         # Parse twice: the first pass says which objects the text redefines; the
         # second makes ids that avoid those of every object that stays.
-        redefined = {key_of(s) for s in parse(text, file)}
+        first_pass = parse(text, file)
+        redefined = {key_of(s) for s in first_pass}
+        unames = {s.definition.uname for s in first_pass if isinstance(s.definition, Node)}
+        redefined |= {
+            key_of(e)
+            for e in base_entries
+            if isinstance(e.definition, Node) and e.definition.uname in unames
+        }
         taken = [
             ident
             for entry in base_entries
