@@ -64,7 +64,8 @@ def leftovers(record: dict[str, Any]) -> list[str]:
             if labdir in cmd or ("paceline.lab.power" in cmd and str(record["name"]) in cmd):
                 found.append(f"process {pid.name} {cmd[:80]!r}")
     for devs in record["loops"].values():
-        for dev in devs:
+        for ident in devs:
+            dev = ident.split()[0]
             back = Path(f"/sys/block/{Path(dev).name}/loop/backing_file")
             if back.exists() and "disk.img" in back.read_text():
                 found.append(f"loop {dev}")
@@ -94,10 +95,10 @@ def test_down_all_after_a_killed_run_leaves_nothing(
         if moment == "after-up":
             assert crasher.stdout is not None
             assert crasher.stdout.readline().strip() == "up", crasher.stderr
-        else:  # the namespaces exist and the databases are being prepared
+        else:  # the networks exist and the databases are being prepared
             wait_for(record_file.exists)
-            index = json.loads(record_file.read_text())["index"]
-            wait_for(lambda: Path(f"/run/netns/pl{index}n2").exists())
+            labdir = Path(json.loads(record_file.read_text())["labdir"])
+            wait_for(lambda: (labdir / "nodes/node2/mysql-install.log").exists())
     finally:
         crasher.send_signal(signal.SIGKILL)
         crasher.wait()

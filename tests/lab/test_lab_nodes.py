@@ -16,7 +16,7 @@ import pytest
 
 from paceline.lab import faults
 from paceline.lab.lab import Lab
-from paceline.lab.node import checkout_dir, signal_all
+from paceline.lab.node import checkout_dir, signal_all, still_attached
 from paceline.lab.power import fence_params
 from paceline.lab.probe import probe_tcp
 
@@ -184,7 +184,17 @@ assert libc.umount2(b"/tmp/fusetest", 2) == 0
     dev = lab.attach_loop("node1", "/var/lab/loop-check.img")
     assert dev.startswith("/dev/loop")
     assert sh(lab, "node1", f"blockdev --getsize64 {dev}").stdout.strip() == str(1 << 20)
+    assert dev in still_attached(lab.record.loops["node1"])
     lab.exec("node1", ["losetup", "-d", dev], check=True)
+    # somebody else takes the device number: the lab's record no longer claims it
+    other = lab.shared / "someone-else.img"
+    other.write_bytes(b"\0" * (1 << 20))
+    taken = subprocess.run(["losetup", "--show", dev, str(other)], capture_output=True, text=True)
+    try:
+        assert taken.returncode == 0, taken.stderr
+        assert dev not in still_attached(lab.record.loops["node1"])
+    finally:
+        subprocess.run(["losetup", "-d", dev], check=False)
 
 
 def test_paceline_runs_inside_a_node(lab: Lab) -> None:

@@ -71,7 +71,7 @@ def test_records_round_trip_with_every_field(tmp_path: Path) -> None:
         "a",
         power=PowerInfo("198.18.10.1", 8443, "paceline", "s3cret", pid=42),
         inits={"node1": 10},
-        loops={"node1": ("/dev/loop3",)},
+        loops={"node1": ("/dev/loop3 8:1 1234",)},
         pulled=("rep1-2",),
         frozen=("node2",),
         impairments=Impairments().with_loss("rep1-2", 7),

@@ -162,7 +162,7 @@ class Lab:
             node.kill_init(rec.inits.get(n.name), dirs)
         if rec.cgroup:  # stragglers of an interrupted set-up: every process of the lab's group
             cgroup.kill_all(Path(rec.cgroup))
-        recorded = [d for devs in rec.loops.values() for d in devs]
+        recorded = node.still_attached([d for devs in rec.loops.values() for d in devs])
         node.detach_loops(
             recorded + node.loops_backed_under(labdir) + node.loops_backed_on(private)
         )
@@ -207,7 +207,7 @@ class Lab:
         net.flush(n)
         node.detach_loops(
             [
-                *rec.loops.get(name, ()),
+                *node.still_attached(rec.loops.get(name, ())),
                 *node.loops_backed_under(dirs.root),
                 *node.loops_backed_on(private),
             ]
@@ -309,9 +309,12 @@ class Lab:
         dev = self.exec(
             name, ["losetup", "-f", "--show", *options, image], check=True
         ).stdout.strip()
-        self.registry.update(
-            self.name, lambda r: replace(r, loops={**r.loops, name: (*r.loops.get(name, ()), dev)})
-        )
+        ident = node.loop_identity(dev)
+        if ident is not None:
+            self.registry.update(
+                self.name,
+                lambda r: replace(r, loops={**r.loops, name: (*r.loops.get(name, ()), ident)}),
+            )
         return dev
 
     def processes(self, name: str) -> list[int]:

@@ -354,6 +354,21 @@ def loops_backed_on(devices: set[str]) -> list[str]:
     return [d["name"] for d in loop_devices() if d.get("back-maj:min") in devices]
 
 
+def loop_identity(device: str) -> str | None:
+    """``NAME MAJ:MIN INO`` of a loop device's backing file, recorded at attach time so that
+    a device detached meanwhile and reused by somebody else is never detached by the lab."""
+    for d in loop_devices():
+        if d["name"] == device:
+            return f"{device} {d['back-maj:min']} {d['back-ino']}"
+    return None
+
+
+def still_attached(identities: Sequence[str]) -> list[str]:
+    """The recorded loops whose device still has the same backing file."""
+    now = {f"{d['name']} {d['back-maj:min']} {d['back-ino']}" for d in loop_devices()}
+    return [i.split()[0] for i in identities if i in now]
+
+
 def detach_loops(devices: Sequence[str]) -> None:
     for dev in sorted(set(devices)):
         run(["losetup", "-d", dev], check=False)

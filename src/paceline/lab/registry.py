@@ -66,7 +66,8 @@ class LabRecord:
     cgroup: str | None = None  # the lab's cgroup v2 directory, when the freezer is usable
     power: PowerInfo | None = None
     inits: Mapping[str, int] = field(default_factory=dict)  # node -> host PID of its init
-    loops: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # node -> loop devices
+    # node -> loops it attached, as "DEVICE MAJ:MIN INO" of the backing file at attach time
+    loops: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     pulled: tuple[str, ...] = ()  # cables pulled (link names)
     frozen: tuple[str, ...] = ()  # nodes frozen
     impairments: Impairments = field(default_factory=Impairments)
@@ -112,7 +113,10 @@ def host_occupied(index: int) -> bool:
     """Whether this machine already has namespaces or links of lab index ``index`` (a lab of
     another registry, e.g. a test's private one): such an index is never handed out."""
     prefix = prefix_for(index)
-    return Path(f"/sys/class/net/{prefix}b0").exists() or Path(f"/run/netns/{prefix}n1").exists()
+    return any(
+        Path(p).exists()
+        for p in (f"/sys/class/net/{prefix}b0", f"/run/netns/{prefix}n1", f"/run/netns/{prefix}w")
+    )
 
 
 class Registry:
