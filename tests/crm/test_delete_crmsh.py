@@ -12,7 +12,7 @@ import pytest
 from show_compare import compare
 
 from paceline.cib.model import Cib
-from paceline.crm import delete, load, rename, show
+from paceline.crm import delete, load, rename, select, show
 
 BASE = Path(__file__).resolve().parent / "data" / "delete-base.crm"
 
@@ -68,3 +68,28 @@ def test_rename_matches_crmsh(tmp_path: Path, old: str, new: str) -> None:
     result = compare(show(ours), theirs)
     assert result.equal, f"\n{result.theirs}\n---\n{result.ours}"
     assert all(n.what.endswith(f"now names {new}") for n in notices)
+
+
+@pytest.mark.crmsh
+def test_show_filters_match_crmsh(tmp_path: Path) -> None:
+    if shutil.which("crm") is None or shutil.which("cibadmin") is None:
+        pytest.skip("crmsh/pacemaker-cli-utils not installed")
+    cib_file = tmp_path / "cib.xml"
+    cib_file.write_text(
+        subprocess.run(["cibadmin", "--empty"], capture_output=True, text=True, check=True).stdout
+    )
+    script = tmp_path / "in.crm"
+    script.write_text("configure\n" + BASE.read_text() + "commit\n")
+    crm(cib_file, "-f", str(script))
+    cib, _ = load(Cib(), BASE.read_text())
+    for filters in (
+        ["related:cl"],
+        ["related:db"],
+        ["tag:t"],
+        ["type:primitive", "and", "v*"],
+        ["related:lsb:mariadb"],
+    ):
+        theirs = crm(cib_file, "configure", "show", *filters).stdout
+        assert theirs.strip(), filters
+        result = compare(show(cib, select(cib, filters)), theirs)
+        assert result.equal, f"{filters}\n{result.theirs}\n---\n{result.ours}"

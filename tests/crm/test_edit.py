@@ -6,7 +6,7 @@ import pytest
 
 from paceline.cib.model import Cib, Clone, Colocation, Group, NvPair, NvSet, Order, Primitive
 from paceline.core.errors import ConfigError
-from paceline.crm import NoticeKind, apply_statement, delete, load, rename, show
+from paceline.crm import NoticeKind, apply_statement, delete, load, rename, select, show
 
 BASE = """\
 node n1
@@ -87,7 +87,9 @@ def test_update_matches_nodes_by_name() -> None:
     (node,) = cib.configuration.nodes
     assert node.id == "1"
     assert node.instance_attributes == (
-        NvSet("n1-instance_attributes", (NvPair("n1-instance_attributes-standby", "standby", "on"),)),
+        NvSet(
+            "n1-instance_attributes", (NvPair("n1-instance_attributes-standby", "standby", "on"),)
+        ),
     )
 
 
@@ -202,3 +204,15 @@ def test_comments_are_reported_as_not_stored() -> None:
         "f.crm:2: 3 comment line(s) not stored "
         "(the CIB model keeps no comments; they are not shown again)"
     ]
+
+
+def test_select_filters_as_crmsh_show() -> None:
+    cib = base()
+    assert select(cib, ["type:primitive"]) == ["vip", "web", "db"]
+    assert select(cib, ["type:primitive", "and", "v*"]) == ["vip"]
+    assert select(cib, ["tag:t"]) == ["vip", "db"]
+    assert select(cib, ["related:db"]) == ["cl", "db", "c-web", "o-set", "t"]
+    assert select(cib, ["related:lsb:apache2"]) == ["web"]
+    assert select(cib, ["l-*", "or", "type:group"]) == ["l-g", "g"]
+    with pytest.raises(ConfigError, match="no such object: nope"):
+        select(cib, ["nope"])

@@ -7,6 +7,7 @@ Pure functions (no I/O); the CLI is built on them:
 - ``apply_statement(cib, "primitive vip IPaddr2 params ip=...") -> (Cib, notices)``;
 - ``delete(cib, ids, cascade=False) -> (Cib, notices)``;
 - ``rename(cib, old, new) -> (Cib, notices)``;
+- ``select(cib, ["type:primitive", "and", "web*"]) -> ids``: ``show``'s filters;
 - ``show(cib, ids=None, obscure=DEFAULT_OBSCURE) -> str``: what ``crm configure
   show`` (crmsh 4.4) prints; ``obscure=()`` for text meant to be loaded back.
 
@@ -25,7 +26,7 @@ Modules: ``lexer`` (words with locations), ``grammar`` + ``parse_*`` +
 ``acl`` (one per statement family), ``parser`` (dispatch), ``ids`` (crmsh's id scheme),
 ``build`` (statements <-> nested model), ``modernize`` (applies
 ``migrate``'s tables), ``printer`` + ``expressible`` + ``xmlform`` (show),
-``api``, ``delete`` and ``rename`` (the functions above).
+``api``, ``delete``, ``rename`` and ``selection`` (the functions above).
 """
 
 from paceline.crm.api import DEFAULT_OBSCURE, LoadMode, apply_statement, load, show
@@ -39,6 +40,7 @@ from paceline.crm.migrate import (
 )
 from paceline.crm.parser import parse, parse_statement
 from paceline.crm.rename import rename
+from paceline.crm.selection import select
 from paceline.crm.statements import Statement, StatementKind
 
 __all__ = [
@@ -57,5 +59,6 @@ __all__ = [
     "parse",
     "parse_statement",
     "rename",
+    "select",
     "show",
 ]
