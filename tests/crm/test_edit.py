@@ -6,7 +6,16 @@ import pytest
 
 from paceline.cib.model import Cib, Clone, Colocation, Group, NvPair, NvSet, Order, Primitive
 from paceline.core.errors import ConfigError
-from paceline.crm import NoticeKind, apply_statement, delete, load, rename, select, show
+from paceline.crm import (
+    NoticeKind,
+    apply_statement,
+    delete,
+    load,
+    rename,
+    select,
+    show,
+    show_objects,
+)
 
 BASE = """\
 node n1
@@ -216,3 +225,10 @@ def test_select_filters_as_crmsh_show() -> None:
     assert select(cib, ["l-*", "or", "type:group"]) == ["l-g", "g"]
     with pytest.raises(ConfigError, match="no such object: nope"):
         select(cib, ["nope"])
+
+
+def test_show_objects_gives_each_statement_with_its_id() -> None:
+    cib = base()
+    pairs = show_objects(cib)
+    assert "".join(text + "\n" for _, text in pairs) == show(cib)
+    assert dict(pairs)["l-g"] == "location l-g g 100: n1"

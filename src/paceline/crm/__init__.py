@@ -9,7 +9,8 @@ Pure functions (no I/O); the CLI is built on them:
 - ``rename(cib, old, new) -> (Cib, notices)``;
 - ``select(cib, ["type:primitive", "and", "web*"]) -> ids``: ``show``'s filters;
 - ``show(cib, ids=None, obscure=DEFAULT_OBSCURE) -> str``: what ``crm configure
-  show`` (crmsh 4.4) prints; ``obscure=()`` for text meant to be loaded back.
+  show`` (crmsh 4.4) prints; ``obscure=()`` for text meant to be loaded back;
+  ``show_objects(cib)`` gives each object's ``(id, text)`` in one pass.
 
 Statements: node, primitive, rsc_template, group, clone, ms, bundle,
 location, colocation, order, rsc_ticket, property, rsc_defaults,
@@ -29,7 +30,14 @@ Modules: ``lexer`` (words with locations), ``grammar`` + ``parse_*`` +
 ``api``, ``delete``, ``rename`` and ``selection`` (the functions above).
 """
 
-from paceline.crm.api import DEFAULT_OBSCURE, LoadMode, apply_statement, load, show
+from paceline.crm.api import (
+    DEFAULT_OBSCURE,
+    LoadMode,
+    apply_statement,
+    load,
+    show,
+    show_objects,
+)
 from paceline.crm.delete import delete
 from paceline.crm.migrate import (
     AGENT_SUBSTITUTIONS,
@@ -61,4 +69,5 @@ __all__ = [
     "rename",
     "select",
     "show",
+    "show_objects",
 ]

@@ -20,11 +20,11 @@ from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import AgentExists, Notice, NoticeKind
 from paceline.crm.modernize import modernize
 from paceline.crm.parser import parse
-from paceline.crm.printer import format_configuration
+from paceline.crm.printer import format_configuration, format_objects
 from paceline.crm.statements import Statement
 from paceline.crm.walk import all_ids
 
-__all__ = ["DEFAULT_OBSCURE", "LoadMode", "apply_statement", "load", "show"]
+__all__ = ["DEFAULT_OBSCURE", "LoadMode", "apply_statement", "load", "show", "show_objects"]
 
 DEFAULT_OBSCURE = ("passw*",)
 """Parameter names whose values ``show`` hides, as crmsh does by default."""
@@ -136,3 +136,9 @@ def show(
         if missing:
             raise ConfigError(f"no such object: {', '.join(missing)}", text=missing[0])
     return format_configuration(cib.configuration, wanted, obscure=tuple(obscure))
+
+
+def show_objects(cib: Cib, *, obscure: Iterable[str] = DEFAULT_OBSCURE) -> list[tuple[str, str]]:
+    """``(id, statement text)`` for every object, in ``show`` order: one pass for
+    callers that need each object's text (an editor diffing what changed)."""
+    return format_objects(cib.configuration, obscure=tuple(obscure))

@@ -607,16 +607,16 @@ def _sorted(printed: Iterable[_Printed]) -> list[_Printed]:
 
 def format_objects(
     config: Configuration, ids: Iterable[str] | None = None, *, obscure: tuple[str, ...] = ()
-) -> list[str]:
-    """Each object's statement, in ``show`` order; only ``ids`` if given; values of
-    parameters whose name matches a glob in ``obscure`` are shown as ``******``."""
+) -> list[tuple[str, str]]:
+    """``(id, statement)`` of each object, in ``show`` order; only ``ids`` if given;
+    values of parameters whose name matches a glob in ``obscure`` show as ``******``."""
     wanted = None if ids is None else set(ids)
     printed = _Printer(config, obscure).objects()
-    return [p.text for p in _sorted(printed) if wanted is None or p.id in wanted]
+    return [(p.id, p.text) for p in _sorted(printed) if wanted is None or p.id in wanted]
 
 
 def format_configuration(
     config: Configuration, ids: Iterable[str] | None = None, *, obscure: tuple[str, ...] = ()
 ) -> str:
     """The whole ``show`` text (each statement ends with a newline)."""
-    return "".join(text + "\n" for text in format_objects(config, ids, obscure=obscure))
+    return "".join(text + "\n" for _, text in format_objects(config, ids, obscure=obscure))
