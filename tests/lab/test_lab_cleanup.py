@@ -76,7 +76,7 @@ def leftovers(record: dict[str, Any]) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("moment", ["after-up", "mid-up"])
+@pytest.mark.parametrize("moment", ["after-up", "mid-network", "mid-up"])
 def test_down_all_after_a_killed_run_leaves_nothing(
     lab_ok: None, tmp_path: Path, moment: str
 ) -> None:
@@ -95,10 +95,13 @@ def test_down_all_after_a_killed_run_leaves_nothing(
         if moment == "after-up":
             assert crasher.stdout is not None
             assert crasher.stdout.readline().strip() == "up", crasher.stderr
-        else:  # the networks exist and the databases are being prepared
+        else:
             wait_for(record_file.exists)
-            labdir = Path(json.loads(record_file.read_text())["labdir"])
-            wait_for(lambda: (labdir / "nodes/node2/mysql-install.log").exists())
+            rec = json.loads(record_file.read_text())
+            if moment == "mid-network":  # an 'ip -batch' child may still be wiring
+                wait_for(lambda: Path(f"/run/netns/pl{rec['index']}n1").exists())
+            else:  # the networks exist and the databases are being prepared
+                wait_for(lambda: (Path(rec["labdir"]) / "nodes/node2/mysql-install.log").exists())
     finally:
         crasher.send_signal(signal.SIGKILL)
         crasher.wait()

@@ -130,10 +130,10 @@ class Lab:
         node.shared_dir(labdir).mkdir(exist_ok=True)
         group = cgroup.lab_group(plan.prefix)
         rec = self.registry.set(self.name, cgroup=str(group) if group else None)
-        net.create(plan)
+        setup = cgroup.make_node(group, "setup") if group else None  # killed by down
+        net.create(plan, setup)
         hosts = _host_hosts()
         dirs = {n: node.prepare(plan, labdir, n, hosts) for n in plan.node_names}
-        setup = cgroup.make_node(group, "setup") if group else None
         scenario.prepare(rec.scenario, dirs, group=setup)
         with ThreadPoolExecutor(max_workers=len(plan.nodes)) as pool:
             list(pool.map(self.power_on, plan.node_names))

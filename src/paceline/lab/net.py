@@ -25,7 +25,8 @@ def link_exists(ifname: str) -> bool:
     return Path("/sys/class/net", ifname).exists()
 
 
-def create(plan: LabPlan) -> None:
+def create(plan: LabPlan, group: Path | None = None) -> None:
+    """Bridges, namespaces and cables; the ``ip`` processes run in cgroup ``group``."""
     host: list[str] = []
     for ring in range(plan.rings):
         br = plan.bridge(ring)
@@ -41,11 +42,11 @@ def create(plan: LabPlan) -> None:
             f"link add {p.host_ifname} type veth peer name {p.ifname} address {p.mac} netns {ns}",
             f"link set {p.host_ifname} master {p.bridge} up",
         ]
-    ip_batch(host)
+    ip_batch(host, group=group)
     for ring in range(plan.rings):  # no IPv6 autoconfiguration chatter on the host side
         _sysctl(f"net.ipv6.conf.{plan.bridge(ring)}.disable_ipv6", "1")
     if plan.reps:
-        run(["ip", "netns", "add", plan.wire_netns])
+        ip_batch([f"netns add {plan.wire_netns}"], group=group)
     wire = []
     for r in plan.reps:
         for end, mac in ((r.a, r.mac_a), (r.b, r.mac_b)):
@@ -55,6 +56,7 @@ def create(plan: LabPlan) -> None:
                     f"peer name {r.wire_port(end)} netns {plan.wire_netns}"
                 ],
                 plan.node(end).netns,
+                group=group,
             )
         wire += [
             f"link add {r.wire} type bridge stp_state 0 forward_delay 0 mcast_snooping 0",
@@ -63,9 +65,9 @@ def create(plan: LabPlan) -> None:
             f"link set {r.wire_port(r.b)} master {r.wire}",
         ]
     if wire:
-        ip_batch(wire, plan.wire_netns)
+        ip_batch(wire, plan.wire_netns, group=group)
     for n in plan.nodes:
-        ip_batch(["link set lo up"], n.netns)
+        ip_batch(["link set lo up"], n.netns, group=group)
 
 
 def set_wires(plan: LabPlan, states: dict[str, bool]) -> None:

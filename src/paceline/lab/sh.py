@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 from paceline.core.errors import PacelineError
+from paceline.lab.cgroup import wrap
 
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -42,8 +44,15 @@ def in_netns(netns: str | None, argv: Sequence[str]) -> list[str]:
     return ["nsenter", f"--net=/run/netns/{netns}", "--", *argv]
 
 
-def ip_batch(lines: Sequence[str], netns: str | None = None, *, check: bool = True) -> None:
-    """Several ``ip`` commands in one process (``-force`` goes on after a failing line)."""
+def ip_batch(
+    lines: Sequence[str],
+    netns: str | None = None,
+    *,
+    check: bool = True,
+    group: Path | None = None,
+) -> None:
+    """Several ``ip`` commands in one process (``-force`` goes on after a failing line), run in
+    cgroup ``group`` if given (so that a teardown after a crash can kill it too)."""
     if not lines:
         return
     argv = (
@@ -51,4 +60,4 @@ def ip_batch(lines: Sequence[str], netns: str | None = None, *, check: bool = Tr
         + (["-n", netns] if netns else [])
         + (["-batch", "-"] if check else ["-force", "-batch", "-"])
     )
-    run(argv, input="\n".join(lines) + "\n", check=check)
+    run(wrap(group, argv), input="\n".join(lines) + "\n", check=check)
