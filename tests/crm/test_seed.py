@@ -141,3 +141,16 @@ def test_seed_cib_passes_pacemakers_crm_verify(tmp_path: Path) -> None:
         ["crm_verify", "-x", str(path)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_substitution_needs_the_original_absent_and_the_stand_in_available() -> None:
+    text = "primitive d ocf:linbit:drbd\nprimitive m lsb:mysql\n"
+    # nothing installed: our drbd agent ships with Paceline, MariaDB does not
+    cib, notices = load(Cib(), text, agent_exists=lambda agent: False)
+    assert [n.what for n in notices] == [
+        "primitive d: agent ocf:linbit:drbd replaced by ocf:paceline:drbd"
+    ]
+    assert "primitive m lsb:mysql" in show(cib)
+    # the originals are installed: nothing to replace
+    _, notices = load(Cib(), text, agent_exists=lambda agent: True)
+    assert notices == []

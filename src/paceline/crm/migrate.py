@@ -237,6 +237,8 @@ class AgentSubstitution:
     original: str
     replacement: str
     why: str
+    ours: bool = False
+    """The stand-in ships with Paceline: used even where it is not installed yet."""
 
 
 AGENT_SUBSTITUTIONS: tuple[AgentSubstitution, ...] = (
@@ -244,6 +246,7 @@ AGENT_SUBSTITUTIONS: tuple[AgentSubstitution, ...] = (
         "ocf:linbit:drbd",
         "ocf:paceline:drbd",
         "DRBD is not installed here; Paceline's replicated volume agent stands in for it",
+        ours=True,
     ),
     AgentSubstitution(
         "lsb:mysql",
@@ -254,13 +257,16 @@ AGENT_SUBSTITUTIONS: tuple[AgentSubstitution, ...] = (
 
 
 def find_substitution(agent: str, agent_exists: AgentExists | None) -> AgentSubstitution | None:
-    """The substitution for ``agent``, if it is absent and its stand-in is present.
+    """The substitution for ``agent``, if it is absent here and its stand-in is
+    present (or ships with Paceline).
 
     Without a predicate nothing is known to be absent, so nothing is substituted.
     """
     if agent_exists is None:
         return None
     for entry in AGENT_SUBSTITUTIONS:
-        if entry.original == agent and not agent_exists(agent) and agent_exists(entry.replacement):
+        if entry.original != agent or agent_exists(agent):
+            continue
+        if entry.ours or agent_exists(entry.replacement):
             return entry
     return None
