@@ -159,3 +159,25 @@ def test_current_schemas_are_not_upgraded() -> None:
 )
 def test_needs_upgrade(schema: str | None, expected: bool) -> None:
     assert needs_upgrade(schema) is expected
+
+
+def test_what_pacemaker_keeps_and_how_values_match() -> None:
+    """As upgrade-2.10.xsl: dc-version and a current stack stay; values match
+    exactly, case included, so ``-infinity`` is not ``-INFINITY``."""
+    data = VALID_OLD.replace(b"TIMED", b"").replace(
+        b'<nvpair id="o-keep"',
+        b'<nvpair id="o-dc" name="dc-version" value="1.1.24"/>\n'
+        b'<nvpair id="o-stack2" name="cluster-infrastructure" value="corosync"/>\n'
+        b'<nvpair id="o-fail2" name="default_resource_failure_stickiness" value="-infinity"/>\n'
+        b'<nvpair id="o-keep"',
+    )
+    cib = decode_cib(data)
+    cfg = cib.configuration
+    assert first_value(cfg.crm_config, "dc-version") == "1.1.24"
+    assert first_value(cfg.crm_config, "cluster-infrastructure") == "corosync"
+    assert first_value(cfg.crm_config, "default_resource_failure_stickiness") is None
+    assert first_value(cfg.rsc_defaults, "migration-threshold") == "1"
+    assert any(
+        n.startswith("crm_config: default_resource_failure_stickiness dropped")
+        for n in cib.upgrade_notes
+    )

@@ -8,8 +8,9 @@ dropped), resource meta attributes (``isolation*``,
 ``resource-failure-stickiness``), fencing ``pcmk_*_cmd`` parameters, and
 ``requires`` in an operation's attributes. ``upgrade_configuration`` applies
 these tables and says, one sentence per change, what it did; nothing is
-changed silently. The tables are data, meant to be shared by every layer that
-meets old names (the crm shell reads them too).
+changed silently. The tables are data, shared by every layer that meets old
+names: ``paceline.crm.migrate`` applies ``CLUSTER_PROPERTIES`` (plus what is
+the crm shell's own) to crm text, with ``find_rule``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,13 @@ class Fate(StrEnum):
 @dataclass(frozen=True, slots=True)
 class NameRule:
     """What becomes of the nvpair ``old``: ``values`` restricts the rule to
-    those values (compared case-insensitively; None: any); ``new_value``
-    replaces the value (None: kept)."""
+    those values (None: any); ``new_value`` replaces the value (None: kept).
+
+    Values match exactly, case included, as in Pacemaker's upgrade-2.10.xsl
+    (``in-case-of``): ``-infinity`` is not ``-INFINITY`` there. A table is
+    read first match wins, so a rule restricted to values comes before the
+    catch-all for the same name.
+    """
 
     old: str
     fate: Fate
@@ -48,26 +54,39 @@ class NameRule:
     def applies(self, name: str, value: str | None) -> bool:
         if name != self.old:
             return False
-        return self.values is None or (value is not None and value.lower() in self.values)
+        return self.values is None or (value is not None and value in self.values)
 
 
-_GONE = "Pacemaker 3.0's schema dropped it"
-_MINUS_INF = frozenset({"-infinity"})
+def find_rule(table: tuple[NameRule, ...], name: str, value: str | None) -> NameRule | None:
+    """The first rule of ``table`` that applies to ``name=value``."""
+    for rule in table:
+        if rule.applies(name, value):
+            return rule
+    return None
+
+
+_GONE = "Pacemaker 2.0 dropped it"
+_MINUS_INF = frozenset({"-INFINITY"})
 _LEGACY_STACKS = frozenset(
     {"heartbeat", "openais", "classic openais", "classic openais (with plugin)", "cman"}
 )
+_MAINTAINED = "the cluster sets it itself"
 
 
 def _dashed(*names: str) -> tuple[NameRule, ...]:
     return tuple(
-        NameRule(n, Fate.RENAME, f"{n.replace('_', '-')} is its name", n.replace("_", "-"))
+        NameRule(n, Fate.RENAME, f"{_GONE}; {new} is the modern name", new)
         for n in names
+        for new in (n.replace("_", "-"),)
     )
 
 
 CLUSTER_PROPERTIES: tuple[NameRule, ...] = (
     NameRule(
-        "cluster-infrastructure", Fate.DROP, "the cluster sets it itself", values=_LEGACY_STACKS
+        "cluster-infrastructure",
+        Fate.DROP,
+        f"{_MAINTAINED}, and Pacemaker 2.0 rejects the legacy stacks",
+        values=_LEGACY_STACKS,
     ),
     *_dashed(
         "cluster_recheck_interval",
@@ -83,17 +102,34 @@ CLUSTER_PROPERTIES: tuple[NameRule, ...] = (
         "stop_orphan_resources",
         "symmetric_cluster",
     ),
-    NameRule("transition_idle_timeout", Fate.RENAME, "cluster-delay is its name", "cluster-delay"),
+    NameRule(
+        "transition_idle_timeout",
+        Fate.RENAME,
+        f"{_GONE}; cluster-delay is the modern name",
+        "cluster-delay",
+    ),
     *(
-        NameRule(n, Fate.OP_DEFAULTS, "the timeout of every operation", "timeout")
+        NameRule(
+            n, Fate.OP_DEFAULTS, f"{_GONE}; it is the timeout default of every operation", "timeout"
+        )
         for n in ("default-action-timeout", "default_action_timeout")
     ),
     *(
-        NameRule(n, Fate.RSC_DEFAULTS, "the stickiness of every resource", "resource-stickiness")
+        NameRule(
+            n,
+            Fate.RSC_DEFAULTS,
+            f"{_GONE}; it is the resource-stickiness default of every resource",
+            "resource-stickiness",
+        )
         for n in ("default-resource-stickiness", "default_resource_stickiness")
     ),
     *(
-        NameRule(n, Fate.RSC_DEFAULTS, "the is-managed default of every resource", "is-managed")
+        NameRule(
+            n,
+            Fate.RSC_DEFAULTS,
+            f"{_GONE}; it is the is-managed default of every resource",
+            "is-managed",
+        )
         for n in ("is-managed-default", "is_managed_default")
     ),
     *(
@@ -103,22 +139,32 @@ CLUSTER_PROPERTIES: tuple[NameRule, ...] = (
             NameRule(
                 n,
                 Fate.RSC_DEFAULTS,
-                "-INFINITY meant: move away after the first failure",
+                f"{_GONE}; -INFINITY meant: move away after the first failure",
                 "migration-threshold",
                 _MINUS_INF,
                 "1",
             ),
-            NameRule(n, Fate.DROP, f"{_GONE}; set migration-threshold in rsc_defaults"),
+            NameRule(n, Fate.DROP, f"{_GONE}; set migration-threshold in rsc_defaults instead"),
         )
     ),
     *(
-        NameRule(n, Fate.DROP, f"{_GONE}; set migration-threshold in rsc_defaults")
+        NameRule(n, Fate.DROP, f"{_GONE}; set migration-threshold in rsc_defaults instead")
         for n in ("default-migration-threshold", "default_migration_threshold")
     ),
-    NameRule("expected-quorum-votes", Fate.DROP, "quorum belongs to corosync"),
+    NameRule(
+        "expected-quorum-votes",
+        Fate.DROP,
+        "quorum belongs to the quorum configuration (corosync.conf) since Pacemaker 2.0",
+    ),
     NameRule("notification-agent", Fate.DROP, f"{_GONE}; configure an alert instead"),
     NameRule("notification-recipient", Fate.DROP, f"{_GONE}; configure an alert instead"),
 )
+"""Cluster properties, as upgrade-2.10.xsl's ``cluster-properties`` table has them.
+
+Properties the cluster maintains itself and that the 3.x schemas still
+accept (``dc-version``, ``cluster-infrastructure=corosync``, ...) are not
+here: Pacemaker's upgrade keeps them.
+"""
 
 RESOURCE_META: tuple[NameRule, ...] = (
     *(
@@ -227,7 +273,11 @@ class _Upgrade:
         kept: list[NvPair | NvPairRef] = []
         changed = False
         for pair in nvset.nvpairs:
-            if not isinstance(pair, NvPair) or (rule := _find(table, pair)) is None:
+            if not isinstance(pair, NvPair):
+                kept.append(pair)
+                continue
+            rule = find_rule(table, pair.name, pair.value)
+            if rule is None:
                 kept.append(pair)
                 continue
             changed = True
@@ -311,13 +361,6 @@ class _Upgrade:
         if (meta, instance) == (op.meta_attributes, op.instance_attributes):
             return op, requires
         return replace(op, meta_attributes=meta, instance_attributes=instance), requires
-
-
-def _find(table: tuple[NameRule, ...], pair: NvPair) -> NameRule | None:
-    for rule in table:
-        if rule.applies(pair.name, pair.value):
-            return rule
-    return None
 
 
 def _shown(pair: NvPair) -> str:

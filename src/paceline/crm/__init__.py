@@ -21,7 +21,9 @@ require-all, a colocation's influence, a scored property block, ...).
 Errors are ``paceline.core.errors.ConfigError`` naming file, line and
 column; every change not spelled out in the text (deprecated names
 modernized, agents substituted, dependent objects removed) is returned as a
-``Notice``. The migration tables live in ``paceline.crm.migrate``.
+``Notice``. The migration tables live in ``paceline.crm.migrate`` (its
+cluster property rules are ``paceline.cib.upgrade``'s, shared with the CIB
+upgrade).
 
 Modules: ``lexer`` (words with locations), ``grammar`` + ``parse_*`` +
 ``acl`` (one per statement family), ``parser`` (dispatch), ``ids`` (crmsh's id scheme),

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from paceline.cib.model import AgentClass, NvPair, NvPairRef, NvSet, NvSetItem, Primitive, Template
+from paceline.cib.upgrade import Fate
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import (
     ROLE_RENAMES,
     AgentExists,
     Notice,
     NoticeKind,
-    PropertyFate,
     find_property_migration,
     find_substitution,
 )
@@ -34,8 +34,12 @@ from paceline.crm.statements import (
 __all__ = ["agent_spec", "modernize"]
 
 _TARGETS = {
-    PropertyFate.RSC_DEFAULTS: (Section.RSC_DEFAULTS, StatementKind.RSC_DEFAULTS),
-    PropertyFate.OP_DEFAULTS: (Section.OP_DEFAULTS, StatementKind.OP_DEFAULTS),
+    Fate.RSC_DEFAULTS: Section.RSC_DEFAULTS,
+    Fate.OP_DEFAULTS: Section.OP_DEFAULTS,
+}
+_KINDS = {
+    Section.RSC_DEFAULTS: StatementKind.RSC_DEFAULTS,
+    Section.OP_DEFAULTS: StatementKind.OP_DEFAULTS,
 }
 
 
@@ -163,12 +167,12 @@ def _properties(
         where = (statement.where.file, statement.line_of(pair.name))
         written = f"{pair.name}={pair.value}" if pair.value is not None else pair.name
         value = entry.new_value if entry.new_value is not None else pair.value
-        if entry.fate is PropertyFate.DROP:
+        if entry.fate is Fate.DROP:
             notices.append(
                 Notice(NoticeKind.DROPPED, f"property {written} not stored", entry.why, *where)
             )
-        elif entry.fate is PropertyFate.RENAME:
-            new_name = entry.new_name or pair.name
+        elif entry.fate is Fate.RENAME:
+            new_name = entry.new or pair.name
             kept.append(NvPair(ids.child(block.id, new_name), new_name, value))
             notices.append(
                 Notice(
@@ -179,8 +183,8 @@ def _properties(
                 )
             )
         else:
-            section = _TARGETS[entry.fate][0]
-            new_name = entry.new_name or pair.name
+            section = _TARGETS[entry.fate]  # cluster properties only rename, move or drop
+            new_name = entry.new or pair.name
             moved.setdefault(section, []).append((new_name, value, statement, pair.name))
             notices.append(
                 Notice(
@@ -205,7 +209,7 @@ def _add_defaults(
 ) -> list[Statement]:
     """Put moved properties in the section's first block (made if there is none);
     a value the text sets there itself wins."""
-    kind = _TARGETS[PropertyFate(section.value)][1]
+    kind = _KINDS[section]
     index = next(
         (
             i
