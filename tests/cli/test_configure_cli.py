@@ -65,7 +65,7 @@ def test_load_prints_each_notice_with_its_location(tmp_path: Path) -> None:
     run = paceline(cib, "configure", "load", "replace", str(SEED))
     assert run.code == 0, run.err
     notices = run.out.splitlines()
-    assert all(line.startswith(f"notice: {SEED}:") for line in notices)
+    assert all(line.startswith(f"warning: {SEED}:") for line in notices)
     assert any(":9: primitive mysql: agent lsb:mysql replaced by lsb:mariadb" in n for n in notices)
     assert any("default-resource-stickiness=100 moved to rsc_defaults" in n for n in notices)
     assert "committed epoch 1" in run.err

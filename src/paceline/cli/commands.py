@@ -22,7 +22,7 @@ from paceline.cli.output import Output
 from paceline.cli.session import Session
 from paceline.cli.verify import report
 from paceline.core.errors import ConfigError, PacelineError
-from paceline.crm.migrate import Notice
+from paceline.crm.migrate import Notice, NoticeKind
 from paceline.crm.verify import Finding, Severity
 
 STATEMENTS: tuple[str, ...] = (
@@ -60,6 +60,9 @@ COMMANDS: dict[str, str] = {
 
 Ask = Callable[[str], bool | None]
 EditText = Callable[[str], str | None]
+
+# Notices that report a consequence of the user's command, not a change to their input.
+_FOLLOW_UPS = frozenset({NoticeKind.UPDATED, NoticeKind.DELETED})
 
 
 class Outcome(Enum):
@@ -138,9 +141,15 @@ class Interpreter:
         }
 
     def _notices(self, notices: list[Notice]) -> None:
+        """One line each. What the input said and we changed (a deprecated name,
+        an agent substituted) is a warning; what followed from a command (a
+        constraint updated along with a deleted resource) is a notice."""
         for notice in notices:
             where = f"{notice.location}: " if notice.file or notice.line else ""
-            self.out.line(f"notice: {where}{notice.what} ({notice.why})", "cyan")
+            if notice.kind in _FOLLOW_UPS:
+                self.out.line(f"notice: {where}{notice.what} ({notice.why})", "cyan")
+            else:
+                self.out.line(f"warning: {where}{notice.what} ({notice.why})", "yellow")
 
     # ----------------------------------------------------------------- commands
 
