@@ -8,7 +8,7 @@ from lxml import etree
 from paceline.cib.codec.decode_constraints import decode_constraints
 from paceline.cib.codec.decode_resources import decode_resources
 from paceline.cib.codec.decode_rules import decode_nvset
-from paceline.cib.codec.reader import Context, Reader
+from paceline.cib.codec.reader import Context, Reader, in_section, inner_comments, with_comments
 from paceline.cib.model.config import (
     AclEntry,
     AclGroup,
@@ -26,7 +26,7 @@ from paceline.cib.model.config import (
 from paceline.cib.model.constraints import Constraint
 from paceline.cib.model.enums import AclKind, NodeType
 from paceline.cib.model.resources import Resource, Template
-from paceline.cib.model.rules import NvSetItem
+from paceline.cib.model.rules import NvSet, NvSetItem
 
 _SECTIONS = (
     "crm_config",
@@ -54,6 +54,7 @@ def decode_configuration(ctx: Context, el: etree._Element) -> Configuration:
     rsc_defaults: tuple[NvSetItem, ...] = ()
     op_defaults: tuple[NvSetItem, ...] = ()
     fencing: tuple[FencingLevel, ...] = ()
+    fencing_comments: tuple[str, ...] = ()
     tags: tuple[Tag, ...] = ()
     alerts: tuple[Alert, ...] = ()
     acls: tuple[AclEntry, ...] = ()
@@ -78,6 +79,7 @@ def decode_configuration(ctx: Context, el: etree._Element) -> Configuration:
             op_defaults = _nvsets(ctx, child, "meta_attributes")
         elif tag == "fencing-topology":
             fencing = _decode_fencing(ctx, child)
+            fencing_comments = inner_comments(child)
         elif tag == "tags":
             tags = _decode_tags(ctx, child)
         elif tag == "alerts":
@@ -99,6 +101,7 @@ def decode_configuration(ctx: Context, el: etree._Element) -> Configuration:
         tags,
         alerts,
         acls,
+        fencing_comments,
     )
 
 
@@ -109,7 +112,10 @@ def _nvsets(ctx: Context, el: etree._Element, tag: str) -> tuple[NvSetItem, ...]
     for child in r.children():
         if child.tag != tag:
             raise r.unknown_child(child, f"<{tag}>")
-        out.append(decode_nvset(ctx, child))
+        block = decode_nvset(ctx, child)
+        if isinstance(block, NvSet):
+            block = in_section(with_comments(block, inner_comments(child)), child)
+        out.append(block)
     return tuple(out)
 
 
@@ -134,9 +140,10 @@ def _decode_nodes(ctx: Context, el: etree._Element) -> tuple[Node, ...]:
                 utilization.append(decode_nvset(ctx, sub))
             else:
                 raise n.unknown_child(sub, "<instance_attributes> or <utilization>")
-        out.append(
-            Node(node_id, uname, node_type, description, score, tuple(instance), tuple(utilization))
+        node = Node(
+            node_id, uname, node_type, description, score, tuple(instance), tuple(utilization)
         )
+        out.append(in_section(with_comments(node, inner_comments(child)), child))
     return tuple(out)
 
 
@@ -178,7 +185,8 @@ def _decode_tags(ctx: Context, el: etree._Element) -> tuple[Tag, ...]:
             refs.append(o.req("id"))
             o.done()
             o.no_children()
-        out.append(Tag(tag_id, tuple(refs)))
+        tag = Tag(tag_id, tuple(refs))
+        out.append(in_section(with_comments(tag, inner_comments(child)), child))
     return tuple(out)
 
 
@@ -221,9 +229,10 @@ def _decode_alerts(ctx: Context, el: etree._Element) -> tuple[Alert, ...]:
                 raise a.unknown_child(
                     sub, "<meta_attributes>, <instance_attributes>, <select> or <recipient>"
                 )
-        out.append(
-            Alert(alert_id, path, description, tuple(meta), tuple(inst), select, tuple(recipients))
+        alert = Alert(
+            alert_id, path, description, tuple(meta), tuple(inst), select, tuple(recipients)
         )
+        out.append(in_section(with_comments(alert, inner_comments(child)), child))
     return tuple(out)
 
 
@@ -293,16 +302,19 @@ def _decode_acls(ctx: Context, el: etree._Element) -> tuple[AclEntry, ...]:
                 roles.append(s.req("id"))
                 s.done()
                 s.no_children()
-            if child.tag == "acl_group":
-                out.append(AclGroup(entry_id, tuple(roles), name))
-            else:
-                out.append(AclTarget(entry_id, tuple(roles), name))
+            who: AclEntry = (
+                AclGroup(entry_id, tuple(roles), name)
+                if child.tag == "acl_group"
+                else AclTarget(entry_id, tuple(roles), name)
+            )
+            out.append(in_section(with_comments(who, inner_comments(child)), child))
         elif child.tag == "acl_role":
             role_id = a.req("id")
             description = a.opt("description")
             a.done()
             perms = [_decode_permission(ctx, a, sub) for sub in a.children()]
-            out.append(AclRole(role_id, tuple(perms), description))
+            role = AclRole(role_id, tuple(perms), description)
+            out.append(in_section(with_comments(role, inner_comments(child)), child))
         else:
             raise r.unknown_child(child, "<acl_target>, <acl_group> or <acl_role>")
     return tuple(out)

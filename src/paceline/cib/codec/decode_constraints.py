@@ -6,7 +6,7 @@ from __future__ import annotations
 from lxml import etree
 
 from paceline.cib.codec.decode_rules import decode_rule, opt_role
-from paceline.cib.codec.reader import Context, Reader
+from paceline.cib.codec.reader import Context, Reader, in_section, inner_comments, with_comments
 from paceline.cib.model.constraints import (
     Colocation,
     Constraint,
@@ -27,18 +27,20 @@ def decode_constraints(ctx: Context, el: etree._Element) -> tuple[Constraint, ..
     out: list[Constraint] = []
     for child in r.children():
         tag = child.tag
+        constraint: Constraint
         if tag == "rsc_location":
-            out.append(_decode_location(ctx, child))
+            constraint = _decode_location(ctx, child)
         elif tag == "rsc_colocation":
-            out.append(_decode_colocation(ctx, child))
+            constraint = _decode_colocation(ctx, child)
         elif tag == "rsc_order":
-            out.append(_decode_order(ctx, child))
+            constraint = _decode_order(ctx, child)
         elif tag == "rsc_ticket":
-            out.append(_decode_ticket(ctx, child))
+            constraint = _decode_ticket(ctx, child)
         else:
             raise r.unknown_child(
                 child, "<rsc_location>, <rsc_colocation>, <rsc_order> or <rsc_ticket>"
             )
+        out.append(in_section(with_comments(constraint, inner_comments(child)), child))
     return tuple(out)
 
 

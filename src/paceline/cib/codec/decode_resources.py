@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from paceline.cib.codec.decode_rules import decode_nvset, opt_role
-from paceline.cib.codec.reader import Context, Reader
+from paceline.cib.codec.reader import Context, Reader, in_section, inner_comments, with_comments
 from paceline.cib.model.enums import AgentClass, ContainerEngine, OnFail
 from paceline.cib.model.resources import (
     Bundle,
@@ -45,6 +45,11 @@ class _Extras:
         return True
 
 
+# Nested resources that own their comments (see ``reader.inner_comments``).
+_PRIMITIVE = frozenset({"primitive"})
+_CLONED = frozenset({"primitive", "group"})
+
+
 def decode_resources(
     ctx: Context, el: etree._Element
 ) -> tuple[tuple[Resource, ...], tuple[Template, ...]]:
@@ -54,9 +59,9 @@ def decode_resources(
     templates: list[Template] = []
     for child in r.children():
         if child.tag == "template":
-            templates.append(_decode_template(ctx, child))
+            templates.append(in_section(_decode_template(ctx, child), child))
         else:
-            resources.append(decode_resource(ctx, r, child))
+            resources.append(in_section(decode_resource(ctx, r, child), child))
     return tuple(resources), tuple(templates)
 
 
@@ -91,7 +96,8 @@ def decode_primitive(ctx: Context, el: etree._Element) -> Primitive:
     if template is None and (agent_class is None or agent_type is None):
         raise r.missing("class and type, or template")
     body = _decode_body(ctx, r, rsc_id)
-    return Primitive(rsc_id, agent_class, provider, agent_type, template, description, *body)
+    rsc = Primitive(rsc_id, agent_class, provider, agent_type, template, description, *body)
+    return with_comments(rsc, inner_comments(el))
 
 
 def _decode_template(ctx: Context, el: etree._Element) -> Template:
@@ -105,7 +111,8 @@ def _decode_template(ctx: Context, el: etree._Element) -> Template:
     if agent_class is None or agent_type is None:
         raise r.missing("class and type")
     body = _decode_body(ctx, r, rsc_id)
-    return Template(rsc_id, agent_class, agent_type, provider, description, *body)
+    rsc = Template(rsc_id, agent_class, agent_type, provider, description, *body)
+    return with_comments(rsc, inner_comments(el))
 
 
 _Body = tuple[
@@ -223,7 +230,8 @@ def _decode_group(ctx: Context, el: etree._Element) -> Group:
         children.append(decode_primitive(ctx, child))
     if not children:
         raise r.missing("at least one <primitive>")
-    return Group(rsc_id, tuple(children), description, tuple(extras.meta), tuple(extras.instance))
+    group = Group(rsc_id, tuple(children), description, tuple(extras.meta), tuple(extras.instance))
+    return with_comments(group, inner_comments(el, _PRIMITIVE))
 
 
 def _decode_clone(ctx: Context, el: etree._Element) -> Clone:
@@ -247,7 +255,7 @@ def _decode_clone(ctx: Context, el: etree._Element) -> Clone:
         )
     if child_rsc is None:
         raise r.missing("a <primitive> or <group>")
-    return Clone(
+    clone = Clone(
         rsc_id,
         child_rsc,
         description,
@@ -255,6 +263,7 @@ def _decode_clone(ctx: Context, el: etree._Element) -> Clone:
         tuple(extras.instance),
         legacy_master=el.tag == "master",
     )
+    return with_comments(clone, inner_comments(el, _CLONED))
 
 
 def _decode_bundle(ctx: Context, el: etree._Element) -> Bundle:
@@ -293,7 +302,7 @@ def _decode_bundle(ctx: Context, el: etree._Element) -> Bundle:
             )
     if container is None:
         raise r.missing("a <docker>, <rkt> or <podman> element")
-    return Bundle(
+    bundle = Bundle(
         rsc_id,
         container,
         description,
@@ -303,6 +312,7 @@ def _decode_bundle(ctx: Context, el: etree._Element) -> Bundle:
         storage,
         primitive,
     )
+    return with_comments(bundle, inner_comments(el, _PRIMITIVE))
 
 
 def _decode_container(ctx: Context, el: etree._Element) -> Container:

@@ -6,7 +6,7 @@ from lxml import etree
 
 from paceline.cib.codec.encode_rules import encode_nvsets, encode_rule
 from paceline.cib.codec.encode_status import encode_status
-from paceline.cib.codec.writer import add, attrs, sub
+from paceline.cib.codec.writer import add, attrs, comment, sub
 from paceline.cib.model.cib import SCHEMA, Cib
 from paceline.cib.model.config import (
     AclGroup,
@@ -99,6 +99,7 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
             ("description", node.description),
             ("score", node.score),
         )
+        comment(n, node.comments)
         encode_nvsets(n, "instance_attributes", node.instance_attributes)
         encode_nvsets(n, "utilization", node.utilization)
     resources = sub(el, "resources")
@@ -111,6 +112,7 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
         _constraint(constraints, constraint)
     if cfg.fencing_topology:
         topo = sub(el, "fencing-topology")
+        comment(topo, cfg.fencing_topology_comments)
         for level in cfg.fencing_topology:
             add(
                 topo,
@@ -135,6 +137,7 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
         tags = sub(el, "tags")
         for tag in cfg.tags:
             t = add(tags, "tag", ("id", tag.id))
+            comment(t, tag.comments)
             for ref in tag.refs:
                 add(t, "obj_ref", ("id", ref))
     if cfg.acls:
@@ -142,6 +145,7 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
         for entry in cfg.acls:
             if isinstance(entry, AclRole):
                 role = add(acls, "acl_role", ("id", entry.id), ("description", entry.description))
+                comment(role, entry.comments)
                 for perm in entry.permissions:
                     add(
                         role,
@@ -158,6 +162,7 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
                 tag_name = "acl_group" if isinstance(entry, AclGroup) else "acl_target"
                 assert isinstance(entry, AclGroup | AclTarget)
                 who = add(acls, tag_name, ("id", entry.id), ("name", entry.name))
+                comment(who, entry.comments)
                 for role_id in entry.roles:
                     add(who, "role", ("id", role_id))
     return el
@@ -178,6 +183,7 @@ def _resource(parent: etree._Element, rsc: Resource) -> None:
             ("id", rsc.id),
             ("description", rsc.description),
         )
+        comment(el, rsc.comments)
         _extras(el, rsc.meta_attributes, rsc.instance_attributes)
         if isinstance(rsc.child, Primitive):
             _primitive(el, rsc.child)
@@ -207,6 +213,7 @@ def _primitive(parent: etree._Element, rsc: Primitive | Template) -> None:
         ("template", rsc.template if isinstance(rsc, Primitive) else None),
         ("description", rsc.description),
     )
+    comment(el, rsc.comments)
     _extras(el, rsc.meta_attributes, rsc.instance_attributes)
     encode_nvsets(el, "utilization", rsc.utilization)
     if rsc.operations or rsc.operations_id is not None or rsc.operations_ref is not None:
@@ -236,6 +243,7 @@ def _op(parent: etree._Element, op: Op) -> None:
 
 def _group(parent: etree._Element, rsc: Group) -> None:
     el = add(parent, "group", ("id", rsc.id), ("description", rsc.description))
+    comment(el, rsc.comments)
     _extras(el, rsc.meta_attributes, rsc.instance_attributes)
     for child in rsc.children:
         _primitive(el, child)
@@ -243,6 +251,7 @@ def _group(parent: etree._Element, rsc: Group) -> None:
 
 def _bundle(parent: etree._Element, rsc: Bundle) -> None:
     el = add(parent, "bundle", ("id", rsc.id), ("description", rsc.description))
+    comment(el, rsc.comments)
     c = rsc.container
     add(
         el,
@@ -355,6 +364,7 @@ def _constraint(parent: etree._Element, c: Constraint) -> None:
             ("loss-policy", c.loss_policy),
         )
         _sets(el, c.resource_sets)
+    comment(el, c.comments)
 
 
 def _lifetime(parent: etree._Element, rules: tuple[Rule | RuleRef, ...]) -> None:
@@ -389,6 +399,7 @@ def _alert(parent: etree._Element, alert: Alert) -> None:
     el = add(
         parent, "alert", ("id", alert.id), ("description", alert.description), ("path", alert.path)
     )
+    comment(el, alert.comments)
     _extras(el, alert.meta_attributes, alert.instance_attributes)
     if alert.select is not None:
         sel = sub(el, "select")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from paceline.cib.codec.writer import add
+from paceline.cib.codec.writer import add, comment
 from paceline.cib.model.rules import (
     DateExpression,
     Expression,
@@ -24,6 +24,7 @@ def encode_nvsets(parent: etree._Element, tag: str, sets: tuple[NvSetItem, ...])
             add(parent, tag, ("id-ref", nvset.id_ref))
             continue
         el = add(parent, tag, ("id", nvset.id), ("score", nvset.score))
+        comment(el, nvset.comments)
         if nvset.rule is not None:
             encode_rule(el, nvset.rule)
         for pair in nvset.nvpairs:

@@ -29,3 +29,10 @@ def attrs(items: tuple[tuple[str, Value], ...]) -> dict[str, str]:
 def add(parent: etree._Element, tag: str, *items: tuple[str, Value]) -> etree._Element:
     """A new child ``<tag>`` of ``parent`` with the attributes that are not None, in order."""
     return sub(parent, tag, attrs(items))
+
+
+def comment(parent: etree._Element, texts: tuple[str, ...]) -> None:
+    """The comments ``texts`` as the first children of ``parent``, in order (where
+    crmsh puts the comments of an object)."""
+    for index, body in enumerate(texts):
+        parent.insert(index, etree.Comment(body))

@@ -23,6 +23,7 @@ class Node:
     score: Score | None = None
     instance_attributes: tuple[NvSetItem, ...] = ()
     utilization: tuple[NvSetItem, ...] = ()
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class Tag:
 
     id: str
     refs: tuple[str, ...]
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class Alert:
     instance_attributes: tuple[NvSetItem, ...] = ()
     select: AlertSelect | None = None
     recipients: tuple[AlertRecipient, ...] = ()
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,7 @@ class AclRole:
     id: str
     permissions: tuple[AclPermission, ...] = ()
     description: str | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,7 @@ class AclTarget:
     id: str
     roles: tuple[str, ...] = ()
     name: str | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +119,7 @@ class AclGroup:
     id: str
     roles: tuple[str, ...] = ()
     name: str | None = None
+    comments: tuple[str, ...] = ()
 
 
 AclEntry = AclTarget | AclGroup | AclRole
@@ -139,3 +145,5 @@ class Configuration:
     tags: tuple[Tag, ...] = ()
     alerts: tuple[Alert, ...] = ()
     acls: tuple[AclEntry, ...] = ()
+    fencing_topology_comments: tuple[str, ...] = ()
+    """The comments of ``<fencing-topology>``, which crm shows as one object."""

@@ -48,6 +48,7 @@ class Location:
     rules: tuple[Rule | RuleRef, ...] = ()
     lifetime: tuple[Rule | RuleRef, ...] = ()
     resource_discovery: Discovery | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Colocation:
     influence: str | None = None
     resource_sets: tuple[ResourceSetItem, ...] = ()
     lifetime: tuple[Rule | RuleRef, ...] = ()
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class Order:
     require_all: bool | None = None
     resource_sets: tuple[ResourceSetItem, ...] = ()
     lifetime: tuple[Rule | RuleRef, ...] = ()
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,7 @@ class Ticket:
     rsc_role: Role | None = None
     loss_policy: LossPolicy | None = None
     resource_sets: tuple[ResourceSetItem, ...] = ()
+    comments: tuple[str, ...] = ()
 
 
 Constraint = Location | Colocation | Order | Ticket

@@ -48,6 +48,7 @@ class Primitive:
     operations: tuple[Op, ...] = ()
     operations_id: str | None = None
     operations_ref: str | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class Template:
     operations: tuple[Op, ...] = ()
     operations_id: str | None = None
     operations_ref: str | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class Group:
     description: str | None = None
     meta_attributes: tuple[NvSetItem, ...] = ()
     instance_attributes: tuple[NvSetItem, ...] = ()
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,7 @@ class Clone:
     meta_attributes: tuple[NvSetItem, ...] = ()
     instance_attributes: tuple[NvSetItem, ...] = ()
     legacy_master: bool = False
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +152,7 @@ class Bundle:
     network: BundleNetwork | None = None
     storage: tuple[StorageMapping, ...] | None = None
     primitive: Primitive | None = None
+    comments: tuple[str, ...] = ()
 
 
 Resource = Primitive | Group | Clone | Bundle

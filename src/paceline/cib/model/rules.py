@@ -143,6 +143,7 @@ class NvSet:
     nvpairs: tuple[NvPair | NvPairRef, ...] = ()
     rule: Rule | RuleRef | None = None
     score: Score | None = None
+    comments: tuple[str, ...] = ()
 
     def get(self, name: str) -> str | None:
         """The value of the first nvpair called ``name`` (ignores references)."""
