@@ -21,6 +21,7 @@ HERE = {
     "lsb:apache2",
     "lsb:mariadb",
 }
+FILESYSTEMS_HERE = {"ext4", "xfs"}  # a current kernel: no ReiserFS
 
 EXPECTED_SHOW = """\
 node node1
@@ -30,7 +31,7 @@ primitive drbd ocf:paceline:drbd \\
 \tparams drbd_resource=r0 \\
 \top monitor interval=30s
 primitive fs Filesystem \\
-\tparams device="/dev/drbd/by-res/r0" directory="/var/cluster" fstype=reiserfs
+\tparams device="/dev/drbd/by-res/r0" directory="/var/cluster" fstype=ext4
 primitive mysql lsb:mariadb
 primitive vip IPaddr2 \\
 \tparams ip=192.168.1.64
@@ -50,7 +51,13 @@ rsc_defaults rsc-options: \\
 
 
 def load_seed() -> tuple[Cib, list[Notice]]:
-    return load(Cib(), SEED.read_text(), file=str(SEED), agent_exists=HERE.__contains__)
+    return load(
+        Cib(),
+        SEED.read_text(),
+        file=str(SEED),
+        agent_exists=HERE.__contains__,
+        filesystem_supported=FILESYSTEMS_HERE.__contains__,
+    )
 
 
 def test_seed_loads_with_exactly_the_expected_notices() -> None:
@@ -62,6 +69,7 @@ def test_seed_loads_with_exactly_the_expected_notices() -> None:
             4,
             "primitive drbd: agent ocf:linbit:drbd replaced by ocf:paceline:drbd",
         ),
+        (NoticeKind.SUBSTITUTED, 8, "primitive fs: fstype reiserfs replaced by ext4"),
         (NoticeKind.SUBSTITUTED, 9, "primitive mysql: agent lsb:mysql replaced by lsb:mariadb"),
         (NoticeKind.MODERNIZED, 15, "colocation fs-w-drbd: role Master written as Promoted"),
         (NoticeKind.MODERNIZED, 17, "order fs-aft-drbd: score inf written as kind Mandatory"),
@@ -80,7 +88,11 @@ def test_seed_loads_with_exactly_the_expected_notices() -> None:
         ),
     ]
     assert all(n.file == str(SEED) and n.why for n in notices)
-    assert str(notices[7]).startswith(f"{SEED}:22: property expected-quorum-votes=2 not stored (")
+    assert str(notices[1]) == (
+        f"{SEED}:8: primitive fs: fstype reiserfs replaced by ext4 (ReiserFS is not"
+        " supported by this kernel (removed from Linux 6.13); ext4 stands in for it)"
+    )
+    assert str(notices[8]).startswith(f"{SEED}:22: property expected-quorum-votes=2 not stored (")
 
 
 def test_seed_model() -> None:
@@ -111,7 +123,12 @@ def test_seed_shows_as_crmsh_does_and_round_trips() -> None:
     cib, _ = load_seed()
     text = show(cib)
     assert text == EXPECTED_SHOW
-    again, notices = load(Cib(), text, agent_exists=HERE.__contains__)
+    again, notices = load(
+        Cib(),
+        text,
+        agent_exists=HERE.__contains__,
+        filesystem_supported=FILESYSTEMS_HERE.__contains__,
+    )
     assert notices == []
     assert show(again) == text
     # show sorts constraints by id: the same objects, in that order
@@ -127,6 +144,7 @@ def test_without_a_predicate_nothing_is_substituted() -> None:
     assert not any(n.kind is NoticeKind.SUBSTITUTED for n in notices)
     assert "primitive drbd ocf:linbit:drbd" in show(cib)
     assert "primitive mysql lsb:mysql" in show(cib)
+    assert "fstype=reiserfs" in show(cib)
 
 
 @pytest.mark.crmsh

@@ -7,8 +7,8 @@ does not exist yet reads as an empty configuration and is created by the
 first commit only.
 
 The crm language (``paceline.crm``) and the checks (``paceline.crm.verify``)
-are pure; this module is where they meet the file system (the CIB file and
-the installed agents).
+are pure; this module is where they meet the file system (the CIB file, the
+installed agents and the filesystem types this host supports).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from paceline.cib.model import Cib
 from paceline.cib.store import read_cib, sig_path, write_cib
 from paceline.cib.versions import bump_epoch, with_configuration
 from paceline.cli.agents import AgentCatalog
+from paceline.cli.filesystems import FilesystemSupport
 from paceline.core.errors import ConfigError
 from paceline.crm.build import flatten
-from paceline.crm.migrate import Notice
+from paceline.crm.migrate import FilesystemSupported, Notice
 from paceline.crm.verify import Finding, verify
 
 
@@ -52,11 +53,24 @@ class Session:
     agents: AgentCatalog
     committed: Cib | None = None
     staged: Cib = field(default_factory=Cib)
+    filesystem_supported: FilesystemSupported | None = None
+    """Which filesystem types this host supports (None: no parameter substitutions)."""
 
     @classmethod
-    def open(cls, path: Path, agents: AgentCatalog) -> Session:
+    def open(
+        cls,
+        path: Path,
+        agents: AgentCatalog,
+        filesystem_supported: FilesystemSupported | None = None,
+    ) -> Session:
+        """The session on ``path``; ``filesystem_supported`` defaults to this host's
+        answer (``cli.filesystems``), probed only when a load asks."""
         current = read_cib_file(path)
-        return cls(path, agents, current, current if current is not None else Cib())
+        if filesystem_supported is None:
+            filesystem_supported = FilesystemSupport().supported
+        return cls(
+            path, agents, current, current if current is not None else Cib(), filesystem_supported
+        )
 
     # ------------------------------------------------------------------ state
 
@@ -77,7 +91,11 @@ class Session:
         ``line`` is where it starts in ``file`` (errors and notices say so)."""
         try:
             cib, notices = crm.apply_statement(
-                self.staged, text, file=file, agent_exists=self.agents.exists
+                self.staged,
+                text,
+                file=file,
+                agent_exists=self.agents.exists,
+                filesystem_supported=self.filesystem_supported,
             )
         except ConfigError as exc:
             raise _shifted(exc, line - 1) from None
@@ -85,7 +103,11 @@ class Session:
         return [_shift_notice(n, line - 1) for n in notices]
 
     def load(self, mode: str, text: str, *, file: str) -> list[Notice]:
-        """``load replace|update``: crm text or CIB XML, detected by content."""
+        """``load replace|update``: crm text or CIB XML, detected by content.
+
+        XML ``replace`` is taken as written (a CIB is stored as the tool that
+        wrote it meant it: no agent or parameter substitution); XML ``update``
+        goes through crm text, so both kinds of substitution apply."""
         if looks_like_xml(text):
             loaded = decode_cib(text.encode("utf-8"), file=file)
             if mode == "replace":
@@ -93,7 +115,14 @@ class Session:
                 return []
             # update: the objects of the XML, merged by id as crm text is
             text = crm.show(loaded, obscure=())
-        cib, notices = crm.load(self.staged, text, mode, file=file, agent_exists=self.agents.exists)
+        cib, notices = crm.load(
+            self.staged,
+            text,
+            mode,
+            file=file,
+            agent_exists=self.agents.exists,
+            filesystem_supported=self.filesystem_supported,
+        )
         self.staged = cib
         return notices
 

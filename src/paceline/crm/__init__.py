@@ -3,7 +3,8 @@
 Pure functions (no I/O); the CLI is built on them:
 
 - ``parse(text, file=None) -> list[Statement]``: crm text to statements;
-- ``load(cib, text, mode="replace"|"update", file=, agent_exists=) -> (Cib, notices)``;
+- ``load(cib, text, mode="replace"|"update", file=, agent_exists=, filesystem_supported=)
+  -> (Cib, notices)``;
 - ``apply_statement(cib, "primitive vip IPaddr2 params ip=...") -> (Cib, notices)``;
 - ``delete(cib, ids, cascade=False) -> (Cib, notices)``;
 - ``rename(cib, old, new) -> (Cib, notices)``;
@@ -20,7 +21,7 @@ require-all, a colocation's influence, a scored property block, ...).
 
 Errors are ``paceline.core.errors.ConfigError`` naming file, line and
 column; every change not spelled out in the text (deprecated names
-modernized, agents substituted, dependent objects removed) is returned as a
+modernized, agents and parameters substituted, dependent objects removed) is returned as a
 ``Notice``. The migration tables live in ``paceline.crm.migrate`` (its
 cluster property rules are ``paceline.cib.upgrade``'s, shared with the CIB
 upgrade).
@@ -43,8 +44,10 @@ from paceline.crm.api import (
 from paceline.crm.delete import delete
 from paceline.crm.migrate import (
     AGENT_SUBSTITUTIONS,
+    PARAMETER_SUBSTITUTIONS,
     PROPERTY_MIGRATIONS,
     AgentExists,
+    FilesystemSupported,
     Notice,
     NoticeKind,
 )
@@ -56,8 +59,10 @@ from paceline.crm.statements import Statement, StatementKind
 __all__ = [
     "AGENT_SUBSTITUTIONS",
     "DEFAULT_OBSCURE",
+    "PARAMETER_SUBSTITUTIONS",
     "PROPERTY_MIGRATIONS",
     "AgentExists",
+    "FilesystemSupported",
     "LoadMode",
     "Notice",
     "NoticeKind",

@@ -17,7 +17,7 @@ from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
 from paceline.crm.build import assemble, flatten, key_of, merge
 from paceline.crm.ids import IdAllocator
-from paceline.crm.migrate import AgentExists, Notice, NoticeKind
+from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, NoticeKind
 from paceline.crm.modernize import modernize
 from paceline.crm.parser import parse
 from paceline.crm.printer import format_configuration, format_objects
@@ -46,6 +46,7 @@ def load(
     *,
     file: str | None = None,
     agent_exists: AgentExists | None = None,
+    filesystem_supported: FilesystemSupported | None = None,
 ) -> tuple[Cib, list[Notice]]:
     """Load crm configure text into ``cib``; the new CIB and what was changed on the way.
 
@@ -54,8 +55,10 @@ def load(
     the same id (property blocks merge by name), other objects are kept.
     ``agent_exists(spec)`` says whether an agent (``ocf:linbit:drbd``) is
     installed; absent agents with a stand-in in ``migrate.AGENT_SUBSTITUTIONS``
-    are substituted (none without the predicate). The epoch grows if the
-    configuration changed.
+    are substituted (none without the predicate). ``filesystem_supported(type)``
+    says whether a filesystem type (``ext4``) can be used here; parameters in
+    ``migrate.PARAMETER_SUBSTITUTIONS`` that need it (``fstype=reiserfs``) are
+    substituted only with it. The epoch grows if the configuration changed.
     """
     mode = LoadMode(mode)
     if mode is LoadMode.REPLACE:
@@ -84,7 +87,9 @@ def load(
     for entry in base_entries:
         for ident in _entry_ids(entry):
             ids.claim(ident)
-    statements, notices = modernize(statements, ids, agent_exists)
+    statements, notices = modernize(
+        statements, ids, agent_exists, filesystem_supported=filesystem_supported
+    )
     commented = [s for s in statements if s.comments]
     if commented:
         count = sum(len(s.comments) for s in commented)
@@ -108,6 +113,7 @@ def apply_statement(
     *,
     file: str | None = None,
     agent_exists: AgentExists | None = None,
+    filesystem_supported: FilesystemSupported | None = None,
 ) -> tuple[Cib, list[Notice]]:
     """One-shot edit: ``primitive vip ocf:heartbeat:IPaddr2 params ip=198.18.0.64``.
 
@@ -117,7 +123,14 @@ def apply_statement(
     """
     if len(parse(statement_text, file)) != 1:
         raise ConfigError("expected exactly one statement", file=file, text=statement_text)
-    return load(cib, statement_text, LoadMode.UPDATE, file=file, agent_exists=agent_exists)
+    return load(
+        cib,
+        statement_text,
+        LoadMode.UPDATE,
+        file=file,
+        agent_exists=agent_exists,
+        filesystem_supported=filesystem_supported,
+    )
 
 
 def show(

@@ -12,6 +12,11 @@ Two tables live in this module, as data that later work extends:
   absent here, and the agent that stands in for them. Whether an agent exists
   is the caller's knowledge (a predicate it passes in): this package never
   looks at the file system.
+- ``PARAMETER_SUBSTITUTIONS``: resource parameters a classic setup gives
+  that cannot hold here (``fstype=reiserfs`` on a kernel without ReiserFS),
+  and the parameter that stands in for them. Each entry says which of the
+  caller's predicates decides (``Needs``); without that predicate the entry
+  never applies.
 
 Every change applied is reported as a ``Notice`` (what, where, why); nothing
 is changed silently.
@@ -29,18 +34,26 @@ from paceline.core.errors import Location
 __all__ = [
     "AGENT_SUBSTITUTIONS",
     "CRM_PROPERTIES",
+    "PARAMETER_SUBSTITUTIONS",
     "PROPERTY_MIGRATIONS",
     "ROLE_RENAMES",
     "AgentExists",
     "AgentSubstitution",
+    "FilesystemSupported",
+    "Needs",
     "Notice",
     "NoticeKind",
+    "ParameterSubstitution",
+    "find_parameter_substitution",
     "find_property_migration",
     "find_substitution",
 ]
 
 AgentExists = Callable[[str], bool]
 """Answers "is the agent ``class:provider:type`` (or ``class:type``) installed here?"."""
+
+FilesystemSupported = Callable[[str], bool]
+"""Answers "can a filesystem of this type (``ext4``, as in ``fstype=``) be used here?"."""
 
 
 class NoticeKind(StrEnum):
@@ -138,4 +151,74 @@ def find_substitution(agent: str, agent_exists: AgentExists | None) -> AgentSubs
             continue
         if entry.ours or agent_exists(entry.replacement):
             return entry
+    return None
+
+
+class Needs(StrEnum):
+    """What must hold here for a ``ParameterSubstitution`` to apply, and so which
+    of the caller's predicates decides."""
+
+    FILESYSTEM = "filesystem"
+    """The value is a filesystem type not supported here and the new value one
+    that is (``filesystem_supported``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterSubstitution:
+    """Where a resource of ``agent`` sets ``name=value`` and ``needs`` holds here,
+    set ``new_name=new_value`` instead (None: the name, or value, is kept).
+
+    ``agent`` is spelled as in crm text and matched against the agent the
+    configuration names, before any ``AGENT_SUBSTITUTIONS`` (so that an entry
+    can rename the parameters of an agent that was replaced). ``value`` None
+    matches any value.
+    """
+
+    agent: str
+    name: str
+    value: str | None
+    why: str
+    needs: Needs
+    new_name: str | None = None
+    new_value: str | None = None
+
+
+PARAMETER_SUBSTITUTIONS: tuple[ParameterSubstitution, ...] = (
+    ParameterSubstitution(
+        "ocf:heartbeat:Filesystem",
+        "fstype",
+        "reiserfs",
+        "ReiserFS is not supported by this kernel (removed from Linux 6.13); ext4 stands in for it",
+        Needs.FILESYSTEM,
+        new_value="ext4",
+    ),
+)
+"""Every resource parameter substitution ``paceline.crm.load`` applies, first match wins."""
+
+
+def find_parameter_substitution(
+    agent: str,
+    name: str,
+    value: str | None,
+    *,
+    filesystem_supported: FilesystemSupported | None,
+) -> ParameterSubstitution | None:
+    """The entry of ``PARAMETER_SUBSTITUTIONS`` that applies to ``name=value`` of a
+    resource of ``agent`` here.
+
+    An entry whose predicate was not passed in never applies: without knowing
+    what is missing here, nothing is substituted.
+    """
+    for entry in PARAMETER_SUBSTITUTIONS:
+        if entry.agent != agent or entry.name != name:
+            continue
+        if entry.value is not None and entry.value != value:
+            continue
+        if entry.needs is Needs.FILESYSTEM:
+            if filesystem_supported is None or value is None:
+                continue
+            stand_in = entry.new_value if entry.new_value is not None else value
+            if filesystem_supported(value) or not filesystem_supported(stand_in):
+                continue
+        return entry
     return None

@@ -1,9 +1,10 @@
 """Apply the tables of ``paceline.crm.migrate`` to parsed statements.
 
-``modernize(statements, ids, agent_exists)`` returns the statements as they
-will be stored, and one ``Notice`` per change: a deprecated cluster property
-moved to ``rsc_defaults``/``op_defaults``, renamed or dropped; an absent
-resource agent replaced by its stand-in.
+``modernize(statements, ids, agent_exists, filesystem_supported=)`` returns
+the statements as they will be stored, and one ``Notice`` per change: a
+deprecated cluster property moved to ``rsc_defaults``/``op_defaults``, renamed
+or dropped; an absent resource agent replaced by its stand-in; a resource
+parameter that cannot hold here (``fstype=reiserfs``) replaced by its stand-in.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import (
     ROLE_RENAMES,
     AgentExists,
+    FilesystemSupported,
     Notice,
     NoticeKind,
+    ParameterSubstitution,
+    find_parameter_substitution,
     find_property_migration,
     find_substitution,
 )
@@ -53,9 +57,16 @@ def agent_spec(rsc: Primitive | Template) -> str | None:
 
 
 def modernize(
-    statements: list[Statement], ids: IdAllocator, agent_exists: AgentExists | None
+    statements: list[Statement],
+    ids: IdAllocator,
+    agent_exists: AgentExists | None,
+    *,
+    filesystem_supported: FilesystemSupported | None = None,
 ) -> tuple[list[Statement], list[Notice]]:
-    """The statements with the migration tables applied, and what was done."""
+    """The statements with the migration tables applied, and what was done.
+
+    The predicates are the caller's knowledge of this host; a substitution
+    whose predicate is None is never made."""
     notices: list[Notice] = []
     out: list[Statement] = []
     moved: dict[Section, list[tuple[str, str | None, Statement, str]]] = {}
@@ -65,7 +76,12 @@ def modernize(
         statement = _target_roles(statement, notices)
         definition = statement.definition
         if isinstance(definition, Primitive | Template):
+            spec = agent_spec(definition)
             statement = _substitute(statement, definition, agent_exists, notices)
+            if spec is not None:
+                statement = _substitute_parameters(
+                    statement, spec, ids, filesystem_supported, notices
+                )
         elif (
             isinstance(definition, PropertiesDef)
             and definition.section is Section.CRM_CONFIG
@@ -147,6 +163,90 @@ def _substitute(
         )
     )
     return replace(statement, definition=new)
+
+
+def _substitute_parameters(
+    statement: Statement,
+    spec: str,
+    ids: IdAllocator,
+    filesystem_supported: FilesystemSupported | None,
+    notices: list[Notice],
+) -> Statement:
+    """``PARAMETER_SUBSTITUTIONS`` applied to the resource's instance attributes;
+    ``spec`` is its agent as the text named it."""
+    rsc = statement.definition
+    assert isinstance(rsc, Primitive | Template)
+    blocks: list[NvSetItem] = []
+    changed = False
+    for block in rsc.instance_attributes:
+        if isinstance(block, NvSet):
+            new_block = _substitute_block(
+                statement, spec, block, ids, filesystem_supported, notices
+            )
+            changed = changed or new_block is not block
+            block = new_block
+        blocks.append(block)
+    if not changed:
+        return statement
+    return replace(statement, definition=replace(rsc, instance_attributes=tuple(blocks)))
+
+
+def _substitute_block(
+    statement: Statement,
+    spec: str,
+    block: NvSet,
+    ids: IdAllocator,
+    filesystem_supported: FilesystemSupported | None,
+    notices: list[Notice],
+) -> NvSet:
+    present = {p.name for p in block.nvpairs if isinstance(p, NvPair)}
+    pairs: list[NvPair | NvPairRef] = []
+    changed = False
+    for pair in block.nvpairs:
+        entry = (
+            None
+            if isinstance(pair, NvPairRef)
+            else find_parameter_substitution(
+                spec, pair.name, pair.value, filesystem_supported=filesystem_supported
+            )
+        )
+        if entry is None or isinstance(pair, NvPairRef):
+            pairs.append(pair)
+            continue
+        new_name = entry.new_name if entry.new_name is not None else pair.name
+        if new_name != pair.name and new_name in present:
+            # the text sets the stand-in itself: it wins, this pair stays as written
+            pairs.append(pair)
+            continue
+        new_value = entry.new_value if entry.new_value is not None else pair.value
+        if new_name == pair.name:
+            new_pair = replace(pair, value=new_value)
+        else:
+            new_pair = NvPair(ids.child(block.id, new_name), new_name, new_value)
+            present.add(new_name)
+        pairs.append(new_pair)
+        changed = True
+        notices.append(
+            Notice(
+                NoticeKind.SUBSTITUTED,
+                f"{statement.kind} {statement.id}: {_replaced(entry, pair, new_pair)}",
+                entry.why,
+                statement.where.file,
+                statement.line_of(pair.name),
+            )
+        )
+    return replace(block, nvpairs=tuple(pairs)) if changed else block
+
+
+def _replaced(entry: ParameterSubstitution, old: NvPair, new: NvPair) -> str:
+    """``fstype reiserfs replaced by ext4`` (a value); ``a=1 replaced by b=1`` (a name)."""
+    if entry.new_name is None or entry.new_name == old.name:
+        return f"{old.name} {old.value} replaced by {new.value}"
+    return f"parameter {_written(old)} replaced by {_written(new)}"
+
+
+def _written(pair: NvPair) -> str:
+    return pair.name if pair.value is None else f"{pair.name}={pair.value}"
 
 
 def _properties(

@@ -1,0 +1,85 @@
+"""Parameter substitutions through the CLI: ``configure load`` of the seed on this
+host prints the ``fstype`` warning and stores ext4; the session threads the
+predicate through one-shot statements and loads of both formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_configure_cli import SEED, paceline
+
+from paceline.cib.codec import encode_cib
+from paceline.cib.model import Cib
+from paceline.cli.agents import AgentCatalog
+from paceline.cli.filesystems import FilesystemSupport
+from paceline.cli.session import Session
+from paceline.crm import NoticeKind, load, show
+
+WHY = "ReiserFS is not supported by this kernel (removed from Linux 6.13); ext4 stands in for it"
+FS = 'primitive fs Filesystem params device=/dev/drbd1 directory=/mnt fstype="reiserfs"\n'
+AGENTS = AgentCatalog(frozenset({"ocf:heartbeat:Filesystem"}))
+
+
+def test_seed_load_warns_and_shows_ext4_on_this_host(tmp_path: Path) -> None:
+    here = FilesystemSupport()
+    if here.supported("reiserfs") or not here.supported("ext4"):
+        pytest.skip("this host supports ReiserFS, or not ext4: nothing to substitute")
+    cib = tmp_path / "cib.xml"
+    run = paceline(cib, "configure", "load", "replace", str(SEED))
+    assert run.code == 0, run.err
+    assert (
+        f"warning: {SEED}:8: primitive fs: fstype reiserfs replaced by ext4 ({WHY})"
+        in run.out.splitlines()
+    )
+    shown = paceline(cib, "configure", "show", "fs").out
+    assert "fstype=ext4" in shown and "reiserfs" not in shown
+
+
+def session(tmp_path: Path) -> Session:
+    return Session.open(tmp_path / "cib.xml", AGENTS, {"ext4"}.__contains__)
+
+
+def test_one_shot_statement_is_substituted_at_its_line(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    notices = s.apply(FS.strip(), file="batch", line=7)
+    assert [(n.kind, n.file, n.line, n.what) for n in notices] == [
+        (NoticeKind.SUBSTITUTED, "batch", 7, "primitive fs: fstype reiserfs replaced by ext4")
+    ]
+    assert "fstype=ext4" in s.show(["fs"])
+
+
+def _xml_with_reiserfs() -> str:
+    cib, _ = load(Cib(), FS)  # no predicate: stored as written
+    return encode_cib(cib).decode("utf-8")
+
+
+def test_xml_replace_is_taken_as_written_like_agents(tmp_path: Path) -> None:
+    """A CIB loaded whole is not substituted (agents neither): it is what
+    Pacemaker's tools wrote."""
+    s = session(tmp_path)
+    notices = s.load("replace", _xml_with_reiserfs(), file="cib-in.xml")
+    assert notices == []
+    assert "fstype=reiserfs" in s.show(["fs"])
+
+
+def test_xml_update_goes_through_crm_text_and_is_substituted(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    notices = s.load("update", _xml_with_reiserfs(), file="cib-in.xml")
+    assert [n.what for n in notices] == ["primitive fs: fstype reiserfs replaced by ext4"]
+    assert "fstype=ext4" in s.show(["fs"])
+
+
+def test_a_session_opened_without_a_predicate_asks_this_host(tmp_path: Path) -> None:
+    s = Session.open(tmp_path / "cib.xml", AGENTS)
+    assert s.filesystem_supported is not None
+    here = FilesystemSupport()
+    assert s.filesystem_supported("ext4") == here.supported("ext4")
+    assert s.filesystem_supported("reiserfs") == here.supported("reiserfs")
+
+
+def test_show_of_the_crm_text_round_trips_without_notices(tmp_path: Path) -> None:
+    s = session(tmp_path)
+    s.load("replace", FS, file="in.crm")
+    again, notices = load(Cib(), show(s.staged), filesystem_supported={"ext4"}.__contains__)
+    assert notices == [] and show(again) == show(s.staged)
