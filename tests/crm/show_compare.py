@@ -12,7 +12,9 @@ them:
 - ``roles``: the model holds the modern role names (the codec upgrades
   ``Master``/``Slave`` on load, as Pacemaker's upgrade does).
 - ``plus-inf``: a ``+INFINITY`` score reads as INFINITY; crmsh echoes the ``+``.
-- ``comments``: the model keeps no XML comments; crmsh prints them as ``#`` lines.
+- comments are compared as they are: the ``#`` lines before a statement go
+  with it (so an object left out below takes its comments with it), and the
+  comments inside an ``xml`` statement are part of its canonical XML.
 - ``xml``: statements shown as ``xml <...>`` are compared as canonical XML
   (sorted attributes, default-valued attributes dropped as crmsh drops them,
   ``rule`` first in an attribute block, our ``<rsc_defaults>`` wrapper
@@ -73,21 +75,41 @@ class Comparison:
 
 
 def statements(text: str) -> list[str]:
+    """The statements of a show text, each with the ``#`` lines before it."""
     out: list[str] = []
+    comments: list[str] = []
     for line in text.split("\n"):
         if not line:
             continue
         continued = line.startswith(("\t", "</")) or re.match(r" +<", line)
         if continued and out:
             out[-1] += "\n" + line
-        else:
+        elif line.startswith("#"):
+            comments.append(line)
+        elif line.startswith("\x1b["):  # a crmsh log line: its comments go on
             out.append(line)
+        else:
+            out.append("".join(c + "\n" for c in comments) + line)
+            comments = []
+    out.extend(comments)  # after the last statement: compared as lines of their own
     return out
+
+
+def _split_comments(statement: str) -> tuple[str, str]:
+    """(the ``#`` lines before a statement, the statement)."""
+    lines = statement.split("\n")
+    count = 0
+    while count < len(lines) - 1 and lines[count].startswith("#"):
+        count += 1
+    head = "".join(line + "\n" for line in lines[:count])
+    return head, "\n".join(lines[count:])
 
 
 def _canon_element(el: etree._Element) -> None:
     for child in list(el):
-        if not isinstance(child.tag, str):
+        if isinstance(child, etree._Comment):
+            child.tail = None
+        elif not isinstance(child.tag, str):
             el.remove(child)
     for key, value in list(el.attrib.items()):
         if (el.tag, key, value) in _DEFAULTS:
@@ -105,7 +127,8 @@ def _canon_element(el: etree._Element) -> None:
     el.text = None
     el.tail = None
     for child in el:
-        _canon_element(child)
+        if isinstance(child.tag, str):
+            _canon_element(child)
 
 
 def canonical_xml(statement: str) -> str:
@@ -123,6 +146,7 @@ def _xml_id(statement: str) -> str | None:
 
 
 def _statement_id(statement: str) -> str | None:
+    statement = _split_comments(statement)[1]
     if statement.startswith("xml "):
         return _xml_id(statement)
     words = statement.split()
@@ -159,7 +183,12 @@ def _sorted_groups(clause: str) -> str:
     return " ".join(" ".join([g[0], *sorted(g[1:])]) for g in groups)
 
 
-def _normalize(statement: str, used: Counter[str]) -> str:
+def _normalize(commented: str, used: Counter[str]) -> str:
+    comments, statement = _split_comments(commented)
+    return comments + _normalize_statement(statement, used)
+
+
+def _normalize_statement(statement: str, used: Counter[str]) -> str:
     if statement.startswith("xml "):
         used["xml"] += 1
         return canonical_xml(statement)
@@ -203,15 +232,14 @@ def compare(ours: str, theirs: str) -> Comparison:
     mine = statements(ours)
     crm: list[str] = []
     for statement in statements(theirs):
-        if statement.startswith("#"):
-            used["comments"] += 1
-        elif statement.startswith("\x1b["):  # a crmsh log line (WARNING/ERROR), not show output
+        if statement.startswith("\x1b["):  # a crmsh log line (WARNING/ERROR), not show output
             used["crmsh-log"] += 1
         else:
             crm.append(statement)
     skip: set[str] = set()
     bundle_children: set[str] = set()
-    for statement in crm:
+    for commented in crm:
+        statement = _split_comments(commented)[1]
         ident = _statement_id(statement)
         if statement.startswith("xml <bundle"):
             used["crmsh-fallback"] += 1
@@ -236,7 +264,8 @@ def compare(ours: str, theirs: str) -> Comparison:
                 used["crmsh-fallback"] += 1
                 skip.add(f"id:{ident}")
 
-    def kept(statement: str, side: str) -> bool:
+    def kept(commented: str, side: str) -> bool:
+        statement = _split_comments(commented)[1]
         ident = _statement_id(statement)
         kind = statement.split()[0]
         if kind == "xml":
@@ -254,8 +283,12 @@ def compare(ours: str, theirs: str) -> Comparison:
             return False
         return not (kind == "primitive" and ident in bundle_children)
 
-    bundles = {_statement_id(st) for st in crm if st.startswith("xml <bundle")}
-    mine = [st for st in mine if not (st.startswith("bundle ") and _statement_id(st) in bundles)]
+    bundles = {_statement_id(st) for st in crm if _split_comments(st)[1].startswith("xml <bundle")}
+    mine = [
+        st
+        for st in mine
+        if not (_split_comments(st)[1].startswith("bundle ") and _statement_id(st) in bundles)
+    ]
 
     mine = [_normalize(s, used) for s in mine if kept(s, "ours")]
     crm = [_normalize(s, used) for s in crm if kept(s, "crm")]

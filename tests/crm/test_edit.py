@@ -205,13 +205,13 @@ def test_rename_refuses_unknown_and_taken_ids() -> None:
         rename(cib, "web", "vip-instance_attributes")
 
 
-def test_comments_are_reported_as_not_stored() -> None:
-    _, notices = load(
-        Cib(), "# web tier\nprimitive a Dummy\n# b\n# c\nprimitive b Dummy\n", file="f.crm"
-    )
+def test_comments_are_kept_and_only_a_trailing_one_is_reported() -> None:
+    text = "# web tier\nprimitive a Dummy\n# b\n# c\nprimitive b Dummy\n# the end\n"
+    cib, notices = load(Cib(), text, file="f.crm")
+    assert show(cib) == "# web tier\nprimitive a Dummy\n# b\n# c\nprimitive b Dummy\n"
     assert [str(n) for n in notices] == [
-        "f.crm:2: 3 comment line(s) not stored "
-        "(the CIB model keeps no comments; they are not shown again)"
+        "f.crm:6: 1 comment line(s) after the last statement not stored "
+        "(a comment is kept with the statement that follows it)"
     ]
 
 

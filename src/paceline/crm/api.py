@@ -17,6 +17,7 @@ from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
 from paceline.crm.build import assemble, flatten, key_of, merge
 from paceline.crm.ids import IdAllocator
+from paceline.crm.lexer import trailing_comments
 from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, NoticeKind
 from paceline.crm.modernize import modernize
 from paceline.crm.parser import parse
@@ -90,16 +91,15 @@ def load(
     statements, notices = modernize(
         statements, ids, agent_exists, filesystem_supported=filesystem_supported
     )
-    commented = [s for s in statements if s.comments]
-    if commented:
-        count = sum(len(s.comments) for s in commented)
+    trailing = trailing_comments(text, file)
+    if trailing:
         notices.append(
             Notice(
                 NoticeKind.DROPPED,
-                f"{count} comment line(s) not stored",
-                "the CIB model keeps no comments; they are not shown again",
-                commented[0].where.file,
-                commented[0].where.line,
+                f"{len(trailing)} comment line(s) after the last statement not stored",
+                "a comment is kept with the statement that follows it",
+                file,
+                trailing[0],
             )
         )
     entries = merge(base_entries, statements)

@@ -91,7 +91,7 @@ def flatten(config: Configuration) -> list[Statement]:
             ident = block.id if isinstance(block, NvSet) else block.id_ref
             entries.append(_stmt(kind, ident, PropertiesDef(section, block)))
     if config.fencing_topology:
-        fencing = FencingDef(config.fencing_topology)
+        fencing = FencingDef(config.fencing_topology, comments=config.fencing_topology_comments)
         entries.append(_stmt(StatementKind.FENCING_TOPOLOGY, "fencing_topology", fencing))
     entries.extend(_stmt(StatementKind.TAG, tag.id, tag) for tag in config.tags)
     entries.extend(_stmt(StatementKind.ALERT, alert.id, alert) for alert in config.alerts)
@@ -109,6 +109,7 @@ def _flatten_resource(rsc: Primitive | Group | Clone | Bundle) -> list[Statement
             rsc.description,
             rsc.meta_attributes,
             rsc.instance_attributes,
+            rsc.comments,
         )
         out = [_stmt(StatementKind.GROUP, rsc.id, group)]
         for child in rsc.children:
@@ -122,6 +123,7 @@ def _flatten_resource(rsc: Primitive | Group | Clone | Bundle) -> list[Statement
             rsc.meta_attributes,
             rsc.instance_attributes,
             rsc.legacy_master,
+            rsc.comments,
         )
         kind = StatementKind.MS if rsc.legacy_master else StatementKind.CLONE
         return [_stmt(kind, rsc.id, clone), *_flatten_resource(rsc.child)]
@@ -134,6 +136,7 @@ def _flatten_resource(rsc: Primitive | Group | Clone | Bundle) -> list[Statement
         rsc.network,
         rsc.storage,
         None if rsc.primitive is None else rsc.primitive.id,
+        rsc.comments,
     )
     out = [_stmt(StatementKind.BUNDLE, rsc.id, bundle)]
     if rsc.primitive is not None:
@@ -199,7 +202,11 @@ def _add_monitor(out: list[Statement], statement: Statement, monitor: MonitorDef
             f"monitor: {monitor.rsc} already has a monitor every {op.interval}",
             "another interval",
         )
-    updated = dataclasses.replace(target, operations=(*target.operations, op))
+    updated = dataclasses.replace(
+        target,
+        operations=(*target.operations, op),
+        comments=target.comments + monitor.comments,
+    )
     out[index] = dataclasses.replace(out[index], definition=updated)
 
 
@@ -213,6 +220,7 @@ def _merge_blocks(old: PropertiesDef, new: PropertiesDef) -> PropertiesDef:
         kept + new.block.nvpairs,
         rule=new.block.rule if new.block.rule is not None else old.block.rule,
         score=new.block.score if new.block.score is not None else old.block.score,
+        comments=new.block.comments or old.block.comments,
     )
     return PropertiesDef(new.section, block)
 
@@ -293,6 +301,7 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
                 definition.network,
                 definition.storage,
                 bundled,
+                definition.comments,
             )
         if isinstance(definition, GroupDef):
             members: list[Primitive] = []
@@ -312,6 +321,7 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
                 definition.description,
                 definition.meta_attributes,
                 definition.instance_attributes,
+                definition.comments,
             )
         if isinstance(definition, CloneDef):
             cloned = build(definition.child, statement)
@@ -329,6 +339,7 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
                 definition.meta_attributes,
                 definition.instance_attributes,
                 definition.legacy_master,
+                definition.comments,
             )
         raise _error(
             parent, ident, f"{ident} is a {statement.kind}, not a resource", "a resource id"
@@ -354,6 +365,12 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
         rsc_defaults=_blocks(statements, Section.RSC_DEFAULTS),
         op_defaults=_blocks(statements, Section.OP_DEFAULTS),
         fencing_topology=_fencing(statements, nodes, ids),
+        fencing_topology_comments=tuple(
+            line
+            for s in statements
+            if isinstance(s.definition, FencingDef)
+            for line in s.definition.comments
+        ),
         tags=tuple(s.definition for s in statements if isinstance(s.definition, Tag)),
         alerts=tuple(s.definition for s in statements if isinstance(s.definition, Alert)),
         acls=tuple(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from paceline.core.errors import ConfigError
 
-__all__ = ["Statement", "Token", "tokenize"]
+__all__ = ["Statement", "Token", "tokenize", "trailing_comments"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +55,19 @@ class Statement:
 
 def tokenize(text: str, file: str | None = None) -> list[Statement]:
     """Cut ``text`` into statements; raise ConfigError on an unterminated quote."""
+    return _tokenize(text, file)[0]
+
+
+def trailing_comments(text: str, file: str | None = None) -> tuple[int, ...]:
+    """The line numbers of the comment lines after the last statement: they
+    precede nothing, so no object keeps them (crmsh drops them as well)."""
+    return _tokenize(text, file)[1]
+
+
+def _tokenize(text: str, file: str | None) -> tuple[list[Statement], tuple[int, ...]]:
     statements: list[Statement] = []
     comments: list[str] = []
+    comment_lines: list[int] = []
     current: list[Token] = []
     xml: list[str] | None = None  # lines of an ``xml <...>`` statement being read
     lines = text.split("\n")
@@ -78,10 +89,11 @@ def tokenize(text: str, file: str | None = None) -> list[Statement]:
             first = current[1]
             current[1] = Token("\n".join(xml), first.line, first.column, quoted=True)
             statements.append(Statement(tuple(current), tuple(comments), file))
-            comments, current, xml = [], [], None
+            comments, comment_lines, current, xml = [], [], [], None
             continue
         if not current and stripped.startswith("#"):
             comments.append(stripped)
+            comment_lines.append(lineno)
             continue
         body = raw.rstrip()
         continued = body.endswith("\\") and not body.endswith("\\\\")
@@ -92,14 +104,15 @@ def tokenize(text: str, file: str | None = None) -> list[Statement]:
             continue
         if current:
             statements.append(Statement(tuple(current), tuple(comments), file))
-            comments = []
+            comments, comment_lines = [], []
         current = []
     if current:
         if xml is not None:
             first = current[1]
             current[1] = Token("\n".join(xml), first.line, first.column, quoted=True)
         statements.append(Statement(tuple(current), tuple(comments), file))
-    return statements
+        comment_lines = []
+    return statements, tuple(comment_lines)
 
 
 _SPACE = " \t\r\f\v"

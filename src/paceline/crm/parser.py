@@ -19,6 +19,7 @@ from paceline.crm.build import flatten
 from paceline.crm.cursor import Cursor
 from paceline.crm.grammar import Parser
 from paceline.crm.ids import IdAllocator
+from paceline.crm.migrate import Notice, NoticeKind
 from paceline.crm.parse_alert import parse_alert
 from paceline.crm.parse_bundle import parse_bundle
 from paceline.crm.parse_constraints import (
@@ -42,6 +43,7 @@ from paceline.crm.statements import (
     Statement,
     StatementKind,
     Where,
+    with_comments,
 )
 from paceline.crm.walk import all_ids
 from paceline.crm.xmlform import from_xml
@@ -92,6 +94,7 @@ def _xml_statements(raw: lexer.Statement, ids: IdAllocator) -> list[Statement]:
     where = Where(raw.file, raw.tokens[0].line, raw.tokens[0].column)
     config = from_xml(body.text, file=raw.file, line=body.line)
     statements = []
+    comments, notices = storable_comments(raw)  # they go with the first object
     for statement in flatten(config):
         for ident in dict.fromkeys((statement.id, *all_ids(statement.definition))):
             own_namespace = (StatementKind.FENCING_TOPOLOGY, StatementKind.NODE)
@@ -105,7 +108,17 @@ def _xml_statements(raw: lexer.Statement, ids: IdAllocator) -> list[Statement]:
                     column=where.column,
                     text=ident,
                 )
-        statements.append(replace(statement, where=where, comments=raw.comments))
+        definition = with_comments(statement.definition, comments)
+        statements.append(
+            replace(
+                statement,
+                definition=definition,
+                where=where,
+                comments=comments,
+                notices=notices,
+            )
+        )
+        comments, notices = (), ()
     return statements
 
 
@@ -123,6 +136,31 @@ def parse_statement(
     return statements[0]
 
 
+def storable_comments(raw: lexer.Statement) -> tuple[tuple[str, ...], tuple[Notice, ...]]:
+    """The comment lines before ``raw`` as the CIB can hold them: an XML comment
+    cannot contain ``--`` nor end with ``-``, so those are spaced out (and said)."""
+    kept: list[str] = []
+    notices: list[Notice] = []
+    for text in raw.comments:
+        storable = text
+        while "--" in storable:
+            storable = storable.replace("--", "- -")
+        if storable.endswith("-"):
+            storable += " "
+        if storable != text:
+            notices.append(
+                Notice(
+                    NoticeKind.SUBSTITUTED,
+                    f"comment {text!r} stored as {storable!r}",
+                    "an XML comment cannot hold '--' or end with '-'",
+                    raw.file,
+                    raw.line,
+                )
+            )
+        kept.append(storable)
+    return tuple(kept), tuple(notices)
+
+
 def _statement(raw: lexer.Statement, ids: IdAllocator) -> Statement:
     cursor = Cursor(raw)
     keyword_token = cursor.take("a statement")
@@ -132,14 +170,15 @@ def _statement(raw: lexer.Statement, ids: IdAllocator) -> Statement:
     if reader is None:
         raise p.error(f"unknown statement {keyword_token.text!r}", keyword_token, _KNOWN)
     kind, definition, ident = reader(p)
+    comments, changed = storable_comments(raw)
     return Statement(
         kind,
         ident,
-        definition,
+        with_comments(definition, comments),
         cursor.where(keyword_token),
-        comments=raw.comments,
+        comments=comments,
         references=tuple(p.references),
-        notices=tuple(p.notices),
+        notices=(*changed, *p.notices),
         pair_lines=tuple(p.pair_lines),
     )
 

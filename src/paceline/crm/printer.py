@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from fnmatch import fnmatchcase
 
 from paceline.cib.model import (
@@ -145,6 +145,27 @@ class _Printed:
     kind: str
     id: str
     text: str
+    comments: tuple[str, ...] = ()
+
+    def shown(self) -> str:
+        """The statement after its comment lines (an ``xml`` statement holds
+        its comments inside, as crmsh shows it)."""
+        if self.text.startswith("xml "):
+            return self.text
+        return "".join(line + "\n" for line in comment_lines(self.comments)) + self.text
+
+
+def comment_lines(comments: Iterable[str]) -> list[str]:
+    """The ``#`` lines that show comments: each stripped, with ``# `` before it
+    unless it starts with ``#`` (as crmsh 4.4 shows an XML comment); a comment
+    of several lines gives one ``#`` line for each line that is not blank."""
+    lines: list[str] = []
+    for comment in comments:
+        for line in comment.split("\n"):
+            text = line.strip()
+            if text:
+                lines.append(text if text.startswith("#") else f"# {text}")
+    return lines
 
 
 class _Printer:
@@ -166,20 +187,21 @@ class _Printer:
         cfg = self.config
         for node in cfg.nodes:
             text = to_xml(node) if node.score is not None else self.node(node)
-            yield _Printed("node", node.id, text)
+            yield _Printed("node", node.id, text, node.comments)
         for template in cfg.templates:
             text = to_xml(template) if needs_xml(template) else self.primitive(template)
-            yield _Printed("rsc_template", template.id, text)
+            yield _Printed("rsc_template", template.id, text, template.comments)
         for rsc in cfg.resources:
             yield from self.resource(rsc)
         for tag in cfg.tags:
-            yield _Printed("tag", tag.id, " ".join(["tag", tag.id, *tag.refs]))
+            yield _Printed("tag", tag.id, " ".join(["tag", tag.id, *tag.refs]), tag.comments)
         for c in cfg.constraints:
-            yield self.constraint(c)
+            yield replace(self.constraint(c), comments=c.comments)
         if cfg.fencing_topology:
             levels = cfg.fencing_topology
             text = fencing_to_xml(levels) if fencing_needs_xml(levels) else self.fencing()
-            yield _Printed("fencing_topology", "fencing_topology", text)
+            comments = cfg.fencing_topology_comments
+            yield _Printed("fencing_topology", "fencing_topology", text, comments)
         for kind, section, blocks in (
             ("property", "crm_config", cfg.crm_config),
             ("rsc_defaults", "rsc_defaults", cfg.rsc_defaults),
@@ -191,28 +213,29 @@ class _Printer:
                 elif block.score is not None or not rule_ok(block.rule):
                     yield _Printed(kind, block.id, section_to_xml(section, (block,)))
                 else:
-                    yield _Printed(kind, block.id, self.properties(kind, block))
+                    text = self.properties(kind, block)
+                    yield _Printed(kind, block.id, text, block.comments)
         for alert in cfg.alerts:
-            yield _Printed("alert", alert.id, self.alert(alert))
+            yield _Printed("alert", alert.id, self.alert(alert), alert.comments)
         for entry in cfg.acls:
-            yield self.acl(entry)
+            yield replace(self.acl(entry), comments=entry.comments)
 
     def resource(self, rsc: Primitive | Group | Clone | Bundle) -> Iterator[_Printed]:
         kind = _resource_kind(rsc)
         if needs_xml(rsc):
             yield _Printed(kind, rsc.id, to_xml(rsc))
         elif isinstance(rsc, Bundle):
-            yield _Printed(kind, rsc.id, self.bundle(rsc))
+            yield _Printed(kind, rsc.id, self.bundle(rsc), rsc.comments)
             if rsc.primitive is not None:
                 yield from self.resource(rsc.primitive)
         elif isinstance(rsc, Primitive):
-            yield _Printed(kind, rsc.id, self.primitive(rsc))
+            yield _Printed(kind, rsc.id, self.primitive(rsc), rsc.comments)
         elif isinstance(rsc, Group):
             lines = [" ".join(["group", rsc.id, *(c.id for c in rsc.children)])]
             self.description(lines, rsc.description)
             lines.extend(self.block("params", s) for s in rsc.instance_attributes)
             lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
-            yield _Printed(kind, rsc.id, _BREAK.join(lines))
+            yield _Printed(kind, rsc.id, _BREAK.join(lines), rsc.comments)
             for child in rsc.children:
                 yield from self.resource(child)
         else:
@@ -220,7 +243,7 @@ class _Printer:
             self.description(lines, rsc.description)
             lines.extend(self.block("params", s) for s in rsc.instance_attributes)
             lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
-            yield _Printed(kind, rsc.id, _BREAK.join(lines))
+            yield _Printed(kind, rsc.id, _BREAK.join(lines), rsc.comments)
             yield from self.resource(rsc.child)
 
     def bundle(self, rsc: Bundle) -> str:
@@ -612,7 +635,7 @@ def format_objects(
     values of parameters whose name matches a glob in ``obscure`` show as ``******``."""
     wanted = None if ids is None else set(ids)
     printed = _Printer(config, obscure).objects()
-    return [(p.id, p.text) for p in _sorted(printed) if wanted is None or p.id in wanted]
+    return [(p.id, p.shown()) for p in _sorted(printed) if wanted is None or p.id in wanted]
 
 
 def format_configuration(

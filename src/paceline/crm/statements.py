@@ -13,11 +13,16 @@ rest of the configuration:
 
 ACL entries (``role``, ``acl_target``, ``acl_group``) and alerts are kept
 as the model objects.
+
+The ``#`` comment lines written before a statement belong to what it
+defines (``comments`` of the model object or definition; of the block for a
+property statement), as crmsh keeps them: in the CIB they are XML comments
+inside the object's element.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from paceline.cib.model import (
@@ -29,6 +34,7 @@ from paceline.cib.model import (
     FencingLevel,
     Location,
     Node,
+    NvSet,
     NvSetItem,
     Op,
     Order,
@@ -54,6 +60,8 @@ __all__ = [
     "Statement",
     "StatementKind",
     "Where",
+    "comments_of",
+    "with_comments",
 ]
 
 
@@ -98,6 +106,7 @@ class GroupDef:
     description: str | None = None
     meta_attributes: tuple[NvSetItem, ...] = ()
     instance_attributes: tuple[NvSetItem, ...] = ()
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +119,7 @@ class CloneDef:
     meta_attributes: tuple[NvSetItem, ...] = ()
     instance_attributes: tuple[NvSetItem, ...] = ()
     legacy_master: bool = False
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,7 @@ class BundleDef:
     network: BundleNetwork | None = None
     storage: tuple[StorageMapping, ...] | None = None
     primitive: str | None = None
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +143,7 @@ class MonitorDef:
 
     rsc: str
     op: Op
+    comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +161,7 @@ class FencingDef:
 
     levels: tuple[FencingLevel, ...] = ()
     untargeted: tuple[tuple[str, ...], ...] = ()
+    comments: tuple[str, ...] = ()
 
 
 Definition = (
@@ -199,3 +212,24 @@ class Statement:
             if pair_name == name:
                 return line
         return self.where.line
+
+
+def comments_of(definition: Definition) -> tuple[str, ...]:
+    """The comments a definition carries (a property statement's: its block's)."""
+    if isinstance(definition, PropertiesDef):
+        block = definition.block
+        return block.comments if isinstance(block, NvSet) else ()
+    return definition.comments
+
+
+def with_comments(definition: Definition, comments: tuple[str, ...]) -> Definition:
+    """``definition`` with ``comments`` before those it has. A property block
+    given by ``$id-ref`` has no element of its own to hold them: they are dropped."""
+    if not comments:
+        return definition
+    if isinstance(definition, PropertiesDef):
+        block = definition.block
+        if not isinstance(block, NvSet):
+            return definition
+        return replace(definition, block=replace(block, comments=comments + block.comments))
+    return replace(definition, comments=comments + definition.comments)
