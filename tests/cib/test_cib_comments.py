@@ -12,6 +12,7 @@ from lxml import etree
 
 from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model import Clone, Group, NvSet, Primitive
+from paceline.core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("PACELINE_SHARED", REPO.parent / "shared")) / "scheduler-corpus"
@@ -173,12 +174,38 @@ def test_comments_deep_inside_an_object_belong_to_it() -> None:
     assert isinstance(block, NvSet) and block.comments == ()
 
 
-def test_comments_outside_every_object_are_not_kept() -> None:
-    xml = _cib("<!-- nothing follows -->").replace(
-        "<configuration>", "<configuration><!-- about the whole configuration -->"
+def test_comments_outside_every_object_go_with_the_next_object() -> None:
+    xml = (
+        '<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">'
+        "<!-- about the file --><configuration><!-- about the configuration -->"
+        "<crm_config><!-- empty section --></crm_config><nodes/><resources>"
+        '<primitive id="a" class="ocf" provider="pacemaker" type="Dummy"><!-- own --></primitive>'
+        "</resources><constraints/><!-- at the end --></configuration>"
+        "<status><!-- the cluster's, not kept --></status><!-- after all --></cib>"
     )
     cib = decode_cib(xml)
-    assert b"<!--" not in encode_cib(cib)
+    (a,) = cib.configuration.resources
+    assert a.comments == (
+        " about the file ",
+        " about the configuration ",
+        " empty section ",
+        " own ",
+        " at the end ",
+        " after all ",
+    )
+    assert decode_cib(encode_cib(cib)) == cib
+
+
+def test_comments_with_no_object_to_go_with_are_not_kept() -> None:
+    xml = _cib("<!-- nothing follows -->")
+    assert b"<!--" not in encode_cib(decode_cib(xml))
+
+
+def test_errors_still_name_the_line_when_comments_moved() -> None:
+    xml = _cib("<!-- a -->\n<primitive id='a' class='ocf' type='Dummy' bogus='1'/>")
+    with pytest.raises(ConfigError) as caught:
+        decode_cib(xml)
+    assert caught.value.line == 2
 
 
 @pytest.mark.parametrize(
@@ -187,20 +214,28 @@ def test_comments_outside_every_object_are_not_kept() -> None:
         "bug-cl-5212",
         "bug-cl-5213",
         "bug-lf-2153",
+        "colocation-influence",
+        "dc-fence-ordering",
         "force-anon-clone-max",
         "location-date-rules-2",
+        "nested-remote-recovery",
         "nvpair-date-rules-1",
         "per-op-failcount",
+        "utilization-complex",
         "utilization-shuffle",
+        "value-source",
+        "year-2038",
     ],
 )
-def test_corpus_comments_inside_the_configuration_sections_are_kept(name: str) -> None:
+def test_corpus_comments_outside_the_status_are_kept(name: str) -> None:
     path = CORPUS / f"{name}.xml"
     if not path.exists():
         pytest.skip("the shared corpus is not here")
     original = etree.fromstring(path.read_bytes())
-    sections = original.find("configuration")
-    assert sections is not None
-    expected = sorted(str(c.text) for section in sections for c in section.iter(etree.Comment))
+    expected = sorted(
+        str(c.text)
+        for c in original.iter(etree.Comment)
+        if not any(a.tag == "status" for a in c.iterancestors())
+    )
     written = etree.fromstring(encode_cib(decode_cib(path.read_bytes(), file=name)))
     assert sorted(str(c.text) for c in written.iter(etree.Comment)) == expected

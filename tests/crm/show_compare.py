@@ -15,6 +15,10 @@ them:
 - comments are compared as they are: the ``#`` lines before a statement go
   with it (so an object left out below takes its comments with it), and the
   comments inside an ``xml`` statement are part of its canonical XML.
+- ``crmsh-drops-comment``: a comment outside every object (between two
+  resources, at the top of the configuration) makes crmsh 4.4 warn
+  "unrecognized CIB element" and lose it; we keep it with the next object.
+  The caller names those comments (as shown); they are removed from our text.
 - ``xml``: statements shown as ``xml <...>`` are compared as canonical XML
   (sorted attributes, default-valued attributes dropped as crmsh drops them,
   ``rule`` first in an attribute block, our ``<rsc_defaults>`` wrapper
@@ -42,6 +46,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -226,10 +231,26 @@ def _normalize_statement(statement: str, used: Counter[str]) -> str:
     return _BREAK.join([head, *rest])
 
 
-def compare(ours: str, theirs: str) -> Comparison:
-    """Both texts normalized by the exceptions above; equal if nothing else differs."""
+def _without_comments(mine: list[str], drops: Counter[str], used: Counter[str]) -> list[str]:
+    out: list[str] = []
+    for commented in mine:
+        head, statement = _split_comments(commented)
+        kept = []
+        for line in head.split("\n")[:-1]:
+            if drops[line] > 0:
+                drops[line] -= 1
+                used["crmsh-drops-comment"] += 1
+            else:
+                kept.append(line + "\n")
+        out.append("".join(kept) + statement)
+    return out
+
+
+def compare(ours: str, theirs: str, crmsh_drops: Iterable[str] = ()) -> Comparison:
+    """Both texts normalized by the exceptions above; equal if nothing else differs.
+    ``crmsh_drops``: the ``#`` lines of comments crmsh loses (see above)."""
     used: Counter[str] = Counter()
-    mine = statements(ours)
+    mine = _without_comments(statements(ours), Counter(crmsh_drops), used)
     crm: list[str] = []
     for statement in statements(theirs):
         if statement.startswith("\x1b["):  # a crmsh log line (WARNING/ERROR), not show output

@@ -6,6 +6,7 @@ import re
 
 from lxml import etree
 
+from paceline.cib.codec.comments import adopt_comments
 from paceline.cib.codec.decode_config import decode_configuration
 from paceline.cib.codec.decode_status import decode_status
 from paceline.cib.codec.reader import Context, Reader
@@ -51,6 +52,7 @@ def decode_cib(data: bytes | str, *, file: str | None = None) -> Cib:
 
 
 def cib_from_element(el: etree._Element, *, file: str | None = None) -> Cib:
+    el = adopt_comments(el)
     schema = el.get("validate-with")
     ctx = Context(file, unvalidated=schema == "none")
     if el.tag != "cib":

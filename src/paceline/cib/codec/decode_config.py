@@ -8,7 +8,7 @@ from lxml import etree
 from paceline.cib.codec.decode_constraints import decode_constraints
 from paceline.cib.codec.decode_resources import decode_resources
 from paceline.cib.codec.decode_rules import decode_nvset
-from paceline.cib.codec.reader import Context, Reader, in_section, inner_comments, with_comments
+from paceline.cib.codec.reader import Context, Reader, inner_comments, with_comments
 from paceline.cib.model.config import (
     AclEntry,
     AclGroup,
@@ -114,7 +114,7 @@ def _nvsets(ctx: Context, el: etree._Element, tag: str) -> tuple[NvSetItem, ...]
             raise r.unknown_child(child, f"<{tag}>")
         block = decode_nvset(ctx, child)
         if isinstance(block, NvSet):
-            block = in_section(with_comments(block, inner_comments(child)), child)
+            block = with_comments(block, inner_comments(child))
         out.append(block)
     return tuple(out)
 
@@ -143,7 +143,7 @@ def _decode_nodes(ctx: Context, el: etree._Element) -> tuple[Node, ...]:
         node = Node(
             node_id, uname, node_type, description, score, tuple(instance), tuple(utilization)
         )
-        out.append(in_section(with_comments(node, inner_comments(child)), child))
+        out.append(with_comments(node, inner_comments(child)))
     return tuple(out)
 
 
@@ -186,7 +186,7 @@ def _decode_tags(ctx: Context, el: etree._Element) -> tuple[Tag, ...]:
             o.done()
             o.no_children()
         tag = Tag(tag_id, tuple(refs))
-        out.append(in_section(with_comments(tag, inner_comments(child)), child))
+        out.append(with_comments(tag, inner_comments(child)))
     return tuple(out)
 
 
@@ -232,7 +232,7 @@ def _decode_alerts(ctx: Context, el: etree._Element) -> tuple[Alert, ...]:
         alert = Alert(
             alert_id, path, description, tuple(meta), tuple(inst), select, tuple(recipients)
         )
-        out.append(in_section(with_comments(alert, inner_comments(child)), child))
+        out.append(with_comments(alert, inner_comments(child)))
     return tuple(out)
 
 
@@ -307,14 +307,14 @@ def _decode_acls(ctx: Context, el: etree._Element) -> tuple[AclEntry, ...]:
                 if child.tag == "acl_group"
                 else AclTarget(entry_id, tuple(roles), name)
             )
-            out.append(in_section(with_comments(who, inner_comments(child)), child))
+            out.append(with_comments(who, inner_comments(child)))
         elif child.tag == "acl_role":
             role_id = a.req("id")
             description = a.opt("description")
             a.done()
             perms = [_decode_permission(ctx, a, sub) for sub in a.children()]
             role = AclRole(role_id, tuple(perms), description)
-            out.append(in_section(with_comments(role, inner_comments(child)), child))
+            out.append(with_comments(role, inner_comments(child)))
         else:
             raise r.unknown_child(child, "<acl_target>, <acl_group> or <acl_role>")
     return tuple(out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lxml import etree
 
 from paceline.cib.codec.decode_rules import decode_rule, opt_role
-from paceline.cib.codec.reader import Context, Reader, in_section, inner_comments, with_comments
+from paceline.cib.codec.reader import Context, Reader, inner_comments, with_comments
 from paceline.cib.model.constraints import (
     Colocation,
     Constraint,
@@ -40,7 +40,7 @@ def decode_constraints(ctx: Context, el: etree._Element) -> tuple[Constraint, ..
             raise r.unknown_child(
                 child, "<rsc_location>, <rsc_colocation>, <rsc_order> or <rsc_ticket>"
             )
-        out.append(in_section(with_comments(constraint, inner_comments(child)), child))
+        out.append(with_comments(constraint, inner_comments(child)))
     return tuple(out)
 
 

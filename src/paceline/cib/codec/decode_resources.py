@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from paceline.cib.codec.decode_rules import decode_nvset, opt_role
-from paceline.cib.codec.reader import Context, Reader, in_section, inner_comments, with_comments
+from paceline.cib.codec.reader import Context, Reader, inner_comments, with_comments
 from paceline.cib.model.enums import AgentClass, ContainerEngine, OnFail
 from paceline.cib.model.resources import (
     Bundle,
@@ -59,9 +59,9 @@ def decode_resources(
     templates: list[Template] = []
     for child in r.children():
         if child.tag == "template":
-            templates.append(in_section(_decode_template(ctx, child), child))
+            templates.append(_decode_template(ctx, child))
         else:
-            resources.append(in_section(decode_resource(ctx, r, child), child))
+            resources.append(decode_resource(ctx, r, child))
     return tuple(resources), tuple(templates)
 
 

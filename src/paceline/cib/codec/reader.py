@@ -218,9 +218,8 @@ class Reader:
 # An object of the configuration (a node, a resource, a constraint, a property
 # block...) owns the XML comments inside its element, wherever they sit (crmsh
 # writes them as its first children), except those inside a nested object
-# that owns its own (a group's primitives). A comment between the objects of
-# a section belongs to the object after it, one after the last object to the
-# last: crm text can only say "this comment goes with that object".
+# that owns its own (a group's primitives). Comments outside every object are
+# first moved into one (``comments.adopt_comments``).
 
 
 def inner_comments(el: etree._Element, nested: frozenset[str] = frozenset()) -> tuple[str, ...]:
@@ -239,35 +238,12 @@ def _gather(el: etree._Element, nested: frozenset[str], found: list[str]) -> Non
             _gather(child, nested, found)
 
 
-def _sibling_comments(el: etree._Element, *, before: bool) -> list[str]:
-    found: list[str] = []
-    sibling = el.getprevious() if before else el.getnext()
-    while sibling is not None and not isinstance(sibling.tag, str):
-        if isinstance(sibling, etree._Comment):
-            found.append(str(sibling.text or ""))
-        sibling = sibling.getprevious() if before else sibling.getnext()
-    return found[::-1] if before else found
-
-
 def with_comments(obj: D, comments: tuple[str, ...]) -> D:
     """``obj`` with ``comments`` added before those it has (``obj`` if none)."""
     if not comments:
         return obj
     own: tuple[str, ...] = getattr(obj, "comments")  # noqa: B009 (any model object with comments)
     return replace(obj, comments=comments + own)
-
-
-def in_section(obj: D, el: etree._Element) -> D:
-    """``obj`` (read from ``el``, an object of a section) with the comments
-    around it in the section: those just before it, and those after it if it
-    is the section's last element."""
-    before = _sibling_comments(el, before=True)
-    last = not any(isinstance(s.tag, str) for s in el.itersiblings())
-    after = _sibling_comments(el, before=False) if last else []
-    if not before and not after:
-        return obj
-    own: tuple[str, ...] = getattr(obj, "comments")  # noqa: B009
-    return replace(obj, comments=(*before, *own, *after))
 
 
 def _to_int(text: str) -> int | None:
