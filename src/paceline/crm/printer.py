@@ -16,7 +16,9 @@ scheduler inputs):
   ``INFINITY`` as ``inf``, and a rule's ``INFINITY`` score not at all;
 - ids the crm shell makes up are not shown; a property block's id is;
 - an object crm syntax cannot carry is shown as ``xml <...>``
-  (``paceline.crm.expressible`` decides, ``paceline.crm.xmlform`` renders).
+  (``paceline.crm.expressible`` decides, ``paceline.crm.xmlform`` renders);
+- an object's comments come as ``#`` lines before it (an XML comment without
+  a leading ``#`` gets ``# ``), or inside its ``xml <...>`` form.
 
 Where crmsh 4.4 has a quirk we keep it (``operations  $id-ref=`` with two
 spaces, ``_rsc_set_`` before a set constraint of at most two resources);
