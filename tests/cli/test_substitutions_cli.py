@@ -1,6 +1,7 @@
 """Parameter substitutions through the CLI: ``configure load`` of the seed on this
 host prints the ``fstype`` warning and stores ext4; the session threads the
-predicate through one-shot statements and loads of both formats."""
+predicate through one-shot statements and loads of both formats (crm text and
+CIB XML load alike)."""
 
 from __future__ import annotations
 
@@ -54,20 +55,31 @@ def _xml_with_reiserfs() -> str:
     return encode_cib(cib).decode("utf-8")
 
 
-def test_xml_replace_is_taken_as_written_like_agents(tmp_path: Path) -> None:
-    """A CIB loaded whole is not substituted (agents neither): it is what
-    Pacemaker's tools wrote."""
+@pytest.mark.parametrize("mode", ["replace", "update"])
+def test_xml_loads_are_substituted_like_crm_text(tmp_path: Path, mode: str) -> None:
+    """A CIB brought as XML gets the same substitutions as its crm text: the
+    agents and parameters it names are just as absent here."""
     s = session(tmp_path)
-    notices = s.load("replace", _xml_with_reiserfs(), file="cib-in.xml")
-    assert notices == []
-    assert "fstype=reiserfs" in s.show(["fs"])
-
-
-def test_xml_update_goes_through_crm_text_and_is_substituted(tmp_path: Path) -> None:
-    s = session(tmp_path)
-    notices = s.load("update", _xml_with_reiserfs(), file="cib-in.xml")
-    assert [n.what for n in notices] == ["primitive fs: fstype reiserfs replaced by ext4"]
+    notices = s.load(mode, _xml_with_reiserfs(), file="cib-in.xml")
+    assert [(n.what, n.file) for n in notices] == [
+        ("primitive fs: fstype reiserfs replaced by ext4", "cib-in.xml")
+    ]
     assert "fstype=ext4" in s.show(["fs"])
+
+
+def test_xml_load_of_a_drbd_cib_warns_on_the_command_line(tmp_path: Path) -> None:
+    cib, _ = load(Cib(), "primitive d ocf:linbit:drbd params drbd_resource=r0\nms ms_d d\n")
+    src = tmp_path / "from-pacemaker.xml"
+    src.write_bytes(encode_cib(cib))
+    run = paceline(tmp_path / "cib.xml", "configure", "load", "replace", str(src))
+    assert run.code == 0, run.err
+    assert any(
+        line.startswith(
+            f"warning: {src}: primitive d: agent ocf:linbit:drbd replaced by ocf:paceline:drbd"
+        )
+        for line in run.out.splitlines()
+    ), run.out
+    assert "ocf:paceline:drbd" in paceline(tmp_path / "cib.xml", "configure", "show", "d").out
 
 
 def test_a_session_opened_without_a_predicate_asks_this_host(tmp_path: Path) -> None:

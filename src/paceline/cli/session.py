@@ -23,7 +23,7 @@ from paceline import crm
 from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model import Cib
 from paceline.cib.store import read_cib, sig_path, write_cib
-from paceline.cib.versions import bump_epoch, with_configuration
+from paceline.cib.versions import bump_epoch
 from paceline.cli.agents import AgentCatalog
 from paceline.cli.filesystems import FilesystemSupport
 from paceline.core.errors import ConfigError
@@ -105,16 +105,20 @@ class Session:
     def load(self, mode: str, text: str, *, file: str) -> list[Notice]:
         """``load replace|update``: crm text or CIB XML, detected by content.
 
-        XML ``replace`` is taken as written (a CIB is stored as the tool that
-        wrote it meant it: no agent or parameter substitution); XML ``update``
-        goes through crm text, so both kinds of substitution apply."""
+        Both go through the same migrations and substitutions, each reported
+        as a notice (for XML, with what reading an older schema changed)."""
         if looks_like_xml(text):
             loaded = decode_cib(text.encode("utf-8"), file=file)
-            if mode == "replace":
-                self.staged = with_configuration(self.staged, loaded.configuration)
-                return []
-            # update: the objects of the XML, merged by id as crm text is
-            text = crm.show(loaded, obscure=())
+            cib, notices = crm.load_cib(
+                self.staged,
+                loaded,
+                mode,
+                file=file,
+                agent_exists=self.agents.exists,
+                filesystem_supported=self.filesystem_supported,
+            )
+            self.staged = cib
+            return notices
         cib, notices = crm.load(
             self.staged,
             text,

@@ -38,6 +38,7 @@ from paceline.crm.api import (
     LoadMode,
     apply_statement,
     load,
+    load_cib,
     show,
     show_objects,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "apply_statement",
     "delete",
     "load",
+    "load_cib",
     "parse",
     "parse_statement",
     "rename",

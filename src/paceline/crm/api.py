@@ -10,6 +10,7 @@ the CLI to print.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from enum import StrEnum
 
 from paceline.cib.model import Cib, Node
@@ -22,10 +23,18 @@ from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, Notic
 from paceline.crm.modernize import modernize
 from paceline.crm.parser import parse
 from paceline.crm.printer import format_configuration, format_objects
-from paceline.crm.statements import Statement
+from paceline.crm.statements import Statement, Where
 from paceline.crm.walk import all_ids
 
-__all__ = ["DEFAULT_OBSCURE", "LoadMode", "apply_statement", "load", "show", "show_objects"]
+__all__ = [
+    "DEFAULT_OBSCURE",
+    "LoadMode",
+    "apply_statement",
+    "load",
+    "load_cib",
+    "show",
+    "show_objects",
+]
 
 DEFAULT_OBSCURE = ("passw*",)
 """Parameter names whose values ``show`` hides, as crmsh does by default."""
@@ -104,6 +113,47 @@ def load(
         )
     entries = merge(base_entries, statements)
     config = assemble(entries, ids)
+    return with_configuration(cib, config), notices
+
+
+def load_cib(
+    cib: Cib,
+    loaded: Cib,
+    mode: LoadMode | str = LoadMode.REPLACE,
+    *,
+    file: str | None = None,
+    agent_exists: AgentExists | None = None,
+    filesystem_supported: FilesystemSupported | None = None,
+) -> tuple[Cib, list[Notice]]:
+    """Load the configuration of a CIB read from XML (``loaded``) into ``cib``.
+
+    The same migrations and substitutions as for crm text apply, so that a
+    CIB brought from a Pacemaker cluster and the crm text of the same
+    configuration load alike; what the codec changed when it read an older
+    schema (``loaded.upgrade_notes``) is reported too. XML keeps no line
+    numbers in the model, so the notices name the file only. Modes as for
+    :func:`load`.
+    """
+    mode = LoadMode(mode)
+    where = Where(file)
+    notices = [
+        Notice(NoticeKind.MODERNIZED, note, "the file uses an older CIB schema", file)
+        for note in loaded.upgrade_notes
+    ]
+    statements = [replace(s, where=where) for s in flatten(loaded.configuration)]
+    base_entries = [] if mode is LoadMode.REPLACE else flatten(cib.configuration)
+    ids = IdAllocator(ident for s in statements for ident in all_ids(s.definition))
+    for entry in base_entries:
+        for ident in _entry_ids(entry):
+            ids.claim(ident)
+    statements, changed = modernize(
+        statements, ids, agent_exists, filesystem_supported=filesystem_supported
+    )
+    notices.extend(changed)
+    if mode is LoadMode.REPLACE and not changed:
+        # Nothing to migrate: the configuration exactly as the file has it.
+        return with_configuration(cib, loaded.configuration), notices
+    config = assemble(merge(base_entries, statements), ids)
     return with_configuration(cib, config), notices
 
 
