@@ -11,6 +11,7 @@ go through ``ask``, which answers None when nobody can be asked (batch).
 
 from __future__ import annotations
 
+import difflib
 import shlex
 import sys
 from collections.abc import Callable
@@ -18,11 +19,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from paceline.cib.model import Primitive, Template, find_resource
 from paceline.cli.output import Output
 from paceline.cli.session import Session
 from paceline.cli.verify import report
 from paceline.core.errors import ConfigError, PacelineError
 from paceline.crm.migrate import Notice, NoticeKind
+from paceline.crm.modernize import agent_spec
 from paceline.crm.verify import Finding, Severity
 
 STATEMENTS: tuple[str, ...] = (
@@ -98,6 +101,8 @@ class Interpreter:
         keyword = text.split(None, 1)[0]
         if keyword in STATEMENTS:
             self._notices(self.session.apply(text, file=file, line=lineno))
+            if keyword in ("primitive", "rsc_template"):
+                self._check_agent(text.split()[1])
             return Outcome.CONTINUE
         try:
             words = shlex.split(text)
@@ -139,6 +144,26 @@ class Interpreter:
             "help": self.help,
             "?": self.help,
         }
+
+    def _check_agent(self, ident: str) -> None:
+        """Say at once when a statement names an agent this host does not have
+        (crm refuses such a primitive; we keep it, as the agent may be installed
+        before the cluster runs it, but a typo should not wait for verify)."""
+        cfg = self.session.staged.configuration
+        rsc = find_resource(cfg, ident)
+        if not isinstance(rsc, Primitive):
+            rsc = next((t for t in cfg.templates if t.id == ident), None)
+        if not isinstance(rsc, Primitive | Template):
+            return
+        spec = agent_spec(rsc)
+        agents = self.session.agents
+        if spec is None or agents.exists(spec):
+            return
+        close = difflib.get_close_matches(spec, sorted(agents.names), n=3, cutoff=0.8)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        self.out.line(
+            f"warning: {ident}: agent {spec} is not installed on this host{hint}", "yellow"
+        )
 
     def _notices(self, notices: list[Notice]) -> None:
         """One line each. What the input said and we changed (a deprecated name,
