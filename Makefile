@@ -49,6 +49,7 @@ check: venv lint typecheck unit
 
 lint:
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 
 typecheck:
 	$(VENV)/bin/mypy src/paceline

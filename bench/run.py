@@ -51,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = module.run()
         except Exception as exc:  # a broken benchmark is reported, the others still run
             failed += 1
-            results[name] = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+            results[name] = {
+                "error": f"{type(exc).__name__}: {exc}",
+                "trace": traceback.format_exc(),
+            }
         print(f"bench: {name} done in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     report["results"] = results
     out = Path(args.out)

@@ -87,9 +87,7 @@ def forbidden_uses(source: str) -> list[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
             if node.module == "random":
-                names += [
-                    f"random.{a.name}" for a in node.names if a.name in GLOBAL_RANDOM_CALLS
-                ]
+                names += [f"random.{a.name}" for a in node.names if a.name in GLOBAL_RANDOM_CALLS]
         for name in names:
             for bad in FORBIDDEN:
                 if name == bad or name.startswith(bad + "."):
@@ -103,13 +101,13 @@ def forbidden_uses(source: str) -> list[str]:
             and node.func.value.id == "random"
             and node.func.attr in GLOBAL_RANDOM_CALLS
         ):
-            problems.append(f"line {node.lineno}: uses global random state (random.{node.func.attr})")
+            problems.append(
+                f"line {node.lineno}: uses global random state (random.{node.func.attr})"
+            )
     return problems
 
 
-@pytest.mark.parametrize(
-    "path", pure_modules(), ids=lambda p: p.relative_to(SRC).as_posix()
-)
+@pytest.mark.parametrize("path", pure_modules(), ids=lambda p: p.relative_to(SRC).as_posix())
 def test_pure_module_does_no_io(path: Path) -> None:
     assert forbidden_uses(path.read_text()) == []
 
