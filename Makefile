@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 PACKAGES_FILE := packaging/debian-packages.txt
 PYTEST_ARGS ?=
 
-.PHONY: setup deps venv test check lint typecheck unit demo bench clean
+.PHONY: setup deps venv test check lint typecheck unit demo bench sim clean
 
 setup: deps venv
 
@@ -62,6 +62,11 @@ demo: setup
 
 bench: setup
 	$(VPY) -m bench.run --out bench/results/latest.json
+
+# Deterministic simulation: many swarm seeds (each run replays from its seed).
+SEEDS ?= 1000
+sim: venv
+	$(VPY) -m paceline.sim --scenario swarm --count $(SEEDS) --quiet
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
