@@ -51,7 +51,7 @@ def test_report_summaries_and_exit_codes() -> None:
 
 
 def test_crm_text_is_plain_off_a_tty_and_styled_on_one() -> None:
-    text = "primitive vip IPaddr2 \\\n\tparams ip=192.168.1.64\ngroup web vip\n"
+    text = "primitive vip IPaddr2 \\\n\tparams ip=198.18.0.64\ngroup web vip\n"
     plain = io.StringIO()
     Output(plain, io.StringIO()).crm_text(text)
     assert plain.getvalue() == text

@@ -20,7 +20,7 @@ from paceline.crm import (
 BASE = """\
 node n1
 node n2
-primitive vip IPaddr2 params ip=10.0.0.1
+primitive vip IPaddr2 params ip=198.18.0.1
 primitive web lsb:apache2
 primitive db lsb:mariadb
 group g vip web

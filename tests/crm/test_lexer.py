@@ -14,7 +14,7 @@ def words(text: str) -> list[list[str]]:
 
 def test_continuation_lines_make_one_statement() -> None:
     text = (
-        'primitive vip IPaddr2 \\\n    params ip="192.168.1.64" \\\n    op monitor interval=10s\n'
+        'primitive vip IPaddr2 \\\n    params ip="198.18.0.64" \\\n    op monitor interval=10s\n'
     )
     assert words(text) == [
         [
@@ -22,7 +22,7 @@ def test_continuation_lines_make_one_statement() -> None:
             "vip",
             "IPaddr2",
             "params",
-            "ip=192.168.1.64",
+            "ip=198.18.0.64",
             "op",
             "monitor",
             "interval=10s",

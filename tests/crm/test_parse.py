@@ -166,10 +166,10 @@ def test_attribute_list_ids_scores_rules_and_references() -> None:
 
 
 def test_nvpair_references_and_explicit_ids() -> None:
-    d = definition("primitive d Dummy params $ip1:ip=10.0.0.1 @ip1:addr @other")
+    d = definition("primitive d Dummy params $ip1:ip=198.18.0.1 @ip1:addr @other")
     assert isinstance(d, Primitive) and isinstance(d.instance_attributes[0], NvSet)
     assert d.instance_attributes[0].nvpairs == (
-        NvPair("ip1", "ip", "10.0.0.1"),
+        NvPair("ip1", "ip", "198.18.0.1"),
         NvPairRef("ip1", "addr"),
         NvPairRef("other"),
     )
@@ -492,7 +492,7 @@ def test_xml_statement_round_trips() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "primitive vip IPaddr2 params ip=10.0.0.1 cidr_netmask=24 op monitor interval=10s timeout=20s",
+        "primitive vip IPaddr2 params ip=198.18.0.1 cidr_netmask=24 op monitor interval=10s timeout=20s",
         "location l a rule -inf: not_defined pingd or pingd lte 0",
         "colocation rsc_colocation-master inf: [ a b sequential=true ] [ c:Promoted sequential=true ]",
         "order o Mandatory: [ a b ] c",
@@ -522,7 +522,7 @@ def test_alert_statement() -> None:
     text = (
         'alert a1 "/usr/share/pacemaker/alerts/alert_file.sh" attributes x=1 meta timeout=10s '
         "select nodes fencing attributes { standby shutdown } "
-        'to "/var/log/cluster-alerts.log" attributes y=2 to { 192.168.1.2 meta timeout=5s }'
+        'to "/var/log/cluster-alerts.log" attributes y=2 to { 198.18.0.2 meta timeout=5s }'
     )
     cib, _ = load(Cib(), text)
     (alert,) = cib.configuration.alerts
@@ -535,7 +535,7 @@ def test_alert_statement() -> None:
         "\tmeta timeout=10s \\\n"
         "\tselect nodes fencing attributes { standby shutdown } \\\n"
         '\tto "/var/log/cluster-alerts.log" attributes y=2 \\\n'
-        "\tto 192.168.1.2 meta timeout=5s\n"
+        "\tto 198.18.0.2 meta timeout=5s\n"
     )
 
 

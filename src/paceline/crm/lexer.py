@@ -4,7 +4,7 @@ The crm shell reads its input line by line: a line ending in ``\\`` goes on
 with the next one, a line starting with ``#`` is a comment (kept, and attached
 to the statement that follows), and each logical line is cut into words the
 way a POSIX shell does (``"..."`` with ``\\"`` and ``\\\\`` escapes,
-``'...'`` literal, quotes may sit inside a word: ``ip="10.0.0.1"``).
+``'...'`` literal, quotes may sit inside a word: ``ip="198.18.0.1"``).
 
 A statement starting with ``xml`` is not cut into words: its second token is
 the XML text as written (continuation lines joined by newlines).
