@@ -27,7 +27,6 @@ from paceline.cib.versions import bump_epoch
 from paceline.cli.agents import AgentCatalog
 from paceline.cli.filesystems import FilesystemSupport
 from paceline.core.errors import ConfigError
-from paceline.crm.build import flatten
 from paceline.crm.migrate import FilesystemSupported, Notice
 from paceline.crm.verify import Finding, verify
 
@@ -226,5 +225,5 @@ def _shift_notice(notice: Notice, lines: int) -> Notice:
 
 
 def _objects(cib: Cib) -> dict[str, str]:
-    """Each object's crm text, by id."""
-    return {e.id: crm.show(cib, [e.id], obscure=()) for e in flatten(cib.configuration)}
+    """Each object's crm text, by id (one printing pass for all of them)."""
+    return dict(crm.show_objects(cib, obscure=()))
