@@ -105,3 +105,18 @@ def test_a_paused_scope_holds_its_callbacks_and_runs_them_late_in_order() -> Non
     sim.resume(frozen)
     sim.run()
     assert ran == [(1.5, "free"), (3.0, "a"), (3.0, "b"), (3.0, "c")]
+
+
+def test_run_until_never_runs_past_until_behind_a_dead_or_held_head() -> None:
+    # A cancelled handle, or one held by a paused scope, at the head of the heap
+    # must not let run_until pop on into a callback due after ``until``.
+    sim, ran = Simulator(1), []
+    frozen = Scope("n1")
+    frozen.pause()
+    sim.call_at(1.0, lambda: ran.append("cancelled")).cancel()
+    sim.call_at(1.5, lambda: ran.append("held"), frozen)
+    sim.call_at(5.0, lambda: ran.append("late"))
+    sim.run_until(2.0)
+    assert ran == [] and sim.now == 2.0
+    sim.run_until(5.0)
+    assert ran == ["late"] and sim.now == 5.0

@@ -118,9 +118,9 @@ class Simulator:
             raise ValueError(f"negative delay {delay}")
         return self.call_at(self.now + delay, fn, scope)
 
-    def step(self) -> bool:
-        """Run the next live callback; ``False`` when none is left."""
-        while self._heap:
+    def step(self, until: float = math.inf) -> bool:
+        """Run the next live callback due at or before ``until``; ``False`` when none is."""
+        while self._heap and self._heap[0].time <= until:
             handle = heapq.heappop(self._heap)
             if not handle.live:
                 continue
@@ -148,9 +148,8 @@ class Simulator:
 
     def run_until(self, until: float) -> None:
         """Run every callback due at or before ``until``; the clock ends at ``until``."""
-        while self._heap and self._heap[0].time <= until:
-            if not self.step():
-                break
+        while self.step(until):
+            pass
         self.now = max(self.now, until)
 
     def run(self) -> None:
