@@ -398,11 +398,11 @@ class SimNetwork:
         src, dst = source[0], dest[0]
         what = f"{_addr(source)} -> {_addr(dest)} {len(data)}B"
         if self.is_blocked(src, dst):
-            self._drop(src, "partition", what)
+            self.drop(src, "partition", what)
             return
         f = self.faults(src, dst)
         if f.loss and self.rng.random() < f.loss:
-            self._drop(src, "loss", what)
+            self.drop(src, "loss", what)
             return
         copies = 2 if f.duplicate and self.rng.random() < f.duplicate else 1
         if copies == 2:
@@ -422,7 +422,7 @@ class SimNetwork:
         src, dst = source[0], dest[0]
         what = f"{_addr(source)} -> {_addr(dest)} {len(data)}B"
         if self.is_blocked(src, dst):
-            self._drop(dst, "partition", what)
+            self.drop(dst, "partition", what)
             return
         held = self._clogged.get((src, dst))
         if held is not None:
@@ -432,13 +432,14 @@ class SimNetwork:
             return
         port = self._ports.get(dest)
         if port is None:
-            self._drop(dst, "no-port", what)
+            self.drop(dst, "no-port", what)
             return
         self.trace_link(dst, "<", "dgram", what)
         self._count("delivered")
         port.handler(data, source)
 
-    def _drop(self, host: str, why: str, what: str) -> None:
+    def drop(self, host: str, why: str, what: str) -> None:
+        """Trace and count a datagram dropped at ``host`` (``dropped-WHY``)."""
         self.trace_link(host, "x", why, what)
         self._count(f"dropped-{why}")
 

@@ -247,8 +247,7 @@ class NodeContext:
             if not self.scope.paused:
                 handler(data, source)
             elif self._buffered >= RECEIVE_BUFFER:
-                self.net.trace_link(self.name, "x", "rcvbuf", f"{len(data)}B to :{port}")
-                self.net.stats["dropped-rcvbuf"] = self.net.stats.get("dropped-rcvbuf", 0) + 1
+                self.net.drop(self.name, "rcvbuf", f"{len(data)}B to :{port}")
             else:
                 self._buffered += 1
                 self.sim.call_later(0.0, partial(self._unbuffer, handler, data, source), self.scope)
