@@ -174,8 +174,8 @@ class SimStream:
             return
         src, dst = self.local[0], self._peer[0]
         now = net.sim.now
-        if net.is_blocked(src, dst) or net.is_clogged(src, dst):
-            cut = net.is_blocked(src, dst)
+        cut = net.is_blocked(src, dst)
+        if cut or net.is_clogged(src, dst):
             if self._blocked_since is None:
                 self._blocked_since = now
                 net.trace_link(
