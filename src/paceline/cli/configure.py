@@ -25,6 +25,7 @@ import argparse
 import re
 import sys
 import textwrap
+from functools import partial
 
 from prompt_toolkit import PromptSession
 
@@ -34,7 +35,7 @@ from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.cli.session import Session
-from paceline.cli.shell import run_batch, run_interactive, yes_no
+from paceline.cli.shell import ask_yes_no, run_batch, run_interactive
 from paceline.cli.verify import EXIT_OK
 
 READ_ONLY = frozenset({"show", "save", "verify", "help", "?"})
@@ -82,16 +83,6 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _tty_ask(question: str) -> bool | None:
-    while True:
-        try:
-            answer = yes_no(input(question))
-        except EOFError:
-            return False
-        if answer is not None:
-            return answer
-
-
 def _never(question: str) -> bool | None:
     return None
 
@@ -101,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
     path = cib_path(args)
     session = Session.open(path, scan_agents())
     interactive = sys.stdin.isatty()
-    interp = Interpreter(session, out, ask=_tty_ask if interactive else _never, edit_text=edit_text)
+    interp = Interpreter(
+        session, out, ask=partial(ask_yes_no, input) if interactive else _never, edit_text=edit_text
+    )
     words: list[str] = args.command
     if not words:
         if interactive:

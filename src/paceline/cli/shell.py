@@ -15,6 +15,7 @@ in batch mode the changes are committed, as crm does, unless a command failed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -147,6 +148,17 @@ def yes_no(answer: str) -> bool | None:
     return None
 
 
+def ask_yes_no(read: Callable[[str], str], question: str) -> bool:
+    """Ask until the answer is yes or no; end of input or Ctrl-C is no."""
+    while True:
+        try:
+            answer = yes_no(read(question))
+        except (EOFError, KeyboardInterrupt):
+            return False
+        if answer is not None:
+            return answer
+
+
 def run_interactive(interp: Interpreter, prompts: PromptSession[str], cib_name: str) -> int:
     """The TTY shell: read, run, print errors; leave on up/quit/Ctrl-D."""
     completer = ConfigureCompleter(
@@ -154,16 +166,7 @@ def run_interactive(interp: Interpreter, prompts: PromptSession[str], cib_name: 
         interp.session.agents.names,
     )
 
-    def ask(question: str) -> bool | None:
-        while True:
-            try:
-                answer = yes_no(prompts.prompt(question, completer=None))
-            except (EOFError, KeyboardInterrupt):
-                return False
-            if answer is not None:
-                return answer
-
-    interp.ask = ask
+    interp.ask = partial(ask_yes_no, lambda question: prompts.prompt(question, completer=None))
     while True:
         try:
             text = prompts.prompt(prompt_text(cib_name), completer=completer)
