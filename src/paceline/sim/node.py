@@ -345,17 +345,30 @@ class CoreStalled(PacelineError):
 
 
 class _TimerMixin:
+    """The one timer both drivers keep armed at their core's ``next_deadline()``."""
+
     ctx: NodeContext
+    core: DatagramCore | StreamCore
     _timer: Handle | None = None
 
-    def _check_progress(self, core: object, now: float, deadline: float | None) -> None:
+    def pump(self) -> None:
+        raise NotImplementedError
+
+    def _fire(self) -> None:
+        self._timer = None
+        self.ctx.sim.trace.emit(self.ctx.sim.now, self.ctx.name, "t", "timer")
+        now = self.ctx.now()
+        self.core.handle_timer(now)
+        deadline = self.core.next_deadline()
         if deadline is not None and deadline <= now:
             raise CoreStalled(
-                f"{self.ctx.name}: {type(core).__name__}.handle_timer({now!r}) left "
+                f"{self.ctx.name}: {type(self.core).__name__}.handle_timer({now!r}) left "
                 f"next_deadline() at {deadline!r}"
             )
+        self.pump()
 
-    def _arm(self, deadline: float | None, fire: Callable[[], None]) -> None:
+    def _arm(self) -> None:
+        deadline = self.core.next_deadline()
         when = None if deadline is None else self.ctx.clock.to_sim(deadline)
         if self._timer is not None and self._timer.live and self._timer.time == when:
             return
@@ -363,11 +376,13 @@ class _TimerMixin:
             self._timer.cancel()
             self._timer = None
         if when is not None:
-            self._timer = self.ctx.sim.call_at(when, fire, self.ctx.scope)
+            self._timer = self.ctx.sim.call_at(when, self._fire, self.ctx.scope)
 
 
 class DatagramDriver(_TimerMixin):
     """Runs one ``DatagramCore`` on one datagram port of a node."""
+
+    core: DatagramCore
 
     def __init__(self, ctx: NodeContext, core: DatagramCore, port: int) -> None:
         self.ctx = ctx
@@ -379,14 +394,6 @@ class DatagramDriver(_TimerMixin):
         self.core.receive_datagram(data, source, self.ctx.now())
         self.pump()
 
-    def _fire(self) -> None:
-        self._timer = None
-        self.ctx.sim.trace.emit(self.ctx.sim.now, self.ctx.name, "t", "timer")
-        now = self.ctx.now()
-        self.core.handle_timer(now)
-        self._check_progress(self.core, now, self.core.next_deadline())
-        self.pump()
-
     def pump(self) -> None:
         """Send what the core wants sent, report its events, re-arm its timer."""
         now = self.ctx.now()
@@ -394,11 +401,13 @@ class DatagramDriver(_TimerMixin):
             self.port.sendto(data, address)
         while (event := self.core.next_event()) is not None:
             self.ctx.observe(event)
-        self._arm(self.core.next_deadline(), self._fire)
+        self._arm()
 
 
 class StreamDriver(_TimerMixin, StreamHandler):
     """Runs one ``StreamCore`` on one stream of a node."""
+
+    core: StreamCore
 
     def __init__(self, ctx: NodeContext, core: StreamCore) -> None:
         self.ctx = ctx
@@ -418,13 +427,6 @@ class StreamDriver(_TimerMixin, StreamHandler):
         self.core.connection_lost(reason, self.ctx.now())
         self.pump()
 
-    def _fire(self) -> None:
-        self._timer = None
-        now = self.ctx.now()
-        self.core.handle_timer(now)
-        self._check_progress(self.core, now, self.core.next_deadline())
-        self.pump()
-
     def pump(self) -> None:
         """Write what the core wants written, report its events, re-arm its timer."""
         stream = self.stream
@@ -435,4 +437,4 @@ class StreamDriver(_TimerMixin, StreamHandler):
             self.ctx.observe(event)
         if stream is not None and self.core.wants_close():
             stream.close()
-        self._arm(self.core.next_deadline(), self._fire)
+        self._arm()
