@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from paceline.cib.model import Primitive, Template, find_resource
+from paceline.cib.model import Cib, Primitive, Template, find_resource
 from paceline.cli.output import Output
 from paceline.cli.session import Session
 from paceline.cli.verify import report
 from paceline.core.errors import ConfigError, PacelineError
 from paceline.crm.migrate import Notice, NoticeKind
 from paceline.crm.modernize import agent_spec
-from paceline.crm.verify import Finding, Severity
+from paceline.crm.verify import Finding, Severity, verify
 
 STATEMENTS: tuple[str, ...] = (
     "node",
@@ -73,7 +73,8 @@ class Outcome(Enum):
     LEAVE = "leave"
 
 
-def _never_asked(question: str) -> bool | None:
+def never_asked(question: str) -> bool | None:
+    """The answer when nobody can be asked (batch input): neither yes nor no."""
     return None
 
 
@@ -81,7 +82,7 @@ def _never_asked(question: str) -> bool | None:
 class Interpreter:
     session: Session
     out: Output
-    ask: Ask = _never_asked
+    ask: Ask = never_asked
     edit_text: EditText | None = None
     stdin_read: Callable[[], str] | None = field(default=lambda: sys.stdin.read())
     """Reads ``load ... -``; None when stdin holds the commands themselves."""
@@ -281,14 +282,9 @@ class Interpreter:
 
     def _new_problems(self) -> list[Finding]:
         """Errors and warnings the staged changes add to the committed CIB."""
-        from paceline.crm.verify import verify
-
-        before_cib = self.session.committed
-        before = (
-            {f.message for f in verify(before_cib, agent_exists=self.session.agents.exists)}
-            if before_cib is not None
-            else {f.message for f in verify(type(self.session.staged)())}
-        )
+        committed = self.session.committed
+        before_cib = committed if committed is not None else Cib()
+        before = {f.message for f in verify(before_cib, agent_exists=self.session.agents.exists)}
         return [
             f
             for f in self.session.verify()

@@ -30,7 +30,7 @@ from functools import partial
 from prompt_toolkit import PromptSession
 
 from paceline.cli.agents import scan_agents
-from paceline.cli.commands import COMMANDS, STATEMENTS, Interpreter
+from paceline.cli.commands import COMMANDS, STATEMENTS, Interpreter, never_asked
 from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
@@ -83,17 +83,16 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _never(question: str) -> bool | None:
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     out = Output()
     path = cib_path(args)
     session = Session.open(path, scan_agents())
     interactive = sys.stdin.isatty()
     interp = Interpreter(
-        session, out, ask=partial(ask_yes_no, input) if interactive else _never, edit_text=edit_text
+        session,
+        out,
+        ask=partial(ask_yes_no, input) if interactive else never_asked,
+        edit_text=edit_text,
     )
     words: list[str] = args.command
     if not words:
