@@ -19,6 +19,7 @@ filesystem that lives on a block device, it can be made here:
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,12 +49,9 @@ def read_proc_filesystems(path: Path = PROC_FILESYSTEMS) -> dict[str, bool]:
     return known
 
 
-def _find(name: str, dirs: tuple[Path, ...]) -> Path | None:
-    for directory in dirs:
-        candidate = directory / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+def _find(name: str, dirs: tuple[Path, ...]) -> str | None:
+    """The executable ``name`` in the first of ``dirs`` that has it."""
+    return shutil.which(name, path=os.pathsep.join(map(str, dirs)))
 
 
 def modprobe_loadable(fstype: str, *, dirs: tuple[Path, ...] = SBIN_DIRS) -> bool:
@@ -64,7 +62,7 @@ def modprobe_loadable(fstype: str, *, dirs: tuple[Path, ...] = SBIN_DIRS) -> boo
         return False
     try:
         done = subprocess.run(
-            [str(modprobe), "-n", "-q", fstype],
+            [modprobe, "-n", "-q", fstype],
             capture_output=True,
             check=False,
             timeout=5,
