@@ -20,28 +20,19 @@ from collections.abc import Callable
 
 
 class Trace:
-    """Collects trace lines; optionally passes each to ``sink`` as it is made.
+    """Collects trace lines (``lines``); optionally passes each to ``sink`` as it is made.
 
     Args:
         sink: called with every line (e.g. ``print``).
-        keep: keep lines in memory (``lines``); turn off for long runs.
     """
 
-    def __init__(self, sink: Callable[[str], None] | None = None, *, keep: bool = True) -> None:
+    def __init__(self, sink: Callable[[str], None] | None = None) -> None:
         self.sink = sink
-        self.keep = keep
         self.lines: list[str] = []
-        self.count = 0
 
     def emit(self, time: float, node: str, symbol: str, kind: str, detail: str = "") -> None:
         """Record one event."""
         line = f"{time:11.6f} {node:<5} {symbol} {kind:<8} {detail}".rstrip()
-        self.count += 1
-        if self.keep:
-            self.lines.append(line)
+        self.lines.append(line)
         if self.sink is not None:
             self.sink(line)
-
-    def text(self) -> str:
-        """Every kept line, newline-terminated."""
-        return "".join(line + "\n" for line in self.lines)
