@@ -77,10 +77,7 @@ def _permission(p: Parser, role_id: str, kind: Token) -> list[AclPermission]:
             explicit = p.claim(found.group(1), id_token)
         else:
             cursor.pos -= 1
-    description = None
-    if (token := cursor.peek()) is not None and token.text.lower().startswith("description="):
-        cursor.pos += 1
-        description = token.text.partition("=")[2]
+    description = p.description()
     specs: dict[str, str] = {}
     while (token := cursor.peek()) is not None and not cursor.peek_keyword(*_KINDS):
         name, _, value = token.text.partition(":")
@@ -124,10 +121,7 @@ def parse_role(p: Parser) -> AclRole:
     role_id, id_token = p.identifier("a role id")
     cursor.context = f"role {role_id}"
     p.claim(role_id, id_token)
-    description = None
-    if (token := cursor.peek()) is not None and token.text.lower().startswith("description="):
-        cursor.pos += 1
-        description = token.text.partition("=")[2]
+    description = p.description()
     permissions: list[AclPermission] = []
     while (kind := cursor.take_keyword(*_KINDS)) is not None:
         permissions.extend(_permission(p, role_id, kind))

@@ -65,6 +65,7 @@ _ROLE_RE = re.compile(r"\$?role=(.+)", re.IGNORECASE)
 _BINOP_RE = re.compile(r"(?:(string|integer|number|version):)?(lt|gt|lte|gte|eq|ne)", re.IGNORECASE)
 _VALUE_SOURCE_RE = re.compile(r"([^\s{}]+)\{(\S+)\}")
 _XML_ID_RE = re.compile(r"[^\W\d][\w.-]*")  # an XML NCName (the CIB's ID type)
+_DESCRIPTION_RE = re.compile(r"description=(.*)", re.IGNORECASE | re.DOTALL)
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 
@@ -132,6 +133,11 @@ class Parser:
         if "=" in token.text or not token.text or token.text.endswith(":"):
             raise self.error("unexpected word", token, expected)
         return token.text, token
+
+    def description(self) -> str | None:
+        """The value of a ``description=`` next, taken; None if there is none."""
+        found = self.cursor.take_match(_DESCRIPTION_RE)
+        return None if found is None else found.group(1)
 
     # -- scores and roles ----------------------------------------------
     def take_score(self) -> tuple[str, Token] | None:

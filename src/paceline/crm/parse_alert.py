@@ -64,10 +64,7 @@ def parse_alert(p: Parser) -> Alert:
     cursor.context = f"alert {alert_id}"
     p.claim(alert_id, id_token)
     path = cursor.take("the path of the alert agent").text
-    description = None
-    if (token := cursor.peek()) is not None and token.text.lower().startswith("description="):
-        cursor.pos += 1
-        description = token.text.partition("=")[2]
+    description = p.description()
     instance, meta = _sets(p, alert_id)
     select: AlertSelect | None = None
     recipients: list[AlertRecipient] = []
@@ -82,12 +79,7 @@ def parse_alert(p: Parser) -> Alert:
             braced = cursor.take_keyword("{")
             value = cursor.take("the recipient (a path or address)").text
             rid = p.claim(f"{alert_id}-recipient-{len(recipients) + 1}", to)
-            r_description = None
-            if (token := cursor.peek()) is not None and token.text.lower().startswith(
-                "description="
-            ):
-                cursor.pos += 1
-                r_description = token.text.partition("=")[2]
+            r_description = p.description()
             r_instance, r_meta = _sets(p, rid)
             if braced is not None and cursor.take_keyword("}") is None:
                 raise p.error("unmatched '{'", braced, "} after the recipient")

@@ -161,10 +161,7 @@ def parse_bundle(p: Parser) -> BundleDef:
     bundle_id, id_token = p.identifier("a bundle id")
     cursor.context = f"bundle {bundle_id}"
     p.claim(bundle_id, id_token)
-    description = None
-    if (token := cursor.peek()) is not None and token.text.lower().startswith("description="):
-        cursor.pos += 1
-        description = token.text.partition("=")[2]
+    description = p.description()
     container: Container | None = None
     network: BundleNetwork | None = None
     storage: tuple[StorageMapping, ...] | None = None

@@ -28,7 +28,6 @@ __all__ = ["parse_clone", "parse_group", "parse_monitor", "parse_node", "parse_p
 _NODE_ID_RE = re.compile(r"\$id=(.+)", re.IGNORECASE)
 _NODE_ID_NEW_RE = re.compile(r"([^:\s]+):")
 _UNAME_RE = re.compile(r"([^:]+)(?::(normal|member|ping|remote))?", re.IGNORECASE)
-_DESCRIPTION_RE = re.compile(r"description=(.*)", re.IGNORECASE | re.DOTALL)
 _OPERATIONS_ID_RE = re.compile(r"\$(id|id-ref)=(.+)", re.IGNORECASE)
 _OP_ATTRIBUTES = (
     "interval",
@@ -58,11 +57,6 @@ _ELEMENTS = {
     "utilization": "utilization",
     "attributes": "instance_attributes",
 }
-
-
-def _description(p: Parser) -> str | None:
-    found = p.cursor.take_match(_DESCRIPTION_RE)
-    return None if found is None else found.group(1)
 
 
 def _blocks(p: Parser, owner: str, allowed: tuple[str, ...], implicit: str | None) -> _Blocks:
@@ -112,7 +106,7 @@ def parse_node(p: Parser) -> Node:
     # node ids are a namespace of their own (a remote node is named like its resource)
     node_id = explicit if explicit is not None else uname
     cursor.context = f"node {uname}"
-    description = _description(p)
+    description = p.description()
     blocks = _blocks(p, uname, ("attributes", "utilization"), "attributes")
     cursor.finish("attributes or utilization")
     return Node(
@@ -161,7 +155,7 @@ def parse_primitive(p: Parser, template: bool) -> Primitive | Template:
         p.refer(template_ref, "rsc_template", spec)
     else:
         agent = _agent(p, spec)
-    description = _description(p)
+    description = p.description()
     blocks = _Blocks()
     ops: list[Op] = []
     operations_id: str | None = None
@@ -328,7 +322,7 @@ def parse_group(p: Parser) -> GroupDef:
         p.refer(token.text, "group member", token)
     if not children:
         raise p.error("a group needs members", cursor.peek(), "resource ids")
-    description = _description(p)
+    description = p.description()
     blocks = _blocks(p, group_id, ("params", "meta"), "params")
     cursor.finish("meta or params")
     return GroupDef(
@@ -348,7 +342,7 @@ def parse_clone(p: Parser, legacy_master: bool) -> CloneDef:
     p.claim(clone_id, id_token)
     child, child_token = p.identifier("the id of the resource to clone")
     p.refer(child, "cloned resource", child_token)
-    description = _description(p)
+    description = p.description()
     blocks = _blocks(p, clone_id, ("params", "meta"), "params")
     cursor.finish("meta or params")
     return CloneDef(
