@@ -259,3 +259,23 @@ def test_stream_bytes_wait_for_a_paused_node_and_a_crash_while_paused_drops_ever
     assert fired == []
     with pytest.raises(ValueError, match="not paused"):
         node.resume()
+
+
+def test_stream_bytes_held_by_a_pause_stay_ahead_of_bytes_arriving_at_the_resume() -> None:
+    c = cluster(faults=LinkFaults(delay=0.5, jitter=0.0))
+    got: list[bytes] = []
+
+    class Sink(StreamHandler):
+        def data_received(self, data: bytes) -> None:
+            got.append(data)
+
+    c.add_node("n2", lambda ctx: ctx.listen(9000, lambda s: Sink())).start()
+    stream = c.net.connect("n1", ("n2", 9000), StreamHandler())
+    c.sim.run()
+    node = c.nodes["n2"]
+    c.sim.call_at(5.0, node.resume)  # due before the second write's delivery at 5.0
+    node.pause()
+    stream.write(b"first")  # arrives while n2 is paused: held
+    c.sim.call_at(4.5, lambda: stream.write(b"second"))  # arrives at the resume instant
+    c.sim.run()
+    assert b"".join(got) == b"firstsecond"

@@ -226,7 +226,8 @@ class NodeContext:
         self._ports: list[SimDatagramPort] = []
         self._streams: list[SimStream] = []
         self._listening: list[Address] = []
-        self._buffered = 0
+        self._buffered = 0  # datagrams waiting in the receive buffer
+        self._held = 0  # inbound events (datagrams, stream events) waiting to run
 
     def now(self) -> float:
         """The node's monotonic clock."""
@@ -239,18 +240,19 @@ class NodeContext:
     def bind_datagram(self, port: int, handler: DatagramHandler) -> SimDatagramPort:
         """A datagram port on this node.
 
-        While the node is paused, inbound datagrams wait in a receive buffer of
-        ``RECEIVE_BUFFER`` datagrams, as in a socket's; more are dropped.
+        While the node is paused (and until it has run what the pause held),
+        inbound datagrams wait in a receive buffer of ``RECEIVE_BUFFER``
+        datagrams, as in a socket's; more are dropped.
         """
 
         def deliver(data: bytes, source: Address) -> None:
-            if not self.scope.paused:
+            if not self._waiting():
                 handler(data, source)
             elif self._buffered >= RECEIVE_BUFFER:
                 self.net.drop(self.name, "rcvbuf", f"{len(data)}B to :{port}")
             else:
                 self._buffered += 1
-                self.sim.call_later(0.0, partial(self._unbuffer, handler, data, source), self.scope)
+                self._hold(partial(self._unbuffer, handler, data, source))
 
         bound = self.net.bind((self.name, port), deliver)
         self._ports.append(bound)
@@ -259,6 +261,20 @@ class NodeContext:
     def _unbuffer(self, handler: DatagramHandler, data: bytes, source: Address) -> None:
         self._buffered -= 1
         handler(data, source)
+
+    def _waiting(self) -> bool:
+        """Whether inbound events must wait: the node is paused, or has not yet
+        run everything a pause held (a newer event must not overtake those)."""
+        return self.scope.paused or self._held > 0
+
+    def _hold(self, fn: Callable[[], None]) -> None:
+        """Run inbound ``fn`` after every inbound event held before it."""
+        self._held += 1
+        self.sim.call_later(0.0, partial(self._release, fn), self.scope)
+
+    def _release(self, fn: Callable[[], None]) -> None:
+        self._held -= 1
+        fn()
 
     def join_group(self, group: Address, port: SimDatagramPort) -> None:
         """Receive datagrams sent to the multicast ``group`` on ``port``."""
@@ -314,15 +330,15 @@ class NodeContext:
 
 
 class _Gated(StreamHandler):
-    """Passes stream events to ``inner``; while the node is paused they wait."""
+    """Passes stream events to ``inner``; while the node is paused they wait, in order."""
 
     def __init__(self, ctx: NodeContext, inner: StreamHandler) -> None:
         self.ctx = ctx
         self.inner = inner
 
     def _run(self, fn: Callable[[], None]) -> None:
-        if self.ctx.scope.paused:
-            self.ctx.sim.call_later(0.0, fn, self.ctx.scope)
+        if self.ctx._waiting():
+            self.ctx._hold(fn)
         else:
             fn()
 
