@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from paceline.lab import faults
+from paceline.lab import faults, node
 from paceline.lab.lab import Lab
+from paceline.lab.layout import NodeDirs
 from paceline.lab.node import checkout_dir, signal_all, still_attached
 from paceline.lab.power import fence_params
 from paceline.lab.probe import probe_tcp
+from paceline.lab.sh import LabError
 
 pytestmark = pytest.mark.lab
 
@@ -451,6 +453,29 @@ def test_fence_redfish_powers_lab_nodes(lab: Lab) -> None:
     assert lab.running("node2")
     bad = agent("off", "password=wrong\n")
     assert bad.returncode != 0 and lab.running("node2")
+
+
+def test_a_boot_that_times_out_leaves_no_init_behind(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host stops waiting for a node that does not come up: its init must go too, or it
+    would run unrecorded and the next power-on would start a second one beside it."""
+    dirs = lab.dirs("arbitrator")
+    lab.power_off("arbitrator")
+    try:
+        monkeypatch.setattr(node, "BOOT_TIMEOUT", 2.0)  # ample for the init to start
+        monkeypatch.setattr(NodeDirs, "ready", property(lambda d: d.root / "never.ready"))
+        with pytest.raises(LabError, match="did not boot"):
+            lab.power_on("arbitrator")
+        deadline = time.monotonic() + 5.0
+        while node.find_inits(dirs) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert node.find_inits(dirs) == []
+    finally:
+        monkeypatch.undo()
+        lab.power_off("arbitrator")  # a stray init, if the assertion failed
+        lab.power_on("arbitrator")
+    assert pings(lab, "arbitrator", "node1")
 
 
 @pytest.mark.slow

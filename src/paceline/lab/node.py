@@ -192,7 +192,7 @@ def boot(
     netns = plan.node(node).netns
     argv = [
         "nsenter", f"--net=/run/netns/{netns}", "--",
-        "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--mount-proc",
+        "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child", "--mount-proc",
         "--propagation", "private", "--",
         sys.executable, "-m", INIT_MODULE, str(dirs.boot_config),
     ]  # fmt: skip
@@ -205,8 +205,8 @@ def boot(
     deadline = time.monotonic() + BOOT_TIMEOUT
     while not dirs.ready.exists():
         if launcher.poll() is not None or time.monotonic() > deadline:
-            if launcher.poll() is None:
-                launcher.kill()
+            launcher.kill()  # --kill-child: the init, if forked, dies with its launcher
+            launcher.wait()
             tail = dirs.console.read_text(errors="replace").strip().splitlines()[-3:]
             raise LabError(
                 f"{node} did not boot: {' / '.join(tail) or 'no output'} (see {dirs.console})"
