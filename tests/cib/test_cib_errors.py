@@ -88,6 +88,14 @@ def test_bad_epoch() -> None:
     )
 
 
+@pytest.mark.parametrize("text", ["1_0", "\u0663", "3.0"])
+def test_epoch_is_ascii_digits(text: str) -> None:
+    """Python's int() reads "1_0" as 10 (Pacemaker as 1) and Arabic-Indic digits."""
+    err = error_for(GOOD.replace(b'epoch="3"', f'epoch="{text}"'.encode()))
+    assert err.field == "cib/@epoch"
+    assert err.text == text
+
+
 def test_missing_epoch() -> None:
     err = error_for(GOOD.replace(b' epoch="3"', b""))
     assert err.field == "cib/@epoch"

@@ -28,7 +28,9 @@ def test_parse(text: str, value: int) -> None:
     assert Score.parse(text).value == value
 
 
-@pytest.mark.parametrize("text", ["", "inf", "1.5", "ten", "--1", "INFINITY!"])
+@pytest.mark.parametrize(
+    "text", ["", "inf", "1.5", "ten", "--1", "INFINITY!", "1_000", "\u0663", "0x10"]
+)
 def test_parse_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="not a score"):
         Score.parse(text)

@@ -13,6 +13,7 @@ Score(value=-1000000)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 INFINITY_VALUE = 1_000_000
@@ -22,6 +23,8 @@ _NAMED = {
     "+INFINITY": INFINITY_VALUE,
     "-INFINITY": -INFINITY_VALUE,
 }
+# ASCII digits only: Python's int() also takes "1_000" and other scripts' digits.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -43,10 +46,9 @@ class Score:
         named = _NAMED.get(stripped.upper())
         if named is not None:
             return cls(named)
-        try:
-            return cls(int(stripped, 10))
-        except ValueError:
-            raise ValueError(f"not a score: {text!r}") from None
+        if not _INTEGER.fullmatch(stripped):
+            raise ValueError(f"not a score: {text!r}")
+        return cls(int(stripped))
 
     @property
     def is_infinity(self) -> bool:

@@ -8,6 +8,7 @@ caller is done, ``done()`` fails on any attribute nobody asked for. Errors are
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -25,6 +26,9 @@ E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
 D = TypeVar("D", bound="DataclassInstance")
 
+# ASCII digits only: Python's int() also takes "1_0" (Pacemaker reads 1) and
+# other scripts' digits.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 _TRUE = frozenset({"true", "yes", "on", "y", "1"})
 _FALSE = frozenset({"false", "no", "off", "n", "0"})
 
@@ -247,10 +251,8 @@ def with_comments(obj: D, comments: tuple[str, ...]) -> D:
 
 
 def _to_int(text: str) -> int | None:
-    try:
-        return int(text.strip(), 10)
-    except ValueError:
-        return None
+    stripped = text.strip()
+    return int(stripped) if _INTEGER.fullmatch(stripped) else None
 
 
 def _to_score(text: str) -> Score | None:
