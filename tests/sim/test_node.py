@@ -279,3 +279,16 @@ def test_stream_bytes_held_by_a_pause_stay_ahead_of_bytes_arriving_at_the_resume
     c.sim.call_at(4.5, lambda: stream.write(b"second"))  # arrives at the resume instant
     c.sim.run()
     assert b"".join(got) == b"firstsecond"
+
+
+def test_datagrams_held_by_a_pause_stay_ahead_of_one_arriving_at_the_resume() -> None:
+    c = cluster(faults=LinkFaults(delay=0.5, jitter=0.0))
+    got: list[bytes] = []
+    node = c.add_node("n1", lambda ctx: ctx.bind_datagram(7, lambda data, src: got.append(data)))
+    node.start()
+    c.sim.call_at(5.0, node.resume)  # due before the second datagram's delivery at 5.0
+    node.pause()
+    c.net.send_datagram(("n2", 1), ("n1", 7), b"first")  # arrives while n1 is paused
+    c.sim.call_at(4.5, lambda: c.net.send_datagram(("n2", 1), ("n1", 7), b"second"))
+    c.sim.run()
+    assert got == [b"first", b"second"]  # a socket's receive buffer is FIFO
