@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from lxml import etree
 
 from paceline.cib.codec.reader import Context, Reader
@@ -25,34 +27,9 @@ from paceline.cib.model.rules import (
 
 LEGACY_ROLES = {"Master": Role.PROMOTED, "Slave": Role.UNPROMOTED}
 
-_DATE_SPEC_FIELDS = (
-    "years",
-    "months",
-    "monthdays",
-    "hours",
-    "minutes",
-    "seconds",
-    "yeardays",
-    "weekyears",
-    "weeks",
-    "weekdays",
-    "moon",
-    "yearsdays",
-)
-_DURATION_FIELDS = (
-    "years",
-    "months",
-    "weeks",
-    "days",
-    "hours",
-    "minutes",
-    "seconds",
-    "monthdays",
-    "weekdays",
-    "yearsdays",
-    "weekyears",
-    "moon",
-)
+# The attributes of <date_spec> and <duration> are the fields of the model.
+_DATE_SPEC_FIELDS = tuple(f.name for f in fields(DateSpec) if f.name != "id")
+_DURATION_FIELDS = tuple(f.name for f in fields(Duration) if f.name != "id")
 
 
 def opt_role(r: Reader, name: str, *aliases: str) -> Role | None:
@@ -173,17 +150,13 @@ def _decode_date_expression(ctx: Context, r: Reader) -> DateExpression:
         if child.tag == "duration":
             if duration is not None:
                 raise r.duplicate(child)
-            duration = Duration(c.req("id"), **{_py(n): c.opt(n) for n in _DURATION_FIELDS})
+            duration = Duration(c.req("id"), **{n: c.opt(n) for n in _DURATION_FIELDS})
         elif child.tag == "date_spec":
             if spec is not None:
                 raise r.duplicate(child)
-            spec = DateSpec(c.req("id"), **{_py(n): c.opt(n) for n in _DATE_SPEC_FIELDS})
+            spec = DateSpec(c.req("id"), **{n: c.opt(n) for n in _DATE_SPEC_FIELDS})
         else:
             raise r.unknown_child(child, "<duration> or <date_spec>")
         c.done()
         c.no_children()
     return DateExpression(expr_id, operation, start, end, duration, spec)
-
-
-def _py(name: str) -> str:
-    return name.replace("-", "_")
