@@ -7,7 +7,7 @@ from lxml import etree
 
 from paceline.cib.codec.decode_constraints import decode_constraints
 from paceline.cib.codec.decode_resources import decode_resources
-from paceline.cib.codec.decode_rules import decode_nvset
+from paceline.cib.codec.decode_rules import NvSetChildren, decode_nvset
 from paceline.cib.codec.reader import Context, Reader, inner_comments, with_comments
 from paceline.cib.model.config import (
     AclEntry,
@@ -109,9 +109,7 @@ def _nvsets(ctx: Context, el: etree._Element, tag: str) -> tuple[NvSetItem, ...]
     r = Reader(ctx, el)
     r.done()
     out: list[NvSetItem] = []
-    for child in r.children():
-        if child.tag != tag:
-            raise r.unknown_child(child, f"<{tag}>")
+    for child in r.only(tag):
         block = decode_nvset(ctx, child)
         if isinstance(block, NvSet):
             block = with_comments(block, inner_comments(child))
@@ -190,18 +188,6 @@ def _decode_tags(ctx: Context, el: etree._Element) -> tuple[Tag, ...]:
     return tuple(out)
 
 
-def _alert_extras(
-    ctx: Context, r: Reader, child: etree._Element, meta: list[NvSetItem], inst: list[NvSetItem]
-) -> bool:
-    if child.tag == "meta_attributes":
-        meta.append(decode_nvset(ctx, child))
-    elif child.tag == "instance_attributes":
-        inst.append(decode_nvset(ctx, child))
-    else:
-        return False
-    return True
-
-
 def _decode_alerts(ctx: Context, el: etree._Element) -> tuple[Alert, ...]:
     r = Reader(ctx, el)
     r.done()
@@ -212,12 +198,11 @@ def _decode_alerts(ctx: Context, el: etree._Element) -> tuple[Alert, ...]:
         path = a.req("path")
         description = a.opt("description")
         a.done()
-        meta: list[NvSetItem] = []
-        inst: list[NvSetItem] = []
+        extras = NvSetChildren()
         select: AlertSelect | None = None
         recipients: list[AlertRecipient] = []
         for sub in a.children():
-            if _alert_extras(ctx, a, sub, meta, inst):
+            if extras.take(ctx, sub):
                 continue
             if sub.tag == "select":
                 if select is not None:
@@ -230,7 +215,13 @@ def _decode_alerts(ctx: Context, el: etree._Element) -> tuple[Alert, ...]:
                     sub, "<meta_attributes>, <instance_attributes>, <select> or <recipient>"
                 )
         alert = Alert(
-            alert_id, path, description, tuple(meta), tuple(inst), select, tuple(recipients)
+            alert_id,
+            path,
+            description,
+            tuple(extras.meta),
+            tuple(extras.instance),
+            select,
+            tuple(recipients),
         )
         out.append(with_comments(alert, inner_comments(child)))
     return tuple(out)
@@ -242,12 +233,11 @@ def _decode_recipient(ctx: Context, el: etree._Element) -> AlertRecipient:
     value = r.req("value")
     description = r.opt("description")
     r.done()
-    meta: list[NvSetItem] = []
-    inst: list[NvSetItem] = []
+    extras = NvSetChildren()
     for sub in r.children():
-        if not _alert_extras(ctx, r, sub, meta, inst):
+        if not extras.take(ctx, sub):
             raise r.unknown_child(sub, "<meta_attributes> or <instance_attributes>")
-    return AlertRecipient(rec_id, value, description, tuple(meta), tuple(inst))
+    return AlertRecipient(rec_id, value, description, tuple(extras.meta), tuple(extras.instance))
 
 
 def _decode_select(ctx: Context, el: etree._Element) -> AlertSelect:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from lxml import etree
 
-from paceline.cib.codec.decode_rules import decode_nvset, opt_role
+from paceline.cib.codec.decode_rules import NvSetChildren, opt_role
 from paceline.cib.codec.reader import Context, Reader, inner_comments, with_comments
 from paceline.cib.model.enums import AgentClass, ContainerEngine, OnFail
 from paceline.cib.model.resources import (
@@ -23,27 +21,6 @@ from paceline.cib.model.resources import (
     Template,
 )
 from paceline.cib.model.rules import NvPair, NvSet, NvSetItem
-
-
-@dataclass(slots=True)
-class _Extras:
-    """The nvset children common to resources, collected in document order."""
-
-    meta: list[NvSetItem] = field(default_factory=list)
-    instance: list[NvSetItem] = field(default_factory=list)
-    utilization: list[NvSetItem] = field(default_factory=list)
-
-    def take(self, ctx: Context, child: etree._Element, *, utilization: bool = False) -> bool:
-        if child.tag == "meta_attributes":
-            self.meta.append(decode_nvset(ctx, child))
-        elif child.tag == "instance_attributes":
-            self.instance.append(decode_nvset(ctx, child))
-        elif utilization and child.tag == "utilization":
-            self.utilization.append(decode_nvset(ctx, child))
-        else:
-            return False
-        return True
-
 
 # Nested resources that own their comments (see ``reader.inner_comments``).
 _PRIMITIVE = frozenset({"primitive"})
@@ -128,7 +105,7 @@ _Body = tuple[
 def _decode_body(ctx: Context, r: Reader, rsc_id: str) -> _Body:
     """The children of a primitive or template: (meta, instance, utilization,
     ops, operations id, operations id-ref)."""
-    extras = _Extras()
+    extras = NvSetChildren()
     ops: tuple[Op, ...] = ()
     ops_id: str | None = None
     ops_ref: str | None = None
@@ -193,7 +170,7 @@ def _decode_op(ctx: Context, el: etree._Element) -> tuple[Op, str | None]:
     on_fail = r.opt_enum("on-fail", OnFail)
     requires = r.opt("requires")
     r.done()
-    extras = _Extras()
+    extras = NvSetChildren()
     for child in r.children():
         if not extras.take(ctx, child):
             raise r.unknown_child(child, "<meta_attributes> or <instance_attributes>")
@@ -220,7 +197,7 @@ def _decode_group(ctx: Context, el: etree._Element) -> Group:
     rsc_id = r.req("id")
     description = r.opt("description")
     r.done()
-    extras = _Extras()
+    extras = NvSetChildren()
     children: list[Primitive] = []
     for child in r.children():
         if extras.take(ctx, child):
@@ -239,7 +216,7 @@ def _decode_clone(ctx: Context, el: etree._Element) -> Clone:
     rsc_id = r.req("id")
     description = r.opt("description")
     r.done()
-    extras = _Extras()
+    extras = NvSetChildren()
     child_rsc: Primitive | Group | None = None
     for child in r.children():
         if extras.take(ctx, child):
@@ -271,7 +248,7 @@ def _decode_bundle(ctx: Context, el: etree._Element) -> Bundle:
     rsc_id = r.req("id")
     description = r.opt("description")
     r.done()
-    extras = _Extras()
+    extras = NvSetChildren()
     container: Container | None = None
     network: BundleNetwork | None = None
     storage: tuple[StorageMapping, ...] | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 
 from lxml import etree
 
@@ -67,6 +67,26 @@ def decode_nvset(ctx: Context, el: etree._Element) -> NvSetItem:
         else:
             raise r.unknown_child(child, "<nvpair> or <rule>")
     return NvSet(nvset_id, tuple(pairs), rule, score)
+
+
+@dataclass(slots=True)
+class NvSetChildren:
+    """The nvset children of a resource, op or alert, collected in document order."""
+
+    meta: list[NvSetItem] = field(default_factory=list)
+    instance: list[NvSetItem] = field(default_factory=list)
+    utilization: list[NvSetItem] = field(default_factory=list)
+
+    def take(self, ctx: Context, child: etree._Element, *, utilization: bool = False) -> bool:
+        if child.tag == "meta_attributes":
+            self.meta.append(decode_nvset(ctx, child))
+        elif child.tag == "instance_attributes":
+            self.instance.append(decode_nvset(ctx, child))
+        elif utilization and child.tag == "utilization":
+            self.utilization.append(decode_nvset(ctx, child))
+        else:
+            return False
+        return True
 
 
 def decode_nvpair(ctx: Context, el: etree._Element) -> NvPair | NvPairRef:
