@@ -13,9 +13,7 @@ def words(text: str) -> list[list[str]]:
 
 
 def test_continuation_lines_make_one_statement() -> None:
-    text = (
-        'primitive vip IPaddr2 \\\n    params ip="198.18.0.64" \\\n    op monitor interval=10s\n'
-    )
+    text = 'primitive vip IPaddr2 \\\n    params ip="198.18.0.64" \\\n    op monitor interval=10s\n'
     assert words(text) == [
         [
             "primitive",
