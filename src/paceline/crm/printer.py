@@ -232,21 +232,15 @@ class _Printer:
                 yield from self.resource(rsc.primitive)
         elif isinstance(rsc, Primitive):
             yield _Printed(kind, rsc.id, self.primitive(rsc), rsc.comments)
-        elif isinstance(rsc, Group):
-            lines = [" ".join(["group", rsc.id, *(c.id for c in rsc.children)])]
-            self.description(lines, rsc.description)
-            lines.extend(self.block("params", s) for s in rsc.instance_attributes)
-            lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
-            yield _Printed(kind, rsc.id, _BREAK.join(lines), rsc.comments)
-            for child in rsc.children:
-                yield from self.resource(child)
         else:
-            lines = [f"{kind} {rsc.id} {rsc.child.id}"]
+            children = rsc.children if isinstance(rsc, Group) else (rsc.child,)
+            lines = [" ".join([kind, rsc.id, *(c.id for c in children)])]
             self.description(lines, rsc.description)
             lines.extend(self.block("params", s) for s in rsc.instance_attributes)
             lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
             yield _Printed(kind, rsc.id, _BREAK.join(lines), rsc.comments)
-            yield from self.resource(rsc.child)
+            for child in children:
+                yield from self.resource(child)
 
     def bundle(self, rsc: Bundle) -> str:
         lines = [f"bundle {rsc.id}"]
