@@ -23,7 +23,7 @@ from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, Notic
 from paceline.crm.modernize import modernize
 from paceline.crm.parser import parse
 from paceline.crm.printer import format_configuration, format_objects
-from paceline.crm.statements import Statement, Where
+from paceline.crm.statements import Statement, Where, ids_of
 from paceline.crm.walk import all_ids
 
 __all__ = [
@@ -45,8 +45,13 @@ class LoadMode(StrEnum):
     UPDATE = "update"  # objects of the text replace those with the same id; others stay
 
 
-def _entry_ids(statement: Statement) -> list[str]:
-    return [statement.id, *all_ids(statement.definition)]
+def _allocator(statements: list[Statement], base_entries: list[Statement]) -> IdAllocator:
+    """Ids taken by the new statements' contents and by everything already there."""
+    ids = IdAllocator(ident for s in statements for ident in all_ids(s.definition))
+    for entry in base_entries:
+        for ident in ids_of(entry):
+            ids.claim(ident)
+    return ids
 
 
 def load(
@@ -90,13 +95,10 @@ def load(
             ident
             for entry in base_entries
             if key_of(entry) not in redefined
-            for ident in _entry_ids(entry)
+            for ident in ids_of(entry)
         ]
         statements = parse(text, file, taken_ids=taken)
-    ids = IdAllocator(ident for s in statements for ident in all_ids(s.definition))
-    for entry in base_entries:
-        for ident in _entry_ids(entry):
-            ids.claim(ident)
+    ids = _allocator(statements, base_entries)
     statements, notices = modernize(
         statements, ids, agent_exists, filesystem_supported=filesystem_supported
     )
@@ -142,10 +144,7 @@ def load_cib(
     ]
     statements = [replace(s, where=where) for s in flatten(loaded.configuration)]
     base_entries = [] if mode is LoadMode.REPLACE else flatten(cib.configuration)
-    ids = IdAllocator(ident for s in statements for ident in all_ids(s.definition))
-    for entry in base_entries:
-        for ident in _entry_ids(entry):
-            ids.claim(ident)
+    ids = _allocator(statements, base_entries)
     statements, changed = modernize(
         statements, ids, agent_exists, filesystem_supported=filesystem_supported
     )

@@ -43,8 +43,14 @@ from paceline.core.errors import ConfigError
 from paceline.crm.build import assemble, flatten
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import Notice, NoticeKind
-from paceline.crm.statements import BundleDef, CloneDef, Definition, GroupDef, Statement
-from paceline.crm.walk import all_ids
+from paceline.crm.statements import (
+    BundleDef,
+    CloneDef,
+    Definition,
+    GroupDef,
+    Statement,
+    ids_of,
+)
 
 __all__ = ["delete"]
 
@@ -111,7 +117,7 @@ def delete(cib: Cib, ids: Iterable[str], *, cascade: bool = False) -> tuple[Cib,
     doomed = set(wanted)
     if not cascade:
         for ident in wanted:
-            owned = set(_entry_ids(by_id[ident]))
+            owned = set(ids_of(by_id[ident]))
             users = [u for u in _referrers(entries, ident, owned) if u.split()[-1] not in doomed]
             if users:
                 raise ConfigError(
@@ -126,12 +132,8 @@ def delete(cib: Cib, ids: Iterable[str], *, cascade: bool = False) -> tuple[Cib,
     return _rebuild(cib, entries), notices
 
 
-def _entry_ids(statement: Statement) -> list[str]:
-    return [statement.id, *all_ids(statement.definition)]
-
-
 def _rebuild(cib: Cib, entries: list[Statement]) -> Cib:
-    ids = IdAllocator(ident for entry in entries for ident in _entry_ids(entry))
+    ids = IdAllocator(ident for entry in entries for ident in ids_of(entry))
     return with_configuration(cib, assemble(entries, ids))
 
 

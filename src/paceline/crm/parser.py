@@ -43,9 +43,9 @@ from paceline.crm.statements import (
     Statement,
     StatementKind,
     Where,
+    ids_of,
     with_comments,
 )
-from paceline.crm.walk import all_ids
 from paceline.crm.xmlform import from_xml
 
 __all__ = ["DEFAULT_SET_IDS", "parse", "parse_statement"]
@@ -96,7 +96,7 @@ def _xml_statements(raw: lexer.Statement, ids: IdAllocator) -> list[Statement]:
     statements = []
     comments, notices = storable_comments(raw)  # they go with the first object
     for statement in flatten(config):
-        for ident in dict.fromkeys((statement.id, *all_ids(statement.definition))):
+        for ident in dict.fromkeys(ids_of(statement)):
             own_namespace = (StatementKind.FENCING_TOPOLOGY, StatementKind.NODE)
             if statement.kind in own_namespace and ident == statement.id:
                 continue

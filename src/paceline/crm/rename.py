@@ -36,8 +36,8 @@ from paceline.crm.statements import (
     GroupDef,
     Statement,
     StatementKind,
+    ids_of,
 )
-from paceline.crm.walk import all_ids
 
 __all__ = ["rename"]
 
@@ -66,12 +66,7 @@ def rename(cib: Cib, old: str, new: str) -> tuple[Cib, list[Notice]]:
         raise ConfigError(
             f"no object {old} to rename", text=old, expected="a resource, constraint or tag id"
         )
-    taken = {
-        ident
-        for s in entries
-        if s.kind is not StatementKind.NODE
-        for ident in (s.id, *all_ids(s.definition))
-    }
+    taken = {ident for s in entries if s.kind is not StatementKind.NODE for ident in ids_of(s)}
     if new in taken:
         raise ConfigError(f"cannot rename {old}: id {new} is already in use", text=new)
     notices: list[Notice] = []

@@ -46,6 +46,7 @@ from paceline.cib.model import (
 )
 from paceline.core.errors import Location as Where
 from paceline.crm.migrate import Notice
+from paceline.crm.walk import all_ids
 
 __all__ = [
     "BundleDef",
@@ -61,6 +62,7 @@ __all__ = [
     "StatementKind",
     "Where",
     "comments_of",
+    "ids_of",
     "with_comments",
 ]
 
@@ -212,6 +214,11 @@ class Statement:
             if pair_name == name:
                 return line
         return self.where.line
+
+
+def ids_of(statement: Statement) -> list[str]:
+    """The statement's id and every id inside what it defines."""
+    return [statement.id, *all_ids(statement.definition)]
 
 
 def comments_of(definition: Definition) -> tuple[str, ...]:
