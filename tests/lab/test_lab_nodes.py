@@ -17,7 +17,7 @@ import pytest
 from paceline.lab import faults, node
 from paceline.lab.lab import Lab
 from paceline.lab.layout import NodeDirs
-from paceline.lab.node import checkout_dir, signal_all, still_attached
+from paceline.lab.node import checkout_dir, loops_to_detach, signal_all
 from paceline.lab.power import fence_params
 from paceline.lab.probe import probe_tcp
 from paceline.lab.sh import LabError
@@ -186,7 +186,8 @@ assert libc.umount2(b"/tmp/fusetest", 2) == 0
     dev = lab.attach_loop("node1", "/var/lab/loop-check.img")
     assert dev.startswith("/dev/loop")
     assert sh(lab, "node1", f"blockdev --getsize64 {dev}").stdout.strip() == str(1 << 20)
-    assert dev in still_attached(lab.record.loops["node1"])
+    node1_dir = lab.dirs("node1").root  # the image is in the shared directory, not under it
+    assert dev in loops_to_detach(lab.record.loops["node1"], node1_dir, set())
     lab.exec("node1", ["losetup", "-d", dev], check=True)
     # somebody else takes the device number: the lab's record no longer claims it
     other = lab.shared / "someone-else.img"
@@ -194,7 +195,7 @@ assert libc.umount2(b"/tmp/fusetest", 2) == 0
     taken = subprocess.run(["losetup", "--show", dev, str(other)], capture_output=True, text=True)
     try:
         assert taken.returncode == 0, taken.stderr
-        assert dev not in still_attached(lab.record.loops["node1"])
+        assert dev not in loops_to_detach(lab.record.loops["node1"], node1_dir, set())
     finally:
         subprocess.run(["losetup", "-d", dev], check=False)
 

@@ -162,10 +162,8 @@ class Lab:
             node.kill_init(rec.inits.get(n.name), dirs)
         if rec.cgroup:  # stragglers of an interrupted set-up: every process of the lab's group
             cgroup.kill_all(Path(rec.cgroup))
-        recorded = node.still_attached([d for devs in rec.loops.values() for d in devs])
-        node.detach_loops(
-            recorded + node.loops_backed_under(labdir) + node.loops_backed_on(private)
-        )
+        recorded = [d for devs in rec.loops.values() for d in devs]
+        node.detach_loops(node.loops_to_detach(recorded, labdir, private))
         net.destroy(plan)
         if rec.cgroup:
             cgroup.remove(Path(rec.cgroup))
@@ -205,13 +203,7 @@ class Lab:
         if cg is not None and cg.exists():
             cgroup.set_frozen(cg, False)
         net.flush(n)
-        node.detach_loops(
-            [
-                *node.still_attached(rec.loops.get(name, ())),
-                *node.loops_backed_under(dirs.root),
-                *node.loops_backed_on(private),
-            ]
-        )
+        node.detach_loops(node.loops_to_detach(rec.loops.get(name, ()), dirs.root, private))
 
         def forget(r: LabRecord) -> LabRecord:
             return replace(

@@ -299,6 +299,19 @@ def loop_devices() -> list[dict[str, str]]:
     ]
 
 
+def _identity(dev: dict[str, str]) -> str:
+    return f"{dev['name']} {dev['back-maj:min']} {dev['back-ino']}"
+
+
+def _backing_key(dev: dict[str, str]) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of a loop device's backing file."""
+    try:
+        major, minor = (int(x) for x in dev["back-maj:min"].split(":"))
+        return os.makedev(major, minor), int(dev["back-ino"])
+    except (KeyError, ValueError):
+        return None
+
+
 def _file_keys(root: Path) -> set[tuple[int, int]]:
     keys = set()
     for here, _dirs, files in os.walk(root):
@@ -309,24 +322,6 @@ def _file_keys(root: Path) -> set[tuple[int, int]]:
                 continue
             keys.add((st.st_dev, st.st_ino))
     return keys
-
-
-def loops_backed_under(root: Path) -> list[str]:
-    """Loop devices whose backing file is under ``root``, matched by device and inode: a loop
-    attached inside a node shows a path the host cannot resolve."""
-    if not root.exists():
-        return []
-    keys = _file_keys(root)
-    found = []
-    for dev in loop_devices():
-        try:
-            major, minor = (int(x) for x in dev["back-maj:min"].split(":"))
-            key = (os.makedev(major, minor), int(dev["back-ino"]))
-        except (KeyError, ValueError):
-            continue
-        if key in keys:
-            found.append(dev["name"])
-    return found
 
 
 def _mounted_devices(mountinfo: Path) -> set[str]:
@@ -347,26 +342,31 @@ def private_devices(init_pid: int | None) -> set[str]:
     )
 
 
-def loops_backed_on(devices: set[str]) -> list[str]:
-    """Loop devices whose backing file lives on one of ``devices`` (``major:minor``)."""
-    if not devices:
-        return []
-    return [d["name"] for d in loop_devices() if d.get("back-maj:min") in devices]
-
-
 def loop_identity(device: str) -> str | None:
     """``NAME MAJ:MIN INO`` of a loop device's backing file, recorded at attach time so that
     a device detached meanwhile and reused by somebody else is never detached by the lab."""
     for d in loop_devices():
         if d["name"] == device:
-            return f"{device} {d['back-maj:min']} {d['back-ino']}"
+            return _identity(d)
     return None
 
 
-def still_attached(identities: Sequence[str]) -> list[str]:
-    """The recorded loops whose device still has the same backing file."""
-    now = {f"{d['name']} {d['back-maj:min']} {d['back-ino']}" for d in loop_devices()}
-    return [i.split()[0] for i in identities if i in now]
+def loops_to_detach(recorded: Sequence[str], root: Path, private: set[str]) -> list[str]:
+    """The loop devices a node (or a lab: ``root`` = its directory) leaves behind, from one
+    ``losetup`` listing: those ``recorded`` (``loop_identity``) whose device still has the
+    same backing file; those whose backing file is under ``root``, matched by device and
+    inode (a loop attached inside a node shows a path the host cannot resolve); and those
+    backed on one of the ``private`` filesystems (``private_devices``)."""
+    devices = loop_devices()
+    if not devices:
+        return []
+    wanted = set(recorded)
+    keys = _file_keys(root)
+    return [
+        d["name"]
+        for d in devices
+        if _identity(d) in wanted or d.get("back-maj:min") in private or _backing_key(d) in keys
+    ]
 
 
 def detach_loops(devices: Sequence[str]) -> None:
