@@ -20,8 +20,6 @@ from paceline.cib.codec.encode import configuration_to_element
 from paceline.cib.model.cib import Cib, CibVersion
 from paceline.cib.model.config import Configuration
 
-DIGEST_ALGORITHM = "sha256"
-
 
 def bump_epoch(cib: Cib) -> Cib:
     """The CIB after a configuration change: epoch + 1, num_updates 0."""

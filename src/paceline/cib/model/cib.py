@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from paceline.cib.model.config import Configuration
 from paceline.cib.model.status import Status
@@ -54,11 +54,3 @@ class Cib:
     @property
     def version(self) -> CibVersion:
         return CibVersion(self.admin_epoch, self.epoch, self.num_updates)
-
-    def with_version(self, version: CibVersion) -> Cib:
-        return replace(
-            self,
-            admin_epoch=version.admin_epoch,
-            epoch=version.epoch,
-            num_updates=version.num_updates,
-        )
