@@ -46,10 +46,8 @@ def decode_constraints(ctx: Context, el: etree._Element) -> tuple[Constraint, ..
 
 def _decode_set(ctx: Context, el: etree._Element) -> ResourceSetItem:
     r = Reader(ctx, el)
-    ref = r.opt("id-ref")
+    ref = r.ref()
     if ref is not None:
-        r.done()
-        r.no_children()
         return ResourceSetRef(ref)
     set_id = r.req("id")
     sequential = r.opt_bool("sequential")

@@ -42,10 +42,8 @@ def decode_nvset(ctx: Context, el: etree._Element) -> NvSetItem:
     The pre-1.0 form that wraps the pairs in ``<attributes>`` is unwrapped.
     """
     r = Reader(ctx, el)
-    ref = r.opt("id-ref")
+    ref = r.ref()
     if ref is not None:
-        r.done()
-        r.no_children()
         return NvSetRef(ref)
     nvset_id = r.req("id")
     score = r.opt_score("score")
@@ -105,10 +103,8 @@ def decode_nvpair(ctx: Context, el: etree._Element) -> NvPair | NvPairRef:
 
 def decode_rule(ctx: Context, el: etree._Element) -> Rule | RuleRef:
     r = Reader(ctx, el)
-    ref = r.opt("id-ref")
+    ref = r.ref()
     if ref is not None:
-        r.done()
-        r.no_children()
         return RuleRef(ref)
     rule_id = r.req("id")
     boolean_op = r.opt_enum("boolean-op", BooleanOp)

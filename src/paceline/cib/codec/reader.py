@@ -150,6 +150,15 @@ class Reader:
         value = self.req(name)
         return self._convert(name, value, lambda v: _to_enum(v, enum, legacy), _choices(enum))
 
+    def ref(self) -> str | None:
+        """The ``id-ref`` of an element that stands for another one (it may
+        then have no other attribute and no children), or None."""
+        ref = self.opt("id-ref")
+        if ref is not None:
+            self.done()
+            self.no_children()
+        return ref
+
     def drop(self, *names: str) -> None:
         """Accept legacy attributes that the upgrade discards."""
         for name in names:
