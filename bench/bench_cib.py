@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
@@ -19,8 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("PACELINE_SHARED", REPO.parent / "shared")) / "scheduler-corpus"
 
 
-def _best(rounds: int, fn: object) -> float:
-    assert callable(fn)
+def _best(rounds: int, fn: Callable[[], None]) -> float:
     best = float("inf")
     for _ in range(rounds):
         start = time.perf_counter()
