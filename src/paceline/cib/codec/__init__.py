@@ -5,7 +5,9 @@ and the pre-1.0 attribute names); legacy forms are upgraded while reading.
 Output is always ``SCHEMA`` (pacemaker-3.9; ``none`` only for the rare
 unvalidated CIB whose values that schema rejects, see ``schema_for``).
 Decoding raises only ``ConfigError``, naming the file, line and
-``element/@attribute`` (or ``parent/child``). XML comments are not kept.
+``element/@attribute`` (or ``parent/child``). XML comments of the
+configuration are kept with the object that owns them and written as its
+first children (``comments``; those in ``<status>`` are not kept).
 
 Legacy forms read: roles ``Master``/``Slave``; ``<master>`` (kept, as
 ``Clone.legacy_master``); node type ``normal``; ``<attributes>`` wrapping
