@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from paceline.core.errors import ConfigError
-from paceline.lab import impair, net
+from paceline.lab import impair
 from paceline.lab.lab import Lab
 from paceline.lab.plan import LabPlan, Link, PublicPort
 from paceline.lab.registry import LabRecord
-from paceline.lab.sh import in_netns, run
+from paceline.lab.sh import in_netns, ip_batch, run
 
 KINDS = (
     "power-off", "power-on", "shutdown", "reboot", "freeze", "thaw",
@@ -37,9 +37,8 @@ def _set_cables(lab: Lab, links: tuple[Link, ...], pulled: bool) -> list[str]:
         return replace(r, pulled=tuple(sorted(rest | (set(names) if pulled else set()))))
 
     lab.registry.update(lab.name, mark)
-    for link in links:
-        if isinstance(link, PublicPort):  # the switch side of the node's port
-            net.set_link(None, link.host_ifname, not pulled)
+    state = "down" if pulled else "up"  # on a public port: the switch side of the node's port
+    ip_batch([f"link set {lk.host_ifname} {state}" for lk in links if isinstance(lk, PublicPort)])
     lab.sync_wires()
     return names
 

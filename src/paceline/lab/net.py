@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from paceline.lab.plan import LabPlan, NodePlan
-from paceline.lab.sh import ip_batch, run
+from paceline.lab.sh import ip_batch
 
 NETNS_DIR = Path("/run/netns")
 
@@ -36,6 +36,8 @@ def create(plan: LabPlan, group: Path | None = None) -> None:
             f"link set {br} up",
         ]
     host += [f"netns add {n.netns}" for n in plan.nodes]
+    if plan.reps:
+        host.append(f"netns add {plan.wire_netns}")
     for p in plan.ports:
         ns = plan.node(p.node).netns
         host += [
@@ -45,29 +47,22 @@ def create(plan: LabPlan, group: Path | None = None) -> None:
     ip_batch(host, group=group)
     for ring in range(plan.rings):  # no IPv6 autoconfiguration chatter on the host side
         _sysctl(f"net.ipv6.conf.{plan.bridge(ring)}.disable_ipv6", "1")
-    if plan.reps:
-        ip_batch([f"netns add {plan.wire_netns}"], group=group)
+    for n in plan.nodes:  # a node's ends of its cables; their far ends go to the wire namespace
+        ends = [
+            f"link add {r.ifname} address {n.mac_of(r.ifname)} type veth "
+            f"peer name {r.wire_port(n.name)} netns {plan.wire_netns}"
+            for r in n.reps
+        ]
+        ip_batch(ends, n.netns, group=group)
     wire = []
     for r in plan.reps:
-        for end, mac in ((r.a, r.mac_a), (r.b, r.mac_b)):
-            ip_batch(
-                [
-                    f"link add {r.ifname} address {mac} type veth "
-                    f"peer name {r.wire_port(end)} netns {plan.wire_netns}"
-                ],
-                plan.node(end).netns,
-                group=group,
-            )
         wire += [
             f"link add {r.wire} type bridge stp_state 0 forward_delay 0 mcast_snooping 0",
             f"link set {r.wire} up",
             f"link set {r.wire_port(r.a)} master {r.wire}",
             f"link set {r.wire_port(r.b)} master {r.wire}",
         ]
-    if wire:
-        ip_batch(wire, plan.wire_netns, group=group)
-    for n in plan.nodes:
-        ip_batch(["link set lo up"], n.netns, group=group)
+    ip_batch(wire, plan.wire_netns, group=group)
 
 
 def set_wires(plan: LabPlan, states: dict[str, bool]) -> None:
@@ -112,17 +107,9 @@ def flush(node: NodePlan) -> None:
     ip_batch([f"addr flush dev {ifname}" for ifname in node.ifnames], node.netns, check=False)
 
 
-def set_link(netns: str | None, ifname: str, up: bool) -> None:
-    argv = (
-        ["ip"] + (["-n", netns] if netns else []) + ["link", "set", ifname, "up" if up else "down"]
-    )
-    run(argv)
-
-
 def destroy(plan: LabPlan) -> None:
     """Remove every namespace and host interface of the plan that still exists."""
-    for ns in [n.netns for n in plan.nodes] + [plan.wire_netns]:
-        if netns_exists(ns):
-            run(["ip", "netns", "del", ns], check=False)
+    spaces = [n.netns for n in plan.nodes] + [plan.wire_netns]
+    ip_batch([f"netns del {ns}" for ns in spaces if netns_exists(ns)], check=False)
     leftovers = [name for name in plan.host_ifnames() if link_exists(name)]
     ip_batch([f"link del {name}" for name in leftovers], check=False)
