@@ -72,7 +72,6 @@ def modernize(
     moved: dict[Section, list[tuple[str, str | None, Statement, str]]] = {}
     for statement in statements:
         notices.extend(statement.notices)
-        definition = statement.definition
         statement = _target_roles(statement, notices)
         definition = statement.definition
         if isinstance(definition, Primitive | Template):
@@ -265,7 +264,7 @@ def _properties(
             kept.append(pair)
             continue
         where = (statement.where.file, statement.line_of(pair.name))
-        written = f"{pair.name}={pair.value}" if pair.value is not None else pair.name
+        written = _written(pair)
         value = entry.new_value if entry.new_value is not None else pair.value
         if entry.fate is Fate.DROP:
             notices.append(
