@@ -24,21 +24,13 @@ class Cursor:
     def at_end(self) -> bool:
         return self.pos >= len(self.tokens)
 
-    def peek(self, offset: int = 0) -> Token | None:
-        index = self.pos + offset
-        return self.tokens[index] if index < len(self.tokens) else None
-
-    def peek_text(self, offset: int = 0) -> str | None:
-        token = self.peek(offset)
-        return None if token is None else token.text
+    def peek(self) -> Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def peek_keyword(self, *words: str) -> bool:
         """True if the next token is one of ``words`` (case-insensitive, unquoted)."""
         token = self.peek()
         return token is not None and not token.quoted and token.text.lower() in words
-
-    def remaining(self) -> int:
-        return len(self.tokens) - self.pos
 
     # -- taking --------------------------------------------------------
     def take(self, expected: str) -> Token:

@@ -23,9 +23,6 @@ class IdAllocator:
     def __init__(self, taken: Iterable[str] = ()) -> None:
         self._taken: set[str] = set(taken)
 
-    def is_taken(self, ident: str) -> bool:
-        return ident in self._taken
-
     def claim(self, ident: str) -> bool:
         """Record an id written in the input; False if it was already taken."""
         if ident in self._taken:

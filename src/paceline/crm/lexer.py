@@ -48,10 +48,6 @@ class Statement:
     def line(self) -> int:
         return self.tokens[0].line
 
-    @property
-    def end_line(self) -> int:
-        return self.tokens[-1].line
-
 
 def tokenize(text: str, file: str | None = None) -> list[Statement]:
     """Cut ``text`` into statements; raise ConfigError on an unterminated quote."""
