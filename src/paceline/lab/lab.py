@@ -72,11 +72,7 @@ class Lab:
         return Path(rec.cgroup) / name if rec.cgroup else None
 
     def init_pid(self, name: str) -> int | None:
-        rec = self.record
-        pid = rec.inits.get(name)
-        if pid is not None and node.is_init_of(pid, node.node_dirs(Path(rec.labdir), name)):
-            return pid
-        return None
+        return _live_init(self.record, name)
 
     def running(self, name: str) -> bool:
         return self.init_pid(name) is not None
@@ -151,15 +147,11 @@ class Lab:
         self._stop_power_api(rec)
         private: set[str] = set()
         for n in plan.nodes:
-            dirs = node.node_dirs(labdir, n.name)
-            pid = rec.inits.get(n.name)
-            if pid is not None and node.is_init_of(pid, dirs):
-                private |= node.private_devices(pid)
-            if rec.cgroup:
-                cg = Path(rec.cgroup) / n.name
-                if cg.exists():
-                    cgroup.set_frozen(cg, False)
-            node.kill_init(rec.inits.get(n.name), dirs)
+            private |= node.private_devices(_live_init(rec, n.name))
+            cg = self._cgroup(rec, n.name)
+            if cg is not None and cg.exists():
+                cgroup.set_frozen(cg, False)
+            node.kill_init(rec.inits.get(n.name), node.node_dirs(labdir, n.name))
         if rec.cgroup:  # stragglers of an interrupted set-up: every process of the lab's group
             cgroup.kill_all(Path(rec.cgroup))
         recorded = [d for devs in rec.loops.values() for d in devs]
@@ -183,7 +175,7 @@ class Lab:
     def power_on(self, name: str) -> None:
         rec = self.record
         n = rec.plan.node(name)
-        if self.init_pid(name) is not None:
+        if _live_init(rec, name) is not None:
             return
         net.nics_up(n)
         group = Path(rec.cgroup) if rec.cgroup else None
@@ -198,7 +190,7 @@ class Lab:
         dirs = node.node_dirs(Path(rec.labdir), name)
         net.nics_down(n)
         cg = self._cgroup(rec, name)
-        private = node.private_devices(self.init_pid(name))
+        private = node.private_devices(_live_init(rec, name))
         node.kill_init(rec.inits.get(name), dirs)
         if cg is not None and cg.exists():
             cgroup.set_frozen(cg, False)
@@ -218,11 +210,12 @@ class Lab:
 
     def shutdown(self, name: str, grace: float = 30.0) -> None:
         """Clean shutdown: every process gets SIGTERM and time to exit, then the power goes."""
-        pid = self.init_pid(name)
+        rec = self.record
+        pid = _live_init(rec, name)
         if pid is not None:
-            if name in self.record.frozen:
+            if name in rec.frozen:
                 self.thaw(name)
-            node.terminate_init(pid, self.dirs(name), grace)
+            node.terminate_init(pid, node.node_dirs(Path(rec.labdir), name), grace)
         self.power_off(name)
 
     def reboot(self, name: str) -> None:
@@ -239,7 +232,7 @@ class Lab:
     def _set_frozen(self, name: str, frozen: bool) -> None:
         """cgroup v2 freezer when usable, else SIGSTOP / SIGCONT to every process of the node."""
         rec = self.record
-        pid = self._require_running(name)
+        pid = self._require_running(rec, name)
         cg = self._cgroup(rec, name)
         if cg is not None:
             cgroup.set_frozen(cg, frozen)
@@ -252,8 +245,8 @@ class Lab:
 
         self.registry.update(self.name, mark)
 
-    def _require_running(self, name: str) -> int:
-        pid = self.init_pid(name)
+    def _require_running(self, rec: LabRecord, name: str) -> int:
+        pid = _live_init(rec, name)
         if pid is None:
             raise LabError(f"{name} is powered off (lab {self.name})")
         return pid
@@ -268,9 +261,9 @@ class Lab:
         env: Mapping[str, str] | None = None,
         term: str = "dumb",
     ) -> list[str]:
-        pid = self._require_running(name)
-        cg = self._cgroup(self.record, name)
-        return node.exec_argv(pid, argv, group=cg, env=env, term=term)
+        rec = self.record
+        pid = self._require_running(rec, name)
+        return node.exec_argv(pid, argv, group=self._cgroup(rec, name), env=env, term=term)
 
     def exec(
         self,
@@ -321,7 +314,7 @@ class Lab:
         cable iff the cable is plugged and the node at the far end is powered."""
         with self.registry.locked():  # one writer at a time, or an older view could win
             rec = self.record
-            running = [n for n in rec.plan.node_names if self.init_pid(n) is not None]
+            running = [n for n in rec.plan.node_names if _live_init(rec, n) is not None]
             net.set_wires(rec.plan, rec.plan.wire_states(rec.pulled, running))
 
     # ------------------------------------------------------------ power API
@@ -381,7 +374,7 @@ class Lab:
         plan = rec.plan
         nodes = {}
         for n in plan.nodes:
-            pid = self.init_pid(n.name)
+            pid = _live_init(rec, n.name)
             nodes[n.name] = {
                 "state": "off" if pid is None else ("frozen" if n.name in rec.frozen else "on"),
                 "init_pid": pid,
@@ -411,6 +404,14 @@ class Lab:
             "impairments": rec.impairments.to_json(),
             "nodes": nodes,
         }
+
+
+def _live_init(rec: LabRecord, name: str) -> int | None:
+    """The host PID of node ``name``'s init if it runs (the recorded PID, verified)."""
+    pid = rec.inits.get(name)
+    if pid is not None and node.is_init_of(pid, node.node_dirs(Path(rec.labdir), name)):
+        return pid
+    return None
 
 
 def is_power_server(pid: int, name: str, registry_root: Path) -> bool:
