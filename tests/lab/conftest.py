@@ -34,7 +34,7 @@ def lab_ok() -> None:
         pytest.skip(reason)
 
 
-def lab_name(request: pytest.FixtureRequest, tag: str) -> str:
+def lab_name(tag: str) -> str:
     return f"t{os.getpid()}-{tag}"
 
 
@@ -45,18 +45,18 @@ def host_tmp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bare_lab(lab_ok: None, request: pytest.FixtureRequest, host_tmp_dir: Path) -> Iterator[Lab]:
+def bare_lab(lab_ok: None, host_tmp_dir: Path) -> Iterator[Lab]:
     """Three bare nodes on two public rings, and the arbitrator (three nodes, so that a cut
     between two leaves a third path to check); ``host_tmp_dir`` is kept visible in the nodes
     the way a checkout under /tmp is."""
     with running_lab(
-        lab_name(request, "bare"), 3, rings=2, arbitrator=True, keep_visible=(str(host_tmp_dir),)
+        lab_name("bare"), 3, rings=2, arbitrator=True, keep_visible=(str(host_tmp_dir),)
     ) as lab:
         yield lab
 
 
 @pytest.fixture(scope="module")
-def lamp_lab(lab_ok: None, request: pytest.FixtureRequest) -> Iterator[Lab]:
+def lamp_lab(lab_ok: None) -> Iterator[Lab]:
     """Two nodes prepared for Apache and MariaDB."""
-    with running_lab(lab_name(request, "lamp"), 2, scenario_name="lamp") as lab:
+    with running_lab(lab_name("lamp"), 2, scenario_name="lamp") as lab:
         yield lab

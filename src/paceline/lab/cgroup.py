@@ -86,13 +86,6 @@ def _populated(group: Path) -> bool:
     return "populated 1" in events
 
 
-def procs(path: Path) -> list[int]:
-    try:
-        return [int(x) for x in (path / "cgroup.procs").read_text().split()]
-    except OSError:
-        return []
-
-
 def remove(group: Path) -> None:
     """Remove the lab's group and its node groups (they must hold no process any more)."""
     if not group.exists():

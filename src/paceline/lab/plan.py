@@ -281,9 +281,9 @@ def _rep_subnet(index: int) -> ipaddress.IPv4Network:
     return net
 
 
-def pair_index(a: int, b: int, nodes: int = MAX_NODES) -> int:
-    """Position of the pair (a, b), a < b, in the fixed order of all pairs of 1..``nodes``."""
-    return list(combinations(range(1, nodes + 1), 2)).index((a, b))
+def pair_index(a: int, b: int) -> int:
+    """Position of the pair (a, b), a < b, in the fixed order of all pairs of 1..MAX_NODES."""
+    return list(combinations(range(1, MAX_NODES + 1), 2)).index((a, b))
 
 
 def build_plan(
