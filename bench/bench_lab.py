@@ -78,9 +78,9 @@ def _lab_cycle(scenario: str) -> dict[str, Any]:
             out["services_start_ms"] = round((time.perf_counter() - t0) * 1000, 1)
             out["services_start_rc"] = rcs
             time.sleep(1.0)  # let the prefork workers settle
+            procs = {n: lab.processes(n) for n in ("node1", "node2")}
             out["node_memory_with_apache_mariadb"] = {
-                n: {**_memory_kib(lab.processes(n)), "processes": len(lab.processes(n))}
-                for n in ("node1", "node2")
+                n: {**_memory_kib(pids), "processes": len(pids)} for n, pids in procs.items()
             }
     finally:
         start = time.perf_counter()

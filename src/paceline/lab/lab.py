@@ -415,10 +415,7 @@ def _live_init(rec: LabRecord, name: str) -> int | None:
 
 
 def is_power_server(pid: int, name: str, registry_root: Path) -> bool:
-    try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except OSError:
-        return False
+    cmd = node.cmdline(pid)
     return POWER_MODULE in cmd and name in cmd and str(registry_root) in cmd
 
 

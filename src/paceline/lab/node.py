@@ -24,7 +24,7 @@ import paceline
 from paceline.lab import cgroup
 from paceline.lab.layout import PERSISTENT, VOLATILE, NodeDirs, boot_config, upper_dirs_to_create
 from paceline.lab.plan import LabPlan
-from paceline.lab.sh import CLEAN_PATH, LabError, run
+from paceline.lab.sh import CLEAN_PATH, LabError, in_netns, run
 
 INIT_MODULE = "paceline.lab.init"
 BOOT_TIMEOUT = 20.0
@@ -46,7 +46,7 @@ def shared_dir(labdir: Path) -> Path:
 # ---------------------------------------------------------------- processes
 
 
-def _cmdline(pid: int) -> list[str]:
+def cmdline(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
@@ -59,7 +59,7 @@ def _alive(pid: int) -> bool:
 
 def is_init_of(pid: int, dirs: NodeDirs) -> bool:
     """``pid`` is the running init of the node whose boot file is in ``dirs``."""
-    cmd = _cmdline(pid)  # [python, -m, paceline.lab.init, BOOT_JSON]; its launcher reads alike
+    cmd = cmdline(pid)  # [python, -m, paceline.lab.init, BOOT_JSON]; its launcher reads alike
     return cmd[1:4] == ["-m", INIT_MODULE, str(dirs.boot_config)] and _alive(pid)
 
 
@@ -190,12 +190,11 @@ def boot(
     cfg = boot_config(node, dirs, shared_dir(labdir), cgroup_procs=procs, rebinds=visible)
     dirs.boot_config.write_text(json.dumps(cfg.to_json(), indent=1))
     netns = plan.node(node).netns
-    argv = [
-        "nsenter", f"--net=/run/netns/{netns}", "--",
+    argv = in_netns(netns, [
         "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child", "--mount-proc",
         "--propagation", "private", "--",
         sys.executable, "-m", INIT_MODULE, str(dirs.boot_config),
-    ]  # fmt: skip
+    ])  # fmt: skip
     env = {"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "PYTHONPATH": str(checkout / "src")}
     with open(dirs.console, "ab") as console:
         launcher = subprocess.Popen(
