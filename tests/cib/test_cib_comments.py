@@ -191,6 +191,18 @@ def test_comments_outside_every_object_go_with_the_next_object() -> None:
     assert decode_cib(encode_cib(cib)) == cib
 
 
+def test_comments_of_an_empty_fencing_topology_are_kept() -> None:
+    """The section is one object even with no level (the schema allows that)."""
+    xml = (
+        '<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">'
+        "<configuration><crm_config/><nodes/><resources/><constraints/>"
+        "<fencing-topology><!-- levels to come --></fencing-topology></configuration></cib>"
+    )
+    cib = decode_cib(xml)
+    assert cib.configuration.fencing_topology_comments == (" levels to come ",)
+    assert decode_cib(encode_cib(cib)) == cib
+
+
 def test_comments_with_no_object_to_go_with_are_not_kept() -> None:
     xml = _cib("<!-- nothing follows -->")
     assert b"<!--" not in encode_cib(decode_cib(xml))

@@ -110,7 +110,7 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
     constraints = sub(el, "constraints")
     for constraint in cfg.constraints:
         _constraint(constraints, constraint)
-    if cfg.fencing_topology:
+    if cfg.fencing_topology or cfg.fencing_topology_comments:
         topo = sub(el, "fencing-topology")
         comment(topo, cfg.fencing_topology_comments)
         for level in cfg.fencing_topology:
