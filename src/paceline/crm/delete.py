@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from paceline.cib.model import (
     Cib,
     Colocation,
+    Constraint,
     Location,
     NvSetRef,
     Order,
@@ -51,19 +52,9 @@ from paceline.crm.statements import (
     Statement,
     ids_of,
 )
+from paceline.crm.walk import RSC_FIELDS, constrained
 
 __all__ = ["delete"]
-
-Constraint = Location | Colocation | Order | Ticket
-_RSC_FIELDS = ("rsc", "with_rsc", "first", "then")
-
-
-def _refs_of(constraint: Constraint) -> list[str]:
-    refs = [getattr(constraint, f) for f in _RSC_FIELDS if getattr(constraint, f, None)]
-    for item in constraint.resource_sets:
-        if isinstance(item, ResourceSet):
-            refs.extend(item.resources)
-    return refs
 
 
 def _referrers(entries: list[Statement], ident: str, owned: set[str]) -> list[str]:
@@ -73,7 +64,7 @@ def _referrers(entries: list[Statement], ident: str, owned: set[str]) -> list[st
         if s.id == ident:
             continue
         d = s.definition
-        if isinstance(d, Location | Colocation | Order | Ticket) and ident in _refs_of(d):
+        if isinstance(d, Location | Colocation | Order | Ticket) and ident in constrained(d):
             found.append(f"{s.kind} {s.id}")
         elif isinstance(d, Tag) and ident in d.refs:
             found.append(f"tag {s.id}")
@@ -200,7 +191,7 @@ def _update_users(
                 _note(
                     notices, NoticeKind.DELETED, f"tag {s.id} deleted", f"{why}, and nothing else"
                 )
-        elif isinstance(d, Location | Colocation | Order | Ticket) and ident in _refs_of(d):
+        elif isinstance(d, Location | Colocation | Order | Ticket) and ident in constrained(d):
             updated = _constraint_without(d, ident, heir)
             if updated is None:
                 _note(notices, NoticeKind.DELETED, f"{s.kind} {s.id} deleted", why)
@@ -235,13 +226,13 @@ def _constraint_without(c: Constraint, ident: str, heir: str | None) -> Constrai
     """
     if not c.resource_sets:
         changes: dict[str, str] = {}
-        for name in _RSC_FIELDS:
+        for name in RSC_FIELDS:
             if getattr(c, name, None) == ident:
                 if heir is None:
                     return None
                 changes[name] = heir
         updated = dataclasses.replace(c, **changes)  # type: ignore[arg-type]
-        refs = {getattr(updated, f) for f in _RSC_FIELDS if getattr(updated, f, None)}
+        refs = {getattr(updated, f) for f in RSC_FIELDS if getattr(updated, f, None)}
         if isinstance(updated, Colocation | Order) and len(refs) < 2:
             return None
         return updated

@@ -38,6 +38,7 @@ from paceline.crm.statements import (
     StatementKind,
     ids_of,
 )
+from paceline.crm.walk import RSC_FIELDS
 
 __all__ = ["rename"]
 
@@ -54,7 +55,6 @@ _RENAMABLE = {
     StatementKind.RSC_TICKET,
     StatementKind.TAG,
 }
-_RSC_FIELDS = ("rsc", "with_rsc", "first", "then")
 
 
 def rename(cib: Cib, old: str, new: str) -> tuple[Cib, list[Notice]]:
@@ -99,7 +99,7 @@ def _swap(values: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
 def _follow(d: Definition, old: str, new: str) -> Definition | None:
     """``d`` with references to ``old`` pointing at ``new``; None if it names nothing of it."""
     if isinstance(d, Location | Colocation | Order | Ticket):
-        changes: dict[str, object] = {f: new for f in _RSC_FIELDS if getattr(d, f, None) == old}
+        changes: dict[str, object] = {f: new for f in RSC_FIELDS if getattr(d, f, None) == old}
         sets = tuple(
             dataclasses.replace(s, resources=_swap(s.resources, old, new))
             if isinstance(s, ResourceSet) and old in s.resources

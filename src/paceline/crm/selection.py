@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from paceline.cib.model import Cib, Colocation, Location, Order, Primitive, ResourceSet, Tag, Ticket
+from paceline.cib.model import Cib, Colocation, Location, Order, Primitive, Tag, Ticket
 from paceline.core.errors import ConfigError
 from paceline.crm.build import flatten
 from paceline.crm.statements import BundleDef, CloneDef, GroupDef, Statement
+from paceline.crm.walk import constrained
 
 __all__ = ["select"]
 
@@ -26,12 +27,7 @@ def _names(statement: Statement) -> set[str]:
     d = statement.definition
     found: set[str] = set()
     if isinstance(d, Location | Colocation | Order | Ticket):
-        found |= {
-            getattr(d, f) for f in ("rsc", "with_rsc", "first", "then") if getattr(d, f, None)
-        }
-        for item in d.resource_sets:
-            if isinstance(item, ResourceSet):
-                found |= set(item.resources)
+        found |= set(constrained(d))
     elif isinstance(d, GroupDef):
         found |= set(d.children)
     elif isinstance(d, CloneDef):

@@ -1,11 +1,17 @@
-"""Generic walks over model objects (frozen dataclasses and tuples of them)."""
+"""Generic walks over model objects (frozen dataclasses and tuples of them), and
+the resources a constraint names."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
 
-__all__ = ["all_ids", "walk"]
+from paceline.cib.model import Constraint, ResourceSet
+
+__all__ = ["RSC_FIELDS", "all_ids", "constrained", "walk"]
+
+RSC_FIELDS = ("rsc", "with_rsc", "first", "then")
+"""The fields of a simple constraint that name a resource."""
 
 
 def walk(obj: object) -> Iterator[object]:
@@ -25,3 +31,12 @@ def all_ids(obj: object) -> Iterator[str]:
         ident = getattr(item, "id", None)
         if isinstance(ident, str):
             yield ident
+
+
+def constrained(constraint: Constraint) -> list[str]:
+    """The resource ids a constraint names: its simple fields, then its sets' members."""
+    refs = [getattr(constraint, f) for f in RSC_FIELDS if getattr(constraint, f, None)]
+    for item in constraint.resource_sets:
+        if isinstance(item, ResourceSet):
+            refs.extend(item.resources)
+    return refs
