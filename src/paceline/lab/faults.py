@@ -89,15 +89,13 @@ def loss(lab: Lab, target: str, percent: int) -> list[str]:
 
 
 def _shape(plan: LabPlan, names: list[str], rate: str | None) -> None:
-    for s in impair.shapers(plan, names, rate or "1mbit"):
-        if rate is None:
-            run(in_netns(s.netns, ["tc", "qdisc", "del", "dev", s.ifname, "root"]), check=False)
-        else:
-            run(
-                in_netns(
-                    s.netns, ["tc", "qdisc", "replace", "dev", s.ifname, *impair.tbf_args(rate)]
-                )
-            )
+    """Rate-limit the links ``names`` (None: lift the limit), one ``tc`` per namespace."""
+    verb, args = ("del", "root") if rate is None else ("replace", " ".join(impair.tbf_args(rate)))
+    lines: dict[str | None, list[str]] = {}
+    for s in impair.shapers(plan, names):
+        lines.setdefault(s.netns, []).append(f"qdisc {verb} dev {s.ifname} {args}")
+    for netns, batch in lines.items():
+        ip_batch(batch, netns, check=rate is not None, tool="tc")
 
 
 def slow(lab: Lab, target: str, rate: str) -> list[str]:

@@ -185,24 +185,23 @@ def render_nft(plan: LabPlan, node: str, imp: Impairments) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Shaper:
-    """A rate limit on the egress of ``ifname`` in ``netns`` (None = the host)."""
+    """Where a rate limit goes: the egress of ``ifname`` in ``netns`` (None = the host)."""
 
     netns: str | None
     ifname: str
-    rate: str
 
 
-def shapers(plan: LabPlan, links: Iterable[str], rate: str) -> list[Shaper]:
+def shapers(plan: LabPlan, links: Iterable[str]) -> list[Shaper]:
     """Where a rate limit on each link goes: every end that sends into it."""
     out: list[Shaper] = []
     for name in links:
         link = plan.link(name)
         if isinstance(link, PublicPort):
-            out.append(Shaper(plan.node(link.node).netns, link.ifname, rate))
-            out.append(Shaper(None, link.host_ifname, rate))
+            out.append(Shaper(plan.node(link.node).netns, link.ifname))
+            out.append(Shaper(None, link.host_ifname))
         else:
-            out.append(Shaper(plan.node(link.a).netns, link.ifname, rate))
-            out.append(Shaper(plan.node(link.b).netns, link.ifname, rate))
+            out.append(Shaper(plan.node(link.a).netns, link.ifname))
+            out.append(Shaper(plan.node(link.b).netns, link.ifname))
     return out
 
 

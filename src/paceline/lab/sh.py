@@ -50,13 +50,15 @@ def ip_batch(
     *,
     check: bool = True,
     group: Path | None = None,
+    tool: str = "ip",
 ) -> None:
-    """Several ``ip`` commands in one process (``-force`` goes on after a failing line), run in
-    cgroup ``group`` if given (so that a teardown after a crash can kill it too)."""
+    """Several ``ip`` commands (or ``tc``: same options) in one process (``-force`` goes on
+    after a failing line), run in cgroup ``group`` if given (so that a teardown after a crash
+    can kill it too)."""
     if not lines:
         return
     argv = (
-        ["ip"]
+        [tool]
         + (["-n", netns] if netns else [])
         + (["-batch", "-"] if check else ["-force", "-batch", "-"])
     )
