@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
@@ -101,6 +102,26 @@ def tup1(strategy: st.SearchStrategy[T], max_size: int = 3) -> st.SearchStrategy
     return st.lists(strategy, min_size=1, max_size=max_size).map(tuple)
 
 
+# XML comments cannot hold "--" or end with "-".
+comment_texts = tup(
+    st.text(alphabet=st.sampled_from("ab #-é\n"), max_size=8).filter(
+        lambda t: "--" not in t and not t.endswith("-")
+    ),
+    2,
+)
+
+
+def commented(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T]:
+    """``strategy``'s objects with comments (only for the configuration objects
+    that own the comments inside their element, see ``reader.inner_comments``)."""
+
+    def with_comments(pair: tuple[Any, tuple[str, ...]]) -> Any:
+        obj, comments = pair
+        return obj if isinstance(obj, NvSetRef) else replace(obj, comments=comments)
+
+    return st.tuples(strategy, comment_texts).map(with_comments)
+
+
 expressions = st.builds(
     Expression, ids, texts, enum(ExprOp), opt(texts), opt(enum(ExprType)), opt(enum(ValueSource))
 )
@@ -175,21 +196,25 @@ _agent_primitives = st.builds(
 _template_primitives = st.builds(
     Primitive, ids, template=ids, meta_attributes=nvset_tuples, operations=tup(ops)
 )
-primitives = _agent_primitives | _template_primitives
-templates = st.builds(
-    Template,
-    ids,
-    enum(AgentClass),
-    texts,
-    opt(texts),
-    opt(texts),
-    nvset_tuples,
-    nvset_tuples,
-    nvset_tuples,
-    tup(ops),
+primitives = commented(_agent_primitives | _template_primitives)
+templates = commented(
+    st.builds(
+        Template,
+        ids,
+        enum(AgentClass),
+        texts,
+        opt(texts),
+        opt(texts),
+        nvset_tuples,
+        nvset_tuples,
+        nvset_tuples,
+        tup(ops),
+    )
 )
-groups = st.builds(Group, ids, tup1(primitives), opt(texts), nvset_tuples, nvset_tuples)
-clones = st.builds(Clone, ids, primitives | groups, opt(texts), nvset_tuples, nvset_tuples, bools)
+groups = commented(st.builds(Group, ids, tup1(primitives), opt(texts), nvset_tuples, nvset_tuples))
+clones = commented(
+    st.builds(Clone, ids, primitives | groups, opt(texts), nvset_tuples, nvset_tuples, bools)
+)
 containers = st.builds(
     Container,
     enum(ContainerEngine),
@@ -206,16 +231,18 @@ networks = st.builds(
     BundleNetwork, opt(texts), opt(ints), opt(texts), opt(ints), opt(bools), tup(port_mappings)
 )
 storage_mappings = st.builds(StorageMapping, ids, texts, opt(texts), opt(texts), opt(texts))
-bundles = st.builds(
-    Bundle,
-    ids,
-    containers,
-    opt(texts),
-    nvset_tuples,
-    nvset_tuples,
-    opt(networks),
-    opt(tup(storage_mappings)),
-    opt(primitives),
+bundles = commented(
+    st.builds(
+        Bundle,
+        ids,
+        containers,
+        opt(texts),
+        nvset_tuples,
+        nvset_tuples,
+        opt(networks),
+        opt(tup(storage_mappings)),
+        opt(primitives),
+    )
 )
 resources = primitives | groups | clones | bundles
 
@@ -288,57 +315,64 @@ tickets = st.one_of(
     st.builds(Ticket, ids, texts, ids, opt(enum(Role)), opt(enum(LossPolicy))),
     st.builds(Ticket, ids, texts, resource_sets=set_tuples),
 )
-constraints = locations | colocations | orders | tickets
+constraints = commented(locations | colocations | orders | tickets)
 
-nodes = st.builds(
-    Node, ids, texts, opt(enum(NodeType)), opt(texts), opt(scores), nvset_tuples, nvset_tuples
+nodes = commented(
+    st.builds(
+        Node, ids, texts, opt(enum(NodeType)), opt(texts), opt(scores), nvset_tuples, nvset_tuples
+    )
 )
 fencing_levels = st.builds(
     FencingLevel, ids, st.integers(1, 9), tup1(ids), opt(texts), opt(texts), opt(texts), opt(texts)
 )
-alerts = st.builds(
-    Alert,
-    ids,
-    texts,
-    opt(texts),
-    nvset_tuples,
-    nvset_tuples,
-    opt(st.builds(AlertSelect, opt(tup(st.tuples(ids, texts))), bools, bools, bools)),
-    tup(st.builds(AlertRecipient, ids, texts, opt(texts), nvset_tuples, nvset_tuples)),
-)
-acl_entries = st.one_of(
-    st.builds(AclTarget, ids, tup(ids), opt(texts)),
-    st.builds(AclGroup, ids, tup(ids), opt(texts)),
+alerts = commented(
     st.builds(
-        AclRole,
+        Alert,
         ids,
-        tup(
-            st.builds(
-                AclPermission,
-                ids,
-                enum(AclKind),
-                opt(texts),
-                opt(ids),
-                opt(texts),
-                opt(texts),
-                opt(texts),
-            )
-        ),
+        texts,
         opt(texts),
-    ),
+        nvset_tuples,
+        nvset_tuples,
+        opt(st.builds(AlertSelect, opt(tup(st.tuples(ids, texts))), bools, bools, bools)),
+        tup(st.builds(AlertRecipient, ids, texts, opt(texts), nvset_tuples, nvset_tuples)),
+    )
+)
+acl_entries = commented(
+    st.one_of(
+        st.builds(AclTarget, ids, tup(ids), opt(texts)),
+        st.builds(AclGroup, ids, tup(ids), opt(texts)),
+        st.builds(
+            AclRole,
+            ids,
+            tup(
+                st.builds(
+                    AclPermission,
+                    ids,
+                    enum(AclKind),
+                    opt(texts),
+                    opt(ids),
+                    opt(texts),
+                    opt(texts),
+                    opt(texts),
+                )
+            ),
+            opt(texts),
+        ),
+    )
 )
 
 configurations = st.builds(
     Configuration,
-    crm_config=nvset_tuples,
+    crm_config=tup(commented(nvsets), 2),
     nodes=tup(nodes),
     resources=tup(resources, 4),
     templates=tup(templates, 1),
     constraints=tup(constraints, 4),
-    rsc_defaults=nvset_tuples,
-    op_defaults=nvset_tuples,
+    rsc_defaults=tup(commented(nvsets), 2),
+    op_defaults=tup(commented(nvsets), 2),
     fencing_topology=tup(fencing_levels, 2),
-    tags=tup(st.builds(Tag, ids, tup(ids))),
+    fencing_topology_comments=comment_texts,
+    tags=tup(commented(st.builds(Tag, ids, tup(ids)))),
     alerts=tup(alerts, 1),
     acls=tup(acl_entries, 2),
 )
