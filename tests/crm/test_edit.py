@@ -113,6 +113,18 @@ def test_delete_refuses_when_referenced() -> None:
         delete(base(), ["nothing"])
 
 
+def test_delete_refuses_when_a_block_inside_is_referenced() -> None:
+    cib, _ = load(
+        Cib(),
+        "primitive a Dummy params $id=a-params state=1\n"
+        "primitive b Dummy params $id-ref=a-params\n",
+    )
+    with pytest.raises(ConfigError, match="cannot delete a: primitive b refers to it"):
+        delete(cib, ["a"])
+    cib, _ = delete(cib, ["a", "b"])
+    assert cib.configuration.resources == ()
+
+
 def test_delete_unreferenced_and_together() -> None:
     cib, notices = delete(base(), ["l-g"])
     assert notices == [] and "l-g" not in show(cib)

@@ -52,7 +52,7 @@ from paceline.crm.statements import (
     Statement,
     ids_of,
 )
-from paceline.crm.walk import RSC_FIELDS, constrained
+from paceline.crm.walk import RSC_FIELDS, constrained, walk
 
 __all__ = ["delete"]
 
@@ -76,20 +76,9 @@ def _referrers(entries: list[Statement], ident: str, owned: set[str]) -> list[st
             found.append(f"primitive {s.id}")
         elif isinstance(d, BundleDef) and d.primitive == ident:
             found.append(f"bundle {s.id}")
-        elif owned & set(_id_refs(d)):
+        elif owned & {x.id_ref for x in walk(d) if isinstance(x, NvSetRef | RuleRef)}:
             found.append(f"{s.kind} {s.id}")
     return found
-
-
-def _id_refs(obj: object) -> Iterable[str]:
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        if isinstance(obj, NvSetRef | RuleRef):
-            yield obj.id_ref
-        for f in dataclasses.fields(obj):
-            yield from _id_refs(getattr(obj, f.name))
-    elif isinstance(obj, tuple):
-        for item in obj:
-            yield from _id_refs(item)
 
 
 def delete(cib: Cib, ids: Iterable[str], *, cascade: bool = False) -> tuple[Cib, list[Notice]]:
