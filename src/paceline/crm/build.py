@@ -36,6 +36,7 @@ from paceline.cib.model import (
     Ticket,
 )
 from paceline.core.errors import ConfigError
+from paceline.crm.expressible import CONSTRAINT_KINDS
 from paceline.crm.ids import IdAllocator
 from paceline.crm.statements import (
     BundleDef,
@@ -74,14 +75,9 @@ def flatten(config: Configuration) -> list[Statement]:
     entries.extend(_stmt(StatementKind.RSC_TEMPLATE, t.id, t) for t in config.templates)
     for rsc in config.resources:
         entries.extend(_flatten_resource(rsc))
-    for c in config.constraints:
-        kind = {
-            Location: StatementKind.LOCATION,
-            Colocation: StatementKind.COLOCATION,
-            Order: StatementKind.ORDER,
-            Ticket: StatementKind.RSC_TICKET,
-        }[type(c)]
-        entries.append(_stmt(kind, c.id, c))
+    entries.extend(
+        _stmt(StatementKind(CONSTRAINT_KINDS[type(c)]), c.id, c) for c in config.constraints
+    )
     for section, kind, blocks in (
         (Section.CRM_CONFIG, StatementKind.PROPERTY, config.crm_config),
         (Section.RSC_DEFAULTS, StatementKind.RSC_DEFAULTS, config.rsc_defaults),
