@@ -3,7 +3,7 @@ whether their agents are installed here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from paceline.cib.model import (
     AgentClass,
@@ -17,13 +17,10 @@ from paceline.cib.model import (
     first_value,
     walk_resources,
 )
+from paceline.crm.migrate import AgentExists
 from paceline.crm.verify.findings import Finding, Severity
 from paceline.crm.verify.index import Index
 from paceline.crm.verify.values import boolean, parse_interval_ms
-
-AgentExists = Callable[[str], bool]
-"""Is the agent ``class:provider:type`` (``class:type``) installed here?"""
-
 
 _ROLES = frozenset({"stopped", "started", "unpromoted", "promoted", "slave", "master", "#default"})
 _PROMOTABLE_ROLES = frozenset({"unpromoted", "promoted", "slave", "master"})
