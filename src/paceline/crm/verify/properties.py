@@ -15,27 +15,10 @@ from paceline.cib.model import (
     property_value,
     walk_resources,
 )
+from paceline.cib.upgrade import CLUSTER_PROPERTIES, find_rule
 from paceline.crm.verify.findings import Finding, Severity
 from paceline.crm.verify.index import Index
 from paceline.crm.verify.values import boolean
-
-# Names the pacemaker-3.x schema rejects in a cluster_property_set
-# (options-3.x.rng): Pacemaker 2.0 dropped or renamed them.
-# fmt: off
-_SCHEMA_DROPPED_PROPERTIES = frozenset({
-    "cluster_recheck_interval", "dc_deadtime", "default-action-timeout",
-    "default_action_timeout", "default-migration-threshold", "default_migration_threshold",
-    "default-resource-failure-stickiness", "default_resource_failure_stickiness",
-    "default-resource-stickiness", "default_resource_stickiness", "election_timeout",
-    "expected-quorum-votes", "is-managed-default", "is_managed_default", "no_quorum_policy",
-    "notification-agent", "notification-recipient", "remove_after_stop", "shutdown_escalation",
-    "startup_fencing", "stonith_action", "stonith_enabled", "stop_orphan_actions",
-    "stop_orphan_resources", "symmetric_cluster", "transition_idle_timeout",
-})
-# fmt: on
-_LEGACY_STACKS = frozenset(
-    {"heartbeat", "openais", "classic openais", "classic openais (with plugin)", "cman"}
-)
 
 
 def check_properties(config: Configuration, index: Index) -> Iterator[Finding]:
@@ -45,10 +28,9 @@ def check_properties(config: Configuration, index: Index) -> Iterator[Finding]:
         for pair in nvset.nvpairs:
             name = getattr(pair, "name", None)
             value = getattr(pair, "value", None)
-            dropped = name in _SCHEMA_DROPPED_PROPERTIES or (
-                name == "cluster-infrastructure" and value in _LEGACY_STACKS
-            )
-            if name is not None and dropped:
+            # the names the pacemaker-3.x schema rejects are those Pacemaker's
+            # upgrade (upgrade-2.10.xsl) renames, moves or drops
+            if name is not None and find_rule(CLUSTER_PROPERTIES, name, value) is not None:
                 yield Finding(
                     Severity.ERROR,
                     f"cluster property '{name}' is not allowed by the schema "
