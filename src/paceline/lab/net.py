@@ -47,15 +47,19 @@ def create(plan: LabPlan, group: Path | None = None) -> None:
     ip_batch(host, group=group)
     for ring in range(plan.rings):  # no IPv6 autoconfiguration chatter on the host side
         _sysctl(f"net.ipv6.conf.{plan.bridge(ring)}.disable_ipv6", "1")
-    for n in plan.nodes:  # a node's ends of its cables; their far ends go to the wire namespace
-        ends = [
-            f"link add {r.ifname} address {n.mac_of(r.ifname)} type veth "
-            f"peer name {r.wire_port(n.name)} netns {plan.wire_netns}"
-            for r in n.reps
-        ]
-        ip_batch(ends, n.netns, group=group)
     wire = []
     for r in plan.reps:
+        # Cable by cable, one end at a time: made node by node instead (one batch per node),
+        # a re-plugged cable sometimes stayed dark to ARP (test_cable_pull_cuts_only_that_link).
+        for end, mac in ((r.a, r.mac_a), (r.b, r.mac_b)):
+            ip_batch(
+                [
+                    f"link add {r.ifname} address {mac} type veth "
+                    f"peer name {r.wire_port(end)} netns {plan.wire_netns}"
+                ],
+                plan.node(end).netns,
+                group=group,
+            )
         wire += [
             f"link add {r.wire} type bridge stp_state 0 forward_delay 0 mcast_snooping 0",
             f"link set {r.wire} up",
