@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from paceline.lab.lab import Lab
-from paceline.lab.registry import Registry
+from paceline.lab.lab import Lab, down_all
+from paceline.lab.registry import LabRecord, Registry
 
 OWNER_PREFIX = "pytest:"
 OCF_ROOT = "/usr/lib/ocf"
@@ -72,16 +72,14 @@ def _alive(pid: int) -> bool:
 
 def sweep(registry: Registry | None = None) -> list[str]:
     """Remove test labs of this process and of test processes that no longer exist."""
-    registry = registry or Registry()
     mine = owner_tag()
-    removed = []
-    for rec in registry.records():
-        if not rec.owner.startswith(OWNER_PREFIX):
-            continue
-        if rec.owner == mine or not _alive(rec.owner_pid):
-            Lab(rec.name, registry).down()
-            removed.append(rec.name)
-    return removed
+
+    def ours(rec: LabRecord) -> bool:
+        return rec.owner.startswith(OWNER_PREFIX) and (
+            rec.owner == mine or not _alive(rec.owner_pid)
+        )
+
+    return down_all(registry, which=ours)
 
 
 @dataclass(frozen=True, slots=True)

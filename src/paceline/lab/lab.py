@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -431,12 +431,14 @@ def _unmount_under(root: Path) -> None:
         run(["umount", "-l", target], check=False)
 
 
-def down_all(registry: Registry | None = None, *, owner_prefix: str | None = None) -> list[str]:
-    """Remove every lab of the registry (or those whose owner starts with ``owner_prefix``)."""
+def down_all(
+    registry: Registry | None = None, *, which: Callable[[LabRecord], bool] | None = None
+) -> list[str]:
+    """Remove every lab of the registry (or those ``which`` selects); returns their names."""
     registry = registry or Registry()
     removed = []
     for rec in registry.records():
-        if owner_prefix is None or rec.owner.startswith(owner_prefix):
+        if which is None or which(rec):
             Lab(rec.name, registry).down()
             removed.append(rec.name)
     return removed
