@@ -118,9 +118,7 @@ def _permission(p: Parser, role_id: str, kind: Token) -> list[AclPermission]:
 
 def parse_role(p: Parser) -> AclRole:
     cursor = p.cursor
-    role_id, id_token = p.identifier("a role id")
-    cursor.context = f"role {role_id}"
-    p.claim(role_id, id_token)
+    role_id = p.object_id("role", "a role id")
     description = p.description()
     permissions: list[AclPermission] = []
     while (kind := cursor.take_keyword(*_KINDS)) is not None:
@@ -140,18 +138,12 @@ def _roles(p: Parser) -> tuple[str, ...]:
 
 
 def parse_target(p: Parser) -> AclTarget:
-    cursor = p.cursor
-    ident, id_token = p.identifier("a user name")
-    cursor.context = f"acl_target {ident}"
-    p.claim(ident, id_token)
+    ident = p.object_id("acl_target", "a user name")
     return AclTarget(ident, _roles(p))
 
 
 def parse_group(p: Parser) -> AclGroup:
-    cursor = p.cursor
-    ident, id_token = p.identifier("a group name")
-    cursor.context = f"acl_group {ident}"
-    p.claim(ident, id_token)
+    ident = p.object_id("acl_group", "a group name")
     return AclGroup(ident, _roles(p))
 
 

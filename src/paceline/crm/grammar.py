@@ -134,6 +134,12 @@ class Parser:
             raise self.error("unexpected word", token, expected)
         return token.text, token
 
+    def object_id(self, keyword: str, expected: str) -> str:
+        """The id that opens a statement, claimed; later messages begin ``<keyword> <id>``."""
+        ident, token = self.identifier(expected)
+        self.cursor.context = f"{keyword} {ident}"
+        return self.claim(ident, token)
+
     def description(self) -> str | None:
         """The value of a ``description=`` next, taken; None if there is none."""
         found = self.cursor.take_match(_DESCRIPTION_RE)

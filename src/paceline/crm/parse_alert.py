@@ -60,9 +60,7 @@ def _select(p: Parser, alert_id: str, current: AlertSelect | None) -> AlertSelec
 
 def parse_alert(p: Parser) -> Alert:
     cursor = p.cursor
-    alert_id, id_token = p.identifier("an alert id")
-    cursor.context = f"alert {alert_id}"
-    p.claim(alert_id, id_token)
+    alert_id = p.object_id("alert", "an alert id")
     path = cursor.take("the path of the alert agent").text
     description = p.description()
     instance, meta = _sets(p, alert_id)

@@ -158,9 +158,8 @@ def _storage(p: Parser, bundle_id: str, keyword: Token) -> tuple[StorageMapping,
 
 def parse_bundle(p: Parser) -> BundleDef:
     cursor = p.cursor
-    bundle_id, id_token = p.identifier("a bundle id")
-    cursor.context = f"bundle {bundle_id}"
-    p.claim(bundle_id, id_token)
+    id_token = cursor.peek()
+    bundle_id = p.object_id("bundle", "a bundle id")
     description = p.description()
     container: Container | None = None
     network: BundleNetwork | None = None

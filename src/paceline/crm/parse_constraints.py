@@ -41,9 +41,7 @@ def parse_location(p: Parser) -> Location:
     """``location <id> <rsc>|/<pattern>/|{ <set> } [role=] [resource-discovery=]
     (<score>: <node> | rule ... [rule ...])``."""
     cursor = p.cursor
-    loc_id, id_token = p.identifier("a constraint id")
-    cursor.context = f"location {loc_id}"
-    p.claim(loc_id, id_token)
+    loc_id = p.object_id("location", "a constraint id")
     rsc: str | None = None
     pattern: str | None = None
     sets: tuple[ResourceSetItem, ...] = ()
@@ -109,9 +107,7 @@ def parse_colocation(p: Parser) -> Colocation:
     """``colocation <id> <score>: <rsc>[:<role>] <with-rsc>[:<role>] [node-attribute=]``
     or with resource sets."""
     cursor = p.cursor
-    col_id, id_token = p.identifier("a constraint id")
-    cursor.context = f"colocation {col_id}"
-    p.claim(col_id, id_token)
+    col_id = p.object_id("colocation", "a constraint id")
     taken = p.take_score()
     if taken is None:
         raise p.error("missing score", cursor.peek(), "<score>: such as inf: or 100:")
@@ -137,9 +133,7 @@ def parse_order(p: Parser) -> Order:
     """``order <id> [<kind>:|<score>:] <first>[:<action>] <then>[:<action>] [symmetrical=]``
     or with resource sets."""
     cursor = p.cursor
-    order_id, id_token = p.identifier("a constraint id")
-    cursor.context = f"order {order_id}"
-    p.claim(order_id, id_token)
+    order_id = p.object_id("order", "a constraint id")
     kind: OrderKind | None = None
     kind_token = cursor.peek()
     if (found := cursor.take_match(_KIND_RE)) is not None:
@@ -186,9 +180,7 @@ def parse_order(p: Parser) -> Order:
 def parse_ticket(p: Parser) -> Ticket:
     """``rsc_ticket <id> <ticket>: <rsc>[:<role>] ... [loss-policy=]``."""
     cursor = p.cursor
-    ticket_id, id_token = p.identifier("a constraint id")
-    cursor.context = f"rsc_ticket {ticket_id}"
-    p.claim(ticket_id, id_token)
+    ticket_id = p.object_id("rsc_ticket", "a constraint id")
     ticket = cursor.expect_match(_TICKET_RE, "<ticket>: the ticket name and a colon").group(1)
     tail_token = cursor.tokens[-1] if len(cursor.tokens) > cursor.pos else None
     tail = cursor.take_last_match(_LOSS_POLICY_RE)

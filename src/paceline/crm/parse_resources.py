@@ -144,9 +144,7 @@ def parse_primitive(p: Parser, template: bool) -> Primitive | Template:
     """``primitive <id> {<agent>|@<template>} [description=] [params ...] [meta ...]
     [utilization ...] [operations $id=...] [op <name> <attr>=<value> ...] ...``."""
     cursor = p.cursor
-    rsc_id, id_token = p.identifier("a resource id")
-    cursor.context = f"{'rsc_template' if template else 'primitive'} {rsc_id}"
-    p.claim(rsc_id, id_token)
+    rsc_id = p.object_id("rsc_template" if template else "primitive", "a resource id")
     spec = cursor.take("a resource agent ([class:[provider:]]type) or @template")
     template_ref: str | None = None
     agent: tuple[AgentClass, str | None, str] | None = None
@@ -310,9 +308,7 @@ def _children_end(token: Token) -> bool:
 def parse_group(p: Parser) -> GroupDef:
     """``group <id> <rsc> [<rsc> ...] [description=] [meta ...] [params ...]``."""
     cursor = p.cursor
-    group_id, id_token = p.identifier("a group id")
-    cursor.context = f"group {group_id}"
-    p.claim(group_id, id_token)
+    group_id = p.object_id("group", "a group id")
     children: list[str] = []
     while (token := cursor.peek()) is not None and not _children_end(token):
         cursor.pos += 1
@@ -337,9 +333,7 @@ def parse_group(p: Parser) -> GroupDef:
 def parse_clone(p: Parser, legacy_master: bool) -> CloneDef:
     """``clone <id> <rsc> [description=] [meta ...] [params ...]`` (``ms`` likewise)."""
     cursor = p.cursor
-    clone_id, id_token = p.identifier("a clone id")
-    cursor.context = f"{'ms' if legacy_master else 'clone'} {clone_id}"
-    p.claim(clone_id, id_token)
+    clone_id = p.object_id("ms" if legacy_master else "clone", "a clone id")
     child, child_token = p.identifier("the id of the resource to clone")
     p.refer(child, "cloned resource", child_token)
     description = p.description()
