@@ -85,11 +85,18 @@ def _lamp(node: str, dirs: NodeDirs, group: Path | None) -> None:
     os.chmod(logdir, 0o2750)
     datadir = dirs.sub("mysql")
     shutil.chown(datadir, "mysql", "mysql")
+    # The installs of all nodes run on the host at once: each gets its own
+    # temporary directory, so that their servers never share the host's /tmp
+    # (one run failed removing a '/tmp/#sql-temptable-...' file).
+    tmpdir = dirs.root / "mysql-install.tmp"
+    tmpdir.mkdir(exist_ok=True)
+    shutil.chown(tmpdir, "mysql", "mysql")
     log = dirs.root / "mysql-install.log"
     with open(log, "w") as out:
         out.write(
             run(
                 cgroup.wrap(group, [
+                    "env", f"TMPDIR={tmpdir}",
                     "mariadb-install-db", f"--datadir={datadir}", "--user=mysql",
                     "--skip-test-db", "--auth-root-authentication-method=socket",
                 ]),
