@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-# The shared folder sits beside the checkout (../shared); CI lays a copy there too.
-SHARED = Path(os.environ.get("PACELINE_SHARED", REPO.parent / "shared")).resolve()
-CORPUS = SHARED / "scheduler-corpus"
+from shared_paths import REPO, SHARED
 
 
 @pytest.fixture(scope="session")

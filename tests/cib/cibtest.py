@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 from lxml import etree
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("PACELINE_SHARED", REPO.parent / "shared")).resolve()
-CORPUS = SHARED / "scheduler-corpus"
+from shared_paths import CORPUS
+
 SCHEMA_DIR = Path("/usr/share/pacemaker")
 
 

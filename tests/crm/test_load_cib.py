@@ -15,8 +15,7 @@ from paceline import crm
 from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model import Cib, Primitive, find_resource
 from paceline.crm.migrate import NoticeKind
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "scheduler-corpus"
+from shared_paths import CORPUS
 
 # The crm text path re-indents a multi-line XML comment carried in an `xml`
 # statement (trailing blanks); the XML path keeps it as written.

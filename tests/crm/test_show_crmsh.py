@@ -29,9 +29,8 @@ from paceline.cib.model import Cib
 from paceline.core.errors import ConfigError
 from paceline.crm import NoticeKind, load, show
 from paceline.crm.printer import comment_lines
+from shared_paths import CORPUS
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("PACELINE_SHARED", REPO.parent / "shared")) / "scheduler-corpus"
 CHOSEN = (
     "bug-5014-ordered-set-symmetrical-false",  # sequential sets that would merge -> xml
     "bug-cl-5212",  # XML comments in objects of most kinds
