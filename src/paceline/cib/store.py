@@ -14,8 +14,8 @@ store assumes one writer (the node daemon); it takes no lock. Reading
 verifies the digest and says clearly when it does not match, and how to
 recover. A symbolic link is followed: the file it points to is read and
 written (its digest beside it), the link stays a link. Every failure of the
-file system (a directory that is not writable, a full disk) is a
-``ConfigError`` naming the file, and a failed write leaves the old pair.
+file system (a directory that is not writable, a full disk) leaves the
+old pair and raises the ``OSError`` (the CLI turns it into one line).
 """
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ def write_cib(path: Path, cib: Cib, *, allow_older: bool = False) -> str:
     """Write ``cib`` and its digest atomically; returns the digest.
 
     Refuses (``ConfigError``, files untouched) when the file on disk holds a
-    version at least as new, unless ``allow_older``, and when the file system
-    fails (permissions, a full disk).
+    version at least as new, unless ``allow_older``; an ``OSError`` (permissions,
+    a full disk) leaves them untouched too.
     """
     path = resolve(path)
     if not allow_older and path.exists():
@@ -140,35 +140,16 @@ def write_cib(path: Path, cib: Cib, *, allow_older: bool = False) -> str:
         _write_synced(tmp_sig, (digest + "\n").encode("ascii"))
         _write_synced(tmp_cib, data)
         os.replace(tmp_cib, path)
-    except BaseException as exc:
+    except BaseException:
         for leftover in (tmp_cib, tmp_sig):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-        if isinstance(exc, OSError):
-            raise _write_error(path, exc) from None
         raise
     # From here on the new cib.xml is in place; its digest is pending in
     # tmp_sig until this rename (read_cib accepts it meanwhile).
-    try:
-        os.replace(tmp_sig, sig)
-        _fsync_dir(path.parent)
-    except OSError as exc:
-        raise _write_error(sig, exc) from None
+    os.replace(tmp_sig, sig)
+    _fsync_dir(path.parent)
     return digest
-
-
-def _write_error(path: Path, exc: OSError) -> ConfigError:
-    return ConfigError(
-        f"cannot write the CIB: {exc.strerror or exc}", file=str(exc.filename or path)
-    )
-
-
-def make_parent(path: Path) -> None:
-    """Create the directory ``path`` goes in (a ``ConfigError`` if that fails)."""
-    try:
-        resolve(path).parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _write_error(path, exc) from None
 
 
 def _write_synced(path: Path, data: bytes) -> None:

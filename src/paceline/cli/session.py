@@ -23,7 +23,7 @@ from lxml import etree
 from paceline import crm
 from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model import Cib
-from paceline.cib.store import make_parent, read_cib, resolve, sig_path, write_cib
+from paceline.cib.store import read_cib, resolve, sig_path, write_cib
 from paceline.cib.versions import bump_epoch
 from paceline.cli.agents import AgentCatalog
 from paceline.cli.filesystems import FilesystemSupport
@@ -229,8 +229,13 @@ class Session:
             return self.committed
         base = self.committed if self.committed is not None else Cib()
         new = bump_epoch(replace(self.staged, admin_epoch=base.admin_epoch, epoch=base.epoch))
-        make_parent(self.path)
-        write_cib(self.path, new)
+        try:
+            resolve(self.path).parent.mkdir(parents=True, exist_ok=True)
+            write_cib(self.path, new)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the CIB: {exc.strerror or exc}", file=str(self.path)
+            ) from None
         self.committed = self.staged = new
         self.unsigned = False
         return new
