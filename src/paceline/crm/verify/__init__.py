@@ -46,7 +46,7 @@ from paceline.crm.verify.properties import (
     check_unseen_nodes,
 )
 from paceline.crm.verify.references import check_ids, check_references
-from paceline.crm.verify.resources import check_agents, check_resources
+from paceline.crm.verify.resources import check_agents, check_fencing_needs, check_resources
 
 __all__ = [
     "AgentExists",
@@ -68,7 +68,10 @@ def verify(cib: Cib, *, agent_exists: AgentExists | None = None) -> tuple[Findin
         if state.lrm is not None
         for rsc in state.lrm.resources
     )
-    index = Index.build(config, history)
+    online = any(
+        state.in_ccm == "true" and state.crmd == "online" for state in cib.status.node_states
+    )
+    index = Index.build(config, history, online)
     findings: list[Finding] = []
     for check in _CHECKS:
         findings.extend(check(config, index))
@@ -85,6 +88,7 @@ _CHECKS: tuple[_Check, ...] = (
     check_references,
     check_properties,
     check_resources,
+    check_fencing_needs,
     check_constraints,
     check_order_loops,
     check_fencing_topology,
