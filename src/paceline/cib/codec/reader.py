@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
+from paceline.cib.codec.positions import SourceText
 from paceline.cib.score import Score
 from paceline.cib.values import parse_bool
 from paceline.core.errors import ConfigError
@@ -37,10 +38,12 @@ class Context:
     """What every reader needs: the file name to blame (None for a string),
     and whether the CIB opted out of schema validation (``validate-with="none"``),
     in which case the few values Pacemaker resets instead of rejecting are kept
-    as text (see ``Order.kind``)."""
+    as text (see ``Order.kind``). ``source`` is the document's text, when
+    known, to give errors a column (and the line of the attribute at fault)."""
 
     file: str | None = None
     unvalidated: bool = False
+    source: SourceText | None = None
 
     def error(
         self,
@@ -52,8 +55,24 @@ class Context:
         expected: str | None = None,
     ) -> ConfigError:
         line = el.sourceline if isinstance(el.sourceline, int) else None
+        column = None
+        if self.source is not None and isinstance(el.tag, str):
+            attribute = field.rpartition("/@")[2] if field and "/@" in field else None
+            where = (
+                self.source.attribute_position(el, attribute)
+                if attribute is not None and el.get(attribute) is not None
+                else self.source.element_position(el)
+            )
+            if where is not None:
+                line, column = where
         return ConfigError(
-            message, file=self.file, line=line, field=field, text=text, expected=expected
+            message,
+            file=self.file,
+            line=line,
+            column=column,
+            field=field,
+            text=text,
+            expected=expected,
         )
 
 

@@ -218,7 +218,7 @@ def _check_on_fail_fence(
         index.any_online and (first_value(meta, "target-role") or "").lower() != "stopped"
     )
     default = (first_value(config.op_defaults, "on-fail") or "").lower()
-    actions: list[tuple[str, str]] = []  # (action key, op id)
+    actions: list[tuple[str, str, bool]] = []  # (action key, op id, surely made)
     named: set[tuple[str, int]] = set()
     for op in rsc.operations:
         interval = parse_interval_ms(op.interval) or 0
@@ -226,16 +226,15 @@ def _check_on_fail_fence(
         on_fail = op.on_fail or first_value(op.meta_attributes, "on-fail") or default
         if str(on_fail).lower() != "fence" or op.enabled is False:
             continue
-        if op.name == "stop" and not running:
-            continue
-        actions.append((f"{rsc.id}_{op.name}_{interval}", op.id))
+        # a stop is made only when the resource is to stop: the scheduler's call
+        actions.append((f"{rsc.id}_{op.name}_{interval}", op.id, op.name != "stop"))
     if default == "fence":
         for name in ("monitor", "start"):  # the probe and the start, when not configured
             if (name, 0) not in named:
-                actions.append((f"{rsc.id}_{name}_0", rsc.id))
-    for key, where in actions:
+                actions.append((f"{rsc.id}_{name}_0", rsc.id, True))
+    for key, where, made in actions:
         yield Finding(
-            Severity.ERROR if may_run else Severity.ADVICE,
+            Severity.ERROR if may_run and made else Severity.ADVICE,
             f"Resetting 'on-fail' for operation '{key}' to 'stop' because 'fence' is not "
             "valid when fencing is disabled",
             where,
