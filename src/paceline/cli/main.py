@@ -21,6 +21,7 @@ VERB_MODULES: tuple[str, ...] = (
     "paceline.cli.configure",
     "paceline.cli.verify",
     "paceline.cli.lab",
+    "paceline.cli.membership",
 )
 
 
