@@ -53,10 +53,13 @@ class Context:
         field: str | None = None,
         text: str | None = None,
         expected: str | None = None,
+        column: bool = False,
     ) -> ConfigError:
+        """An error at ``el``; with ``column`` (unknown names), also the column
+        (and line) of the element's tag or of the attribute in ``field``."""
         line = el.sourceline if isinstance(el.sourceline, int) else None
-        column = None
-        if self.source is not None and isinstance(el.tag, str):
+        at: int | None = None
+        if column and self.source is not None and isinstance(el.tag, str):
             attribute = field.rpartition("/@")[2] if field and "/@" in field else None
             where = (
                 self.source.attribute_position(el, attribute)
@@ -64,12 +67,12 @@ class Context:
                 else self.source.element_position(el)
             )
             if where is not None:
-                line, column = where
+                line, at = where
         return ConfigError(
             message,
             file=self.file,
             line=line,
-            column=column,
+            column=at,
             field=field,
             text=text,
             expected=expected,
@@ -181,6 +184,7 @@ class Reader:
                 field=f"{self.tag}/@{name}",
                 text=value,
                 expected="one of " + ", ".join(sorted(set(self._asked))) if self._asked else "none",
+                column=True,
             )
 
     # -- children --------------------------------------------------------
@@ -216,6 +220,7 @@ class Reader:
             f"unknown element <{child.tag!s}> inside <{self.tag}>",
             field=f"{self.tag}/{child.tag!s}",
             expected=expected,
+            column=True,
         )
 
     def no_children(self) -> None:
