@@ -244,3 +244,12 @@ def test_show_objects_gives_each_statement_with_its_id() -> None:
     pairs = show_objects(cib)
     assert "".join(text + "\n" for _, text in pairs) == show(cib)
     assert dict(pairs)["l-g"] == "location l-g g 100: n1"
+
+
+def test_a_primitive_named_like_a_node_is_accepted_one_shot_as_from_a_file() -> None:
+    """crmsh test: ``node node1`` then ``primitive node1 ...``; node ids are a
+    namespace of their own, one-shot as in one file."""
+    from_file, _ = load(Cib(), "node node1\nprimitive node1 ocf:heartbeat:Dummy\n")
+    cib, _ = load(Cib(), "node node1\n")
+    one_shot, _ = apply_statement(cib, "primitive node1 ocf:heartbeat:Dummy")
+    assert one_shot.configuration == from_file.configuration

@@ -55,6 +55,16 @@ def _allocator(statements: list[Statement], base_ids: Iterable[list[str]]) -> Id
     return ids
 
 
+def _claimed_ids(entry: Statement) -> list[str]:
+    """The ids an existing object holds in the namespace of element ids: a node's
+    own id is a namespace of its own (``node node1`` and ``primitive node1``
+    coexist, as they do when both are loaded from one file)."""
+    ids = ids_of(entry)
+    if entry.kind is StatementKind.NODE:
+        return [ident for ident in ids if ident != entry.id]
+    return ids
+
+
 def _redefined(
     base_entries: list[Statement], keys: set[tuple[str, str]], unames: set[str]
 ) -> set[tuple[str, str]]:
@@ -147,7 +157,7 @@ def _load(
         statements = parse_raw(raws)
     else:
         base_entries = flatten(cib.configuration)
-        base_ids = {key_of(e): ids_of(e) for e in base_entries}
+        base_ids = {key_of(e): _claimed_ids(e) for e in base_entries}
         # The ids made up for the text avoid those of every object that stays;
         # which objects the text redefines is guessed from its words, and the
         # text is parsed again only if the parse shows the guess was wrong.
