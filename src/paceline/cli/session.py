@@ -22,7 +22,7 @@ from lxml import etree
 
 from paceline import crm
 from paceline.cib.codec import decode_cib, encode_cib
-from paceline.cib.model import Cib
+from paceline.cib.model import Cib, Configuration
 from paceline.cib.store import read_cib, resolve, sig_path, write_cib
 from paceline.cib.versions import bump_epoch
 from paceline.cli.agents import AgentCatalog
@@ -185,6 +185,17 @@ class Session:
         self.staged = cib
         return notices
 
+    def rename(self, old: str, new: str) -> list[Notice]:
+        cib, notices = crm.rename(self.staged, old, new)
+        self.staged = cib
+        return notices
+
+    def erase(self, *, nodes: bool = False) -> None:
+        """``erase [nodes]``: the whole configuration cleared but its nodes (as crm's),
+        and with ``nodes`` those too."""
+        kept = Configuration(nodes=() if nodes else self.staged.configuration.nodes)
+        self.staged = replace(self.staged, configuration=kept)
+
     def replace_text(self, text: str, *, file: str) -> list[Notice]:
         """``edit``: the whole configuration becomes ``text``."""
         return self.load("replace", text, file=file)
@@ -206,9 +217,12 @@ class Session:
             return crm.show(self.staged, ids or None)
         return crm.show(self.staged, ids or None, obscure=())
 
-    def changed(self) -> list[str]:
-        """Ids of the objects the staged changes add or modify (``show changed``)."""
-        before = _objects(self.committed if self.committed is not None else Cib())
+    def changed(self, since: Cib | None = None) -> list[str]:
+        """Ids of the objects the staged changes add or modify (``show changed``),
+        or that changed since the staged CIB was ``since``."""
+        if since is None:
+            since = self.committed if self.committed is not None else Cib()
+        before = _objects(since)
         after = _objects(self.staged)
         return [ident for ident, text in after.items() if before.get(ident) != text]
 
