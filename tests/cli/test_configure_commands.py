@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_configure_cli import SEED, paceline
 
 from paceline.cli.commands import STATEMENTS
 from paceline.cli.help import SYNTAX
 from paceline.crm.parser import KEYWORDS
-from test_configure_cli import SEED, paceline
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from paceline import crm
 from paceline.cib.model import Cib, Primitive, Template, find_resource
@@ -32,7 +32,9 @@ from paceline.core.errors import ConfigError, PacelineError
 from paceline.crm.migrate import Notice, NoticeKind
 from paceline.crm.modernize import agent_spec
 from paceline.crm.parser import ALIASES, KEYWORDS
-from paceline.crm.verify import Finding, Severity, verify
+
+if TYPE_CHECKING:
+    from paceline.crm.verify import Finding
 
 STATEMENTS: tuple[str, ...] = KEYWORDS
 """The words that open a crm statement: the crm parser's own."""
@@ -346,6 +348,8 @@ class Interpreter:
         if not self.session.dirty and not self.session.unsigned:
             self.out.info("commit: nothing to commit")
             return
+        from paceline.crm.verify import Severity
+
         new_problems = self._new_problems()
         for finding in new_problems:
             self.out.finding(finding)
@@ -361,6 +365,8 @@ class Interpreter:
 
     def _new_problems(self) -> list[Finding]:
         """Errors and warnings the staged changes add to the committed CIB."""
+        from paceline.crm.verify import Severity, verify
+
         committed = self.session.committed
         before_cib = committed if committed is not None else Cib()
         before = {f.message for f in verify(before_cib, agent_exists=self.session.agents.exists)}

@@ -17,6 +17,7 @@ import copy
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -30,7 +31,9 @@ from paceline.cli.filesystems import FilesystemSupport
 from paceline.cli.limits import max_input
 from paceline.core.errors import ConfigError
 from paceline.crm.migrate import FilesystemSupported, Notice
-from paceline.crm.verify import Finding, verify
+
+if TYPE_CHECKING:
+    from paceline.crm.verify import Finding
 
 
 def read_cib_file(path: Path, *, force: bool = False) -> Cib | None:
@@ -236,6 +239,8 @@ class Session:
         return xml_elements(data, ids)
 
     def verify(self) -> tuple[Finding, ...]:
+        from paceline.crm.verify import verify
+
         return verify(self.staged, agent_exists=self.agents.exists)
 
     # ------------------------------------------------------------------ commit
