@@ -22,8 +22,9 @@ VERBS: dict[str, str] = {
     "configure": "paceline.cli.configure",
     "verify": "paceline.cli.verify",
     "lab": "paceline.cli.lab",
+    "keygen": "paceline.cli.membership",
 }
-VERB_MODULES: tuple[str, ...] = tuple(VERBS.values())
+VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 
 
 def chosen_verb(argv: Sequence[str] | None) -> str | None:
