@@ -29,6 +29,8 @@ def expand(cluster: Cluster, rid: str | None) -> list[str]:
         return []
     if rid in cluster.groups:
         return list(cluster.groups[rid])
+    if rid in cluster.aliases:
+        return [m for r in cluster.aliases[rid] for m in expand(cluster, r)]
     if rid in cluster.rscs:
         return [rid]
     return []

@@ -47,6 +47,9 @@ class Plan:
     stop: bool = False
     start: bool = False
     reason: str = ""
+    blocked_start: bool = False
+    extra: list[str] = field(default_factory=list)
+    unrunnable: bool = False
 
 
 @dataclass(slots=True)
@@ -98,11 +101,36 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
         nxt = placement.get(rid)
         failed = cur is not None and cur in rsc.failed
         p = Plan(rid, cur, nxt, failed, rsc.managed)
-        if p.managed:
+        if len(running) > 1 and p.managed:
+            p.extra = [n for n in running if n != cur]
+            if nxt is not None and nxt in running:
+                p.extra = [n for n in running if n != nxt]
+                p.cur = p.extra.pop(0)
+            p.stop = True
+            p.start = nxt is not None
+        elif p.managed:
             p.stop = cur is not None and (cur != nxt or failed)
             p.start = nxt is not None and (cur != nxt or failed)
         plans[rid] = p
     ords = orders(cluster)
+    policy = cluster.option("no-quorum-policy", "stop")
+    if not cluster.have_quorum and policy in ("stop", "freeze", "demote", "suicide"):
+        for p in plans.values():
+            if not p.managed:
+                continue
+            if policy != "freeze" and p.cur is not None and (p.stop or p.nxt is not None):
+                p.stop, p.nxt, p.start = True, None, False
+                p.reason = "due to no quorum"
+            elif p.start and (p.cur is None or policy != "freeze"):
+                p.start = False
+                p.blocked_start = True
+                p.reason = "due to no quorum"
+    for rid, rsc in cluster.rscs.items():
+        p = plans[rid]
+        if p.cur is not None and p.cur in rsc.blocked:
+            p.managed = False
+            p.start = p.stop = False
+            p.unrunnable = True
     # unrunnable starts: a mandatory first that cannot start blocks its then
     changed = True
     while changed:
@@ -111,12 +139,14 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             if not o.mandatory or o.first_action != "start" or o.then_action != "start":
                 continue
             a, b = plans.get(o.first), plans.get(o.then)
-            if a is None or b is None or not b.managed:
+            if a is None or b is None or not b.managed or not b.start:
                 continue
-            if a.nxt is None and b.start:
+            if a.nxt is None or a.unrunnable or a.blocked_start:
                 b.start = False
-                b.nxt = None
+                b.blocked_start = b.cur is None
                 b.stop = b.cur is not None
+                if b.stop:
+                    b.nxt = None
                 b.reason = f"due to unrunnable {o.first} start"
                 changed = True
     # implied restarts
@@ -135,25 +165,13 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
                     b.reason = f"due to required {a.rid} start"
                     changed = True
             elif o.first_action == "stop" and o.then_action == "stop":
-                # b stops before a stops: a stopping requires b to stop
-                if b.stop and a.cur is not None and not a.stop and a.managed and False:
-                    pass
-                if a.stop is False:
-                    continue
-            # the inverse of start->start is then.stop -> first.stop:
-            # first (here o.then) stopping forces the dependent to stop
-        for o in ords:
-            if not o.mandatory or o.first_action != "stop" or o.then_action != "stop":
-                continue
-            dep, prim = plans.get(o.first), plans.get(o.then)
-            if dep is None or prim is None or not dep.managed:
-                continue
-            if prim.stop and dep.cur is not None and not dep.stop:
-                dep.stop = True
-                if dep.nxt is not None and dep.nxt == dep.cur:
-                    dep.start = True
-                    dep.reason = f"due to required {prim.rid} stop"
-                changed = True
+                # o.first stops before o.then stops: o.then stopping forces o.first to stop
+                if b.stop and a.cur is not None and not a.stop and a.managed:
+                    a.stop = True
+                    if a.nxt is not None and a.nxt == a.cur:
+                        a.start = True
+                        a.reason = f"due to required {b.rid} stop"
+                    changed = True
 
     t = Transition(placement=dict(placement))
     acts: dict[tuple[str, str, int, str | None], Act] = {}
@@ -174,9 +192,14 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             stops[rid] = act(rid, "stop", 0, p.cur)
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
+        extra = [act(rid, "stop", 0, n) for n in p.extra] if p.managed else []
         if rid in stops and rid in starts:
             t.edges.append((stops[rid], starts[rid]))
+        for e in extra:
+            if rid in starts:
+                t.edges.append((e, starts[rid]))
     # probes
+    probes: dict[str, list[Act]] = {}
     for rid, rsc in cluster.rscs.items():
         if rsc.orphan:
             continue
@@ -184,9 +207,7 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             info = cluster.nodes[name]
             if not info.online or info.maintenance or name in rsc.seen_on:
                 continue
-            probe = act(rid, "monitor", 0, name)
-            if rid in starts:
-                t.edges.append((probe, starts[rid]))
+            probes.setdefault(rid, []).append(act(rid, "monitor", 0, name))
     # recurring monitors
     for rid, rsc in cluster.rscs.items():
         p = plans[rid]
@@ -215,10 +236,16 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
     def present(key: tuple[str, str]) -> Act | None:
         return (starts if key[1] == "start" else stops).get(key[0])
 
+    for rid, plist in probes.items():
+        succ.setdefault((rid, "probe"), []).append((rid, "start"))
     for src_key in list(succ):
-        src = present(src_key)
-        if src is None:
-            continue
+        if src_key[1] == "probe":
+            sources = probes[src_key[0]]
+        else:
+            one = present(src_key)
+            if one is None:
+                continue
+            sources = [one]
         seen: set[tuple[str, str]] = set()
         stack = list(succ[src_key])
         while stack:
@@ -228,7 +255,7 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             seen.add(k)
             dst = present(k)
             if dst is not None:
-                t.edges.append((src, dst))
+                t.edges.extend((src, dst) for src in sources)
             else:
                 stack.extend(succ.get(k, ()))
     for members in cluster.groups.values():
@@ -257,10 +284,14 @@ def summary(cluster: Cluster, plans: dict[str, Plan]) -> list[str]:
         line = _line(p)
         if line:
             lines.append(line)
+        for n in p.extra:
+            lines.append(f"Stop       {p.rid}\t( {n} )  due to node availability")
     return lines
 
 
 def _line(p: Plan) -> str | None:
+    if p.blocked_start and p.nxt and not p.start and p.cur is None:
+        return f"Start      {p.rid}\t( {p.nxt} )  {p.reason} (blocked)"
     if p.cur is None and p.start and p.nxt:
         return f"Start      {p.rid}\t( {p.nxt} )"
     if p.cur is not None and p.stop and not p.start:

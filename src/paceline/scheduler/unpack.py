@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from paceline.cib.model import (
     Cib,
@@ -16,10 +16,13 @@ from paceline.cib.model import (
     Op,
     Primitive,
     Role,
+    RscExpression,
     Rule,
     RuleItem,
+    RuleRef,
 )
 from paceline.scheduler import values as v
+from paceline.scheduler.rules import Evaluator
 
 
 def nvsets(items: Iterable[NvSetItem], by_id: dict[str, NvSet]) -> Iterator[NvSet]:
@@ -78,6 +81,7 @@ class Rsc:
     running: dict[str, Role] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
     stop_failed: set[str] = field(default_factory=set)
+    blocked: set[str] = field(default_factory=set)
     history: dict[str, dict[tuple[str, int], LrmRscOp]] = field(default_factory=dict)
     seen_on: set[str] = field(default_factory=set)
 
@@ -118,6 +122,7 @@ class Cluster:
     have_quorum: bool
     rules_by_id: dict[str, Rule]
     sets_by_id: dict[str, NvSet]
+    aliases: dict[str, list[str]]  # template and tag ids -> resource ids
 
     def option(self, name: str, default: str) -> str:
         return self.options.get(name, default)
@@ -125,6 +130,40 @@ class Cluster:
     @property
     def stonith_enabled(self) -> bool:
         return v.is_true(self.options.get("stonith-enabled"), True)
+
+
+def _rsc_matches(rule: Rule | RuleRef, prim: Primitive, ev: Evaluator) -> bool:
+    if isinstance(rule, RuleRef):
+        target = ev.rules_by_id.get(rule.id_ref)
+        return target is None or _rsc_matches(target, prim, ev)
+    results = []
+    for e in rule.expressions:
+        if isinstance(e, RscExpression):
+            results.append(
+                (e.agent_class is None or e.agent_class == str(prim.agent_class))
+                and (e.provider is None or e.provider == prim.provider)
+                and (e.agent_type is None or e.agent_type == prim.agent_type)
+            )
+        elif isinstance(e, (Rule, RuleRef)):
+            results.append(_rsc_matches(e, prim, ev))
+        else:
+            results.append(ev.item(e, {}))
+    if not results:
+        return True
+    return any(results) if str(rule.boolean_op) == "or" else all(results)
+
+
+def _rsc_defaults(
+    items: Iterable[NvSetItem], by_id: dict[str, NvSet], prim: Primitive, ev: Evaluator
+) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for s in nvsets(items, by_id):
+        if s.rule is not None and not _rsc_matches(s.rule, prim, ev):
+            continue
+        for pair in s.nvpairs:
+            if isinstance(pair, NvPair) and pair.value is not None:
+                out.setdefault(pair.name, pair.value)
+    return out
 
 
 def _collect_ids(cib: Cib) -> tuple[dict[str, Rule], dict[str, NvSet]]:
@@ -169,7 +208,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
     failed = False
     stop_failed = False
     hist: dict[tuple[str, int], LrmRscOp] = {}
-    on_fail_ignore = {o.name for o in rsc.ops if o.on_fail == "ignore"}
+    on_fail = {(o.name, o.interval): o.on_fail for o in rsc.ops if o.on_fail}
+    blocked = False
     for op in sorted(ops, key=lambda o: (o.call_id < 0, o.call_id)):
         if op.id.endswith("_last_failure_0"):
             continue
@@ -186,9 +226,12 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
         ok = rc == expected and op.op_status in (0,)
         if task == "monitor" and op.interval == 0 and rc in (0, 7, 8) and op.op_status == 0:
             ok = True
-        if not ok and task in on_fail_ignore:
+        policy = on_fail.get((task, op.interval))
+        if not ok and policy == "ignore":
             ok = True
             rc = expected
+        if not ok and policy == "block":
+            blocked = True
         if ok:
             if task in ("start", "migrate_from"):
                 role, failed = Role.STARTED, False
@@ -228,6 +271,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
         rsc.failed.add(node)
     if stop_failed:
         rsc.stop_failed.add(node)
+    if blocked and role is not Role.STOPPED:
+        rsc.blocked.add(node)
 
 
 def _op_specs(prim: Primitive, op_defaults: dict[str, str]) -> list[OpSpec]:
@@ -294,15 +339,33 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         info.attrs.setdefault("#kind", "cluster")
 
     cluster_maint = v.is_true(options.get("maintenance-mode"))
+    evaluator = Evaluator(now, rules_by_id)
     rscs: dict[str, Rsc] = {}
     groups: dict[str, list[str]] = {}
     top: list[str] = []
 
+    templates = {t.id: t for t in cfg.templates}
+    template_users: dict[str, list[str]] = {}
+
     def add_prim(p: Primitive, parent_meta: dict[str, str], group: str | None) -> None:
-        meta = dict(rsc_defaults)
+        tmpl = templates.get(p.template or "")
+        if tmpl is not None:
+            template_users.setdefault(tmpl.id, []).append(p.id)
+            p = replace(
+                p,
+                agent_class=p.agent_class or tmpl.agent_class,
+                provider=p.provider or tmpl.provider,
+                agent_type=p.agent_type or tmpl.agent_type,
+                operations=p.operations + tuple(
+                    o for o in tmpl.operations
+                    if (o.name, o.interval) not in {(x.name, x.interval) for x in p.operations}
+                ),
+                meta_attributes=p.meta_attributes + tmpl.meta_attributes,
+            )
+        meta = _rsc_defaults(cfg.rsc_defaults, sets_by_id, p, evaluator)
         meta.update(parent_meta)
         meta.update(first_values(p.meta_attributes, sets_by_id))
-        if cluster_maint:
+        if cluster_maint or v.is_true(meta.get("maintenance")):
             meta["is-managed"] = "false"
         rscs[p.id] = Rsc(p.id, p, group, meta, _op_specs(p, op_defaults))
 
@@ -333,7 +396,13 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                 top.append(lr.id)
             _apply_history(rsc_opt, node_info.name, list(lr.ops))
 
+    for rsc in rscs.values():
+        if rsc.stop_failed and not v.is_true(options.get("stonith-enabled"), True):
+            rsc.blocked |= rsc.stop_failed
+    aliases: dict[str, list[str]] = dict(template_users)
+    for tag in cfg.tags:
+        aliases[tag.id] = list(tag.refs)
     have_quorum = cib.have_quorum if cib.have_quorum is not None else True
     return Cluster(
-        cib, now, options, nodes, rscs, groups, top, have_quorum, rules_by_id, sets_by_id
+        cib, now, options, nodes, rscs, groups, top, have_quorum, rules_by_id, sets_by_id, aliases
     )
