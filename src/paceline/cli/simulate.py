@@ -70,18 +70,19 @@ def _one(path: Path, dot: str | None, simulate: bool) -> str:
 
     cib = _load(path)
     cluster, transition = schedule_with_state(cib)
-    return _render(cluster, transition, dot, simulate)
+    if dot:
+        from paceline.scheduler import to_dot
+
+        Path(dot).write_text(to_dot(transition), encoding="utf-8")
+    return render(cluster, transition, simulate)
 
 
-def _render(cluster: Cluster, t: Transition, dot: str | None, simulate: bool) -> str:
-    from paceline.scheduler import to_dot
-
+def render(cluster: Cluster, t: Transition, simulate: bool) -> str:
+    """crm_simulate's text: current status, transition summary, revised status."""
     lines = ["Current cluster status:", *_status(cluster, None), "", "Transition Summary:"]
     lines += [f"  * {s}" for s in t.summary]
     if simulate:
         lines += ["", "Revised Cluster Status:", *_status(cluster, t.placement)]
-    if dot:
-        Path(dot).write_text(to_dot(t), encoding="utf-8")
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from paceline.cib.model import Colocation, Location, Role, Rule, RuleRef
 from paceline.scheduler import values as v
@@ -44,7 +45,7 @@ def first_member(cluster: Cluster, rid: str | None) -> str | None:
 def colocations(cluster: Cluster) -> list[Coloc]:
     out: list[Coloc] = []
     for gid, members in cluster.groups.items():
-        for a, b in zip(members, members[1:], strict=False):
+        for a, b in pairwise(members):
             out.append(Coloc(f"{gid}-internal", b, a, INF, "#uname", True))
     for c in cluster.cib.configuration.constraints:
         if not isinstance(c, Colocation) or c.resource_sets:

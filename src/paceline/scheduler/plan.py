@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from paceline.cib.model import Action as CAction
 from paceline.cib.model import Order, OrderKind, Role
-from paceline.scheduler import values as v
 from paceline.scheduler.place import expand
 from paceline.scheduler.unpack import Cluster
 
@@ -64,7 +64,7 @@ class Ord:
 def orders(cluster: Cluster) -> list[Ord]:
     out: list[Ord] = []
     for members in cluster.groups.values():
-        for a, b in zip(members, members[1:], strict=False):
+        for a, b in pairwise(members):
             out.append(Ord(a, "start", b, "start", True))
             out.append(Ord(b, "stop", a, "stop", True))
     for c in cluster.cib.configuration.constraints:
@@ -157,21 +157,27 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             if not o.mandatory:
                 continue
             a, b = plans.get(o.first), plans.get(o.then)
-            if a is None or b is None or not b.managed:
+            if a is None or b is None:
                 continue
             if o.first_action == "start" and o.then_action == "start":
-                if a.start and b.nxt is not None and b.cur == b.nxt and not b.start:
+                if b.managed and a.start and b.nxt is not None and b.cur == b.nxt and not b.start:
                     b.start = b.stop = True
                     b.reason = f"due to required {a.rid} start"
                     changed = True
-            elif o.first_action == "stop" and o.then_action == "stop":
+            elif (
                 # o.first stops before o.then stops: o.then stopping forces o.first to stop
-                if b.stop and a.cur is not None and not a.stop and a.managed:
-                    a.stop = True
-                    if a.nxt is not None and a.nxt == a.cur:
-                        a.start = True
-                        a.reason = f"due to required {b.rid} stop"
-                    changed = True
+                o.first_action == "stop"
+                and o.then_action == "stop"
+                and a.managed
+                and b.stop
+                and a.cur is not None
+                and not a.stop
+            ):
+                a.stop = True
+                if a.nxt is not None and a.nxt == a.cur:
+                    a.start = True
+                    a.reason = f"due to required {b.rid} stop"
+                changed = True
 
     t = Transition(placement=dict(placement))
     acts: dict[tuple[str, str, int, str | None], Act] = {}
@@ -236,7 +242,7 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
     def present(key: tuple[str, str]) -> Act | None:
         return (starts if key[1] == "start" else stops).get(key[0])
 
-    for rid, plist in probes.items():
+    for rid in probes:
         succ.setdefault((rid, "probe"), []).append((rid, "start"))
     for src_key in list(succ):
         if src_key[1] == "probe":
@@ -259,10 +265,10 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             else:
                 stack.extend(succ.get(k, ()))
     for members in cluster.groups.values():
-        for a in members:
-            for b in members:
-                if a in stops and b in starts:
-                    t.edges.append((stops[a], starts[b]))
+        for m in members:
+            for n in members:
+                if m in stops and n in starts:
+                    t.edges.append((stops[m], starts[n]))
     # shutdown
     for name, info in sorted(cluster.nodes.items()):
         if info.shutdown and info.online:
@@ -315,6 +321,3 @@ def to_dot(t: Transition) -> str:
         lines.append(f'"{a.key}" [ style=bold color="green" fontcolor="{color}"]')
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-_ = v

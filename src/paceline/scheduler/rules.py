@@ -11,9 +11,9 @@ from paceline.cib.model import (
     DateExpression,
     DateOp,
     DateSpec,
+    Expression,
     ExprOp,
     ExprType,
-    Expression,
     OpExpression,
     RscExpression,
     Rule,
@@ -93,9 +93,8 @@ def _in_ranges(value: int, spec: str | None) -> bool:
         part = part.strip()
         if "-" in part:
             lo, _, hi = part.partition("-")
-            if lo.strip().isdigit() and hi.strip().isdigit():
-                if int(lo) <= value <= int(hi):
-                    return True
+            if lo.strip().isdigit() and hi.strip().isdigit() and int(lo) <= value <= int(hi):
+                return True
         elif part.isdigit() and int(part) == value:
             return True
     return False
@@ -131,7 +130,11 @@ def _add_duration(start: dt.datetime, expr: DateExpression) -> dt.datetime:
         day = min(start.day, 28)
         base = start.replace(year=start.year + year, month=month + 1, day=day)
     return base + dt.timedelta(
-        weeks=n(d.weeks), days=n(d.days), hours=n(d.hours), minutes=n(d.minutes), seconds=n(d.seconds)
+        weeks=n(d.weeks),
+        days=n(d.days),
+        hours=n(d.hours),
+        minutes=n(d.minutes),
+        seconds=n(d.seconds),
     )
 
 
@@ -176,6 +179,4 @@ class Evaluator:
             return date_expression(item, self.now)
         if isinstance(item, (Rule, RuleRef)):
             return self.rule(item, attrs)
-        if isinstance(item, (RscExpression, OpExpression)):
-            return True
-        return False
+        return isinstance(item, (RscExpression, OpExpression))

@@ -356,8 +356,10 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                 agent_class=p.agent_class or tmpl.agent_class,
                 provider=p.provider or tmpl.provider,
                 agent_type=p.agent_type or tmpl.agent_type,
-                operations=p.operations + tuple(
-                    o for o in tmpl.operations
+                operations=p.operations
+                + tuple(
+                    o
+                    for o in tmpl.operations
                     if (o.name, o.interval) not in {(x.name, x.interval) for x in p.operations}
                 ),
                 meta_attributes=p.meta_attributes + tmpl.meta_attributes,
