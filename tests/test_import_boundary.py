@@ -32,6 +32,7 @@ EDGES = {
     "executor/runner.py",
     "replication/device.py",
     "replication/fuse.py",
+    "replication/daemon.py",
     "fencing/agents.py",
 }
 FORBIDDEN = {

@@ -22,6 +22,7 @@ VERB_MODULES: tuple[str, ...] = (
     "paceline.cli.verify",
     "paceline.cli.simulate",
     "paceline.cli.lab",
+    "paceline.cli.membership",
 )
 
 
