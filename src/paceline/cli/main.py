@@ -18,9 +18,11 @@ from paceline.cli.paths import add_path_arguments
 from paceline.core.errors import ConfigError, PacelineError
 
 # verb -> the module that registers it. Order is the order of `paceline --help`.
+# A module registering a new verb must be named here, or the verb is unknown.
 VERBS: dict[str, str] = {
     "configure": "paceline.cli.configure",
     "verify": "paceline.cli.verify",
+    "simulate": "paceline.cli.simulate",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
 }
