@@ -29,7 +29,6 @@ from functools import partial
 
 from prompt_toolkit import PromptSession
 
-from paceline.cli.agents import scan_agents
 from paceline.cli.commands import COMMANDS, STATEMENTS, Interpreter, never_asked
 from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
@@ -37,6 +36,7 @@ from paceline.cli.paths import cib_path
 from paceline.cli.session import Session
 from paceline.cli.shell import ask_yes_no, run_batch, run_interactive
 from paceline.cli.verify import EXIT_OK
+from paceline.executor.agents import scan_agents
 
 READ_ONLY = frozenset({"show", "save", "verify", "help", "?"})
 

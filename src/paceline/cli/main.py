@@ -20,6 +20,7 @@ from paceline.core.errors import ConfigError, PacelineError
 VERB_MODULES: tuple[str, ...] = (
     "paceline.cli.configure",
     "paceline.cli.verify",
+    "paceline.cli.ra",
     "paceline.cli.lab",
 )
 

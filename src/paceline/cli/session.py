@@ -24,11 +24,11 @@ from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model import Cib
 from paceline.cib.store import read_cib, sig_path, write_cib
 from paceline.cib.versions import bump_epoch
-from paceline.cli.agents import AgentCatalog
-from paceline.cli.filesystems import FilesystemSupport
 from paceline.core.errors import ConfigError
 from paceline.crm.migrate import FilesystemSupported, Notice
 from paceline.crm.verify import Finding, verify
+from paceline.executor.agents import AgentCatalog
+from paceline.executor.filesystems import FilesystemSupport
 
 
 def read_cib_file(path: Path) -> Cib | None:
@@ -63,7 +63,7 @@ class Session:
         filesystem_supported: FilesystemSupported | None = None,
     ) -> Session:
         """The session on ``path``; ``filesystem_supported`` defaults to this host's
-        answer (``cli.filesystems``), probed only when a load asks."""
+        answer (``executor.filesystems``), probed only when a load asks."""
         current = read_cib_file(path)
         if filesystem_supported is None:
             filesystem_supported = FilesystemSupport().supported

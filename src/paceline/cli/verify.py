@@ -18,11 +18,11 @@ from pathlib import Path
 from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
 from paceline.cib.store import read_cib, sig_path
-from paceline.cli.agents import scan_agents
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.core.errors import ConfigError
 from paceline.crm.verify import Finding, Verdict, verdict, verify
+from paceline.executor.agents import scan_agents
 
 EXIT_OK = 0
 EXIT_CONFIG = 78  # CRM_EX_CONFIG, crm_verify's code for errors and for warnings
