@@ -11,7 +11,11 @@ A write of a version that is not newer than the one on disk is refused
 (``ConfigError``) and leaves the files untouched, unless ``allow_older``; so
 is a write over a file that does not parse (its version is unknown). The
 store assumes one writer (the node daemon); it takes no lock. Reading
-verifies the digest and says clearly when it does not match.
+verifies the digest and says clearly when it does not match, and how to
+recover. A symbolic link is followed: the file it points to is read and
+written (its digest beside it), the link stays a link. Every failure of the
+file system (a directory that is not writable, a full disk) leaves the
+old pair and raises the ``OSError`` (the CLI turns it into one line).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model.cib import Cib
@@ -26,6 +31,8 @@ from paceline.cib.versions import config_digest
 from paceline.core.errors import ConfigError
 
 SIG_SUFFIX = ".sig"
+MAX_BYTES = 64 * 1024 * 1024
+"""The largest CIB (or crm text) read by default: Pacemaker's own CIBs stay far below."""
 PENDING_SUFFIX = ".new"
 
 
@@ -33,16 +40,41 @@ def sig_path(path: Path) -> Path:
     return path.with_name(path.name + SIG_SUFFIX)
 
 
+def resolve(path: Path) -> Path:
+    """The file ``path`` names, through symbolic links (itself when it is none)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def _pending(path: Path) -> Path:
     return path.with_name("." + path.name + PENDING_SUFFIX)
 
 
-def read_cib(path: Path, *, verify: bool = True) -> Cib:
-    """Read ``path``; with ``verify`` its digest file must exist and match."""
+def read_bounded(
+    source: Path | BinaryIO, *, name: str, max_bytes: int = MAX_BYTES, what: str = "input"
+) -> bytes:
+    """All of ``source`` (a file, or an open stream such as stdin), refused with a
+    ``ConfigError`` beyond ``max_bytes`` (``/dev/zero`` never ends)."""
     try:
-        data = path.read_bytes()
+        if isinstance(source, Path):
+            with source.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        else:
+            data = source.read(max_bytes + 1)
     except OSError as exc:
-        raise ConfigError(f"cannot read the CIB: {exc.strerror}", file=str(path)) from None
+        raise ConfigError(f"cannot read the {what}: {exc.strerror or exc}", file=name) from None
+    if len(data) > max_bytes:
+        raise ConfigError(
+            f"the {what} is larger than {max_bytes} bytes",
+            file=name,
+            expected="a smaller file (or raise the limit: PACELINE_MAX_INPUT=BYTES)",
+        )
+    return data
+
+
+def read_cib(path: Path, *, verify: bool = True, max_bytes: int = MAX_BYTES) -> Cib:
+    """Read ``path``; with ``verify`` its digest file must exist and match."""
+    path = resolve(path)
+    data = read_bounded(path, name=str(path), max_bytes=max_bytes, what="CIB")
     cib = decode_cib(data, file=str(path))
     if verify:
         _verify(path, cib)
@@ -74,7 +106,9 @@ def _verify(path: Path, cib: Cib) -> None:
         )
     raise ConfigError(
         f"the configuration does not match its digest in {sig}: the file was changed "
-        "outside Paceline or is damaged",
+        "outside Paceline or is damaged; check it with 'paceline verify -x FILE', then "
+        "re-sign it with 'paceline configure --force commit' or replace it with "
+        "'paceline configure --force load replace FILE'",
         file=str(path),
         text=actual[:16],
         expected=f"digest {recorded[:16]}...",
@@ -85,8 +119,10 @@ def write_cib(path: Path, cib: Cib, *, allow_older: bool = False) -> str:
     """Write ``cib`` and its digest atomically; returns the digest.
 
     Refuses (``ConfigError``, files untouched) when the file on disk holds a
-    version at least as new, unless ``allow_older``.
+    version at least as new, unless ``allow_older``; an ``OSError`` (permissions,
+    a full disk) leaves them untouched too.
     """
+    path = resolve(path)
     if not allow_older and path.exists():
         current = read_cib(path, verify=False)
         if current.version >= cib.version:
@@ -106,7 +142,7 @@ def write_cib(path: Path, cib: Cib, *, allow_older: bool = False) -> str:
         os.replace(tmp_cib, path)
     except BaseException:
         for leftover in (tmp_cib, tmp_sig):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):
                 leftover.unlink()
         raise
     # From here on the new cib.xml is in place; its digest is pending in

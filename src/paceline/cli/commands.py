@@ -18,8 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 from paceline.cib.model import Cib, Primitive, Template, find_resource
+from paceline.cib.store import read_bounded
+from paceline.cli.limits import max_input
 from paceline.cli.output import Output
 from paceline.cli.session import Session
 from paceline.cli.verify import report
@@ -65,6 +68,18 @@ COMMANDS: dict[str, str] = {
 Ask = Callable[[str], bool | None]
 EditText = Callable[[str], str | None]
 
+
+def read_text(source: Path | BinaryIO, name: str) -> str:
+    """A file or stream as UTF-8 text, at most ``max_input()`` bytes of it."""
+    data = read_bounded(source, name=name, max_bytes=max_input())
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"not UTF-8 text (byte {exc.start + 1})", file=name, expected="crm text or CIB XML"
+        ) from None
+
+
 # Notices that report a consequence of the user's command, not a change to their input.
 _FOLLOW_UPS = frozenset({NoticeKind.UPDATED, NoticeKind.DELETED})
 
@@ -85,7 +100,9 @@ class Interpreter:
     out: Output
     ask: Ask = never_asked
     edit_text: EditText | None = None
-    stdin_read: Callable[[], str] | None = field(default=lambda: sys.stdin.read())
+    stdin_read: Callable[[], str] | None = field(
+        default=lambda: read_text(sys.stdin.buffer, "<stdin>")
+    )
     """Reads ``load ... -``; None when stdin holds the commands themselves."""
     verify_status: int = field(default=0, init=False)
     """crm_verify's exit code for the last ``verify`` (0, or 78 with errors or warnings)."""
@@ -229,11 +246,7 @@ class Interpreter:
                 raise self._usage("'-' cannot be loaded here: stdin holds the commands")
             text, name = self.stdin_read(), "<stdin>"
         else:
-            try:
-                text, name = Path(source).read_text(encoding="utf-8"), source
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = getattr(exc, "strerror", None) or str(exc)
-                raise ConfigError(f"cannot read: {reason}", file=source) from None
+            text, name = read_text(Path(source), source), source
         self._notices(self.session.load(mode, text, file=name))
 
     def delete(self, args: list[str]) -> None:
@@ -275,7 +288,7 @@ class Interpreter:
         force = args == ["force"]
         if args and not force:
             raise self._usage("commit takes no arguments but 'force'", text=" ".join(args))
-        if not self.session.dirty:
+        if not self.session.dirty and not self.session.unsigned:
             self.out.info("commit: nothing to commit")
             return
         new_problems = self._new_problems()

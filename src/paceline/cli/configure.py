@@ -58,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "-F",
         "--force",
         action="store_true",
-        help="commit a one-shot change even if it adds configuration errors (as crm -F)",
+        help="commit a one-shot change even if it adds configuration errors (as crm -F); "
+        "open a CIB whose digest does not match (the next commit re-signs it)",
     )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="a command and its arguments")
     parser.set_defaults(func=run)
@@ -86,7 +87,15 @@ def _quote(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     out = Output()
     path = cib_path(args)
-    session = Session.open(path, scan_agents())
+    words: list[str] = args.command
+    if words and words[0] in READ_ONLY - {"help", "?"} and not path.exists():
+        out.warning(
+            f"{path}: no such CIB file, showing an empty configuration "
+            "(check --cib / PACELINE_CIB / --root; the first change creates it)"
+        )
+    session = Session.open(path, scan_agents(), force=args.force)
+    if session.unsigned:
+        out.warning(f"{path}: its digest does not match; the next commit re-signs it")
     interactive = sys.stdin.isatty()
     interp = Interpreter(
         session,
@@ -94,7 +103,6 @@ def run(args: argparse.Namespace) -> int:
         ask=partial(ask_yes_no, input) if interactive else never_asked,
         edit_text=edit_text,
     )
-    words: list[str] = args.command
     if not words:
         if interactive:
             return run_interactive(interp, PromptSession(), path.name)

@@ -60,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the file system failed where no command expected it
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"paceline: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     return int(rc or 0)
 
 

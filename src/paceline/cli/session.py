@@ -14,6 +14,7 @@ installed agents and the filesystem types this host supports).
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from lxml import etree
 from paceline import crm
 from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model import Cib
-from paceline.cib.store import read_cib, sig_path, write_cib
+from paceline.cib.store import read_cib, resolve, sig_path, write_cib
 from paceline.cib.versions import bump_epoch
+from paceline.cli.limits import max_input
 from paceline.core.errors import ConfigError
 from paceline.crm.migrate import FilesystemSupported, Notice
 from paceline.crm.verify import Finding, verify
@@ -31,12 +33,49 @@ from paceline.executor.agents import AgentCatalog
 from paceline.executor.filesystems import FilesystemSupport
 
 
-def read_cib_file(path: Path) -> Cib | None:
+def read_cib_file(path: Path, *, force: bool = False) -> Cib | None:
     """The CIB in ``path`` (None if there is no file). A file written by another
-    tool has no digest file: it is read without verifying one."""
+    tool has no digest file: it is read without verifying one; so is any file
+    with ``force`` (the way out of a hand-edited CIB: the next commit re-signs it)."""
     if not path.exists():
         return None
-    return read_cib(path, verify=sig_path(path).exists())
+    verify = not force and sig_path(resolve(path)).exists()
+    return read_cib(path, verify=verify, max_bytes=max_input())
+
+
+def digest_matches(path: Path) -> bool:
+    """False when ``path`` has a digest file that its configuration does not match."""
+    if not path.exists() or not sig_path(resolve(path)).exists():
+        return True
+    try:
+        read_cib(path)
+    except ConfigError:
+        return False
+    return True
+
+
+# Characters XML 1.0 cannot hold: a CIB can never store them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+BOM = "\ufeff"
+
+
+def check_text(text: str, *, file: str | None, line: int = 1) -> str:
+    """``text`` without a leading byte order mark; a ``ConfigError`` at the first
+    character no CIB can hold (a NUL, a control character)."""
+    text = text.removeprefix(BOM)
+    bad = _NOT_XML.search(text)
+    if bad is None:
+        return text
+    before = text[: bad.start()]
+    row = before.count("\n")
+    column = bad.start() - (before.rfind("\n") + 1) + 1
+    raise ConfigError(
+        f"control character U+{ord(bad.group()):04X} cannot be stored in a CIB",
+        file=file,
+        line=line + row,
+        column=column,
+        expected="printable text (tabs and newlines are fine)",
+    )
 
 
 def looks_like_xml(text: str) -> bool:
@@ -54,6 +93,8 @@ class Session:
     staged: Cib = field(default_factory=Cib)
     filesystem_supported: FilesystemSupported | None = None
     """Which filesystem types this host supports (None: no parameter substitutions)."""
+    unsigned: bool = False
+    """The file's digest does not match it (opened with ``force``): commit re-signs it."""
 
     @classmethod
     def open(
@@ -61,14 +102,22 @@ class Session:
         path: Path,
         agents: AgentCatalog,
         filesystem_supported: FilesystemSupported | None = None,
+        *,
+        force: bool = False,
     ) -> Session:
         """The session on ``path``; ``filesystem_supported`` defaults to this host's
-        answer (``executor.filesystems``), probed only when a load asks."""
-        current = read_cib_file(path)
+        answer (``executor.filesystems``), probed only when a load asks. With ``force``
+        a CIB whose digest does not match is opened anyway (``unsigned``)."""
+        current = read_cib_file(path, force=force)
         if filesystem_supported is None:
             filesystem_supported = FilesystemSupport().supported
         return cls(
-            path, agents, current, current if current is not None else Cib(), filesystem_supported
+            path,
+            agents,
+            current,
+            current if current is not None else Cib(),
+            filesystem_supported,
+            unsigned=force and not digest_matches(path),
         )
 
     # ------------------------------------------------------------------ state
@@ -88,6 +137,7 @@ class Session:
     def apply(self, text: str, *, file: str | None = None, line: int = 1) -> list[Notice]:
         """One crm configure statement (keyword and arguments) onto the staged CIB;
         ``line`` is where it starts in ``file`` (errors and notices say so)."""
+        text = check_text(text, file=file, line=line)
         try:
             cib, notices = crm.apply_statement(
                 self.staged,
@@ -106,6 +156,7 @@ class Session:
 
         Both go through the same migrations and substitutions, each reported
         as a notice (for XML, with what reading an older schema changed)."""
+        text = check_text(text, file=file)
         if looks_like_xml(text):
             loaded = decode_cib(text.encode("utf-8"), file=file)
             cib, notices = crm.load_cib(
@@ -174,13 +225,19 @@ class Session:
 
     def commit(self) -> Cib:
         """Write the staged CIB (epoch + 1) atomically; it becomes the committed one."""
-        if not self.dirty and self.committed is not None:
+        if not self.dirty and self.committed is not None and not self.unsigned:
             return self.committed
         base = self.committed if self.committed is not None else Cib()
         new = bump_epoch(replace(self.staged, admin_epoch=base.admin_epoch, epoch=base.epoch))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_cib(self.path, new)
+        try:
+            resolve(self.path).parent.mkdir(parents=True, exist_ok=True)
+            write_cib(self.path, new)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the CIB: {exc.strerror or exc}", file=str(self.path)
+            ) from None
         self.committed = self.staged = new
+        self.unsigned = False
         return new
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
-from paceline.cib.store import read_cib, sig_path
+from paceline.cib.store import read_bounded, read_cib, resolve, sig_path
+from paceline.cli.limits import max_input
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.core.errors import ConfigError
@@ -59,10 +60,11 @@ def run(args: argparse.Namespace) -> int:
     out = Output()
     try:
         if args.xml_pipe:
-            cib = decode_cib(sys.stdin.buffer.read(), file="<stdin>")
+            data = read_bounded(sys.stdin.buffer, name="<stdin>", max_bytes=max_input())
+            cib = decode_cib(data, file="<stdin>")
         else:
             path = Path(args.xml_file) if args.xml_file else cib_path(args)
-            cib = read_cib(path, verify=sig_path(path).exists())
+            cib = read_cib(path, verify=sig_path(resolve(path)).exists(), max_bytes=max_input())
     except ConfigError as exc:
         out.line(f"error: {exc}", "bold red")
         out.line(f"paceline verify: {SUMMARY[Verdict.ERROR]}", "bold red")

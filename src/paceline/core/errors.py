@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -35,6 +36,26 @@ class Location:
         return ":".join(parts)
 
 
+QUOTE_LIMIT = 60
+"""How much of the offending text an error message quotes."""
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` quoted for a one-line message, cut to ``limit`` characters."""
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
+_LONG_QUOTE = re.compile("'([^'\\n]{%d,})'" % (QUOTE_LIMIT + 1))
+
+
+def cut_quotes(message: str) -> str:
+    """``message`` with each quoted text longer than ``QUOTE_LIMIT`` cut (a 50 MB
+    token quoted in full would make a 50 MB "one line" error)."""
+    return _LONG_QUOTE.sub(lambda m: quoted(m.group(1)), message)
+
+
 class ConfigError(PacelineError):
     """Bad configuration or user input, with its location.
 
@@ -53,7 +74,7 @@ class ConfigError(PacelineError):
         text: str | None = None,
         expected: str | None = None,
     ) -> None:
-        self.message = message
+        self.message = cut_quotes(message)
         self.location = Location(file, line, column)
         self.field = field
         self.text = text
@@ -91,7 +112,7 @@ class ConfigError(PacelineError):
         out += self.message
         extra = []
         if self.text is not None:
-            extra.append(f"near {self.text!r}")
+            extra.append(f"near {quoted(self.text)}")
         if self.expected:
             extra.append(f"expected {self.expected}")
         if extra:
