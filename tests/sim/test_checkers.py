@@ -4,10 +4,11 @@ run when the thing it guards is broken (testing.md H1)."""
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 
 from paceline.core.ids import NodeId
 from paceline.sim.checkers import Observation, check_history
-from paceline.sim.demo import AtMostOnce, Converged, Heard, PeerDown, PeerUp
+from paceline.sim.demo import AtMostOnce, Converged, Heard, PeerDown, PeerUp, install
 from paceline.sim.net import LinkFaults
 from paceline.sim.node import Booted, Crashed
 from paceline.sim.scenario import SCENARIOS, Partition, Scenario, run
@@ -59,7 +60,7 @@ def test_converged_fires_when_a_live_node_misses_a_peer_or_sees_a_dead_one() -> 
 def test_at_most_once_fires_in_a_real_run_without_replay_protection() -> None:
     dup = Scenario("dup", faults=LinkFaults(duplicate=0.5), duration=2.0, settle=1.0)
     assert run(1, dup).ok
-    broken = run(1, dataclasses.replace(dup, replay_protection=False))
+    broken = run(1, dataclasses.replace(dup, install=partial(install, replay_protection=False)))
     assert not broken.ok
     assert {v.checker for v in broken.violations} == {"at-most-once"}
     assert any(" V at-most-once " in line for line in broken.trace)

@@ -12,7 +12,7 @@ from paceline.core.ports import Address
 from paceline.sim.net import LinkFaults, SimNetwork, SimStream, StreamHandler
 from paceline.sim.world import Simulator
 
-A, B = ("a", 1), ("b", 1)
+A, B = Address("a", 1), Address("b", 1)
 
 
 class Inbox:
@@ -140,7 +140,7 @@ def test_swizzle_clog_clogs_one_by_one_and_unclogs_in_another_order() -> None:
 
 def test_a_datagram_to_nobody_is_dropped() -> None:
     sim, net, _, _ = setup()
-    net.send_datagram(A, ("c", 1), b"x")
+    net.send_datagram(A, Address("c", 1), b"x")
     sim.run()
     assert net.stats["dropped-no-port"] == 1
 
@@ -237,18 +237,18 @@ def test_a_crashed_side_resets_the_peer() -> None:
 def test_a_group_datagram_reaches_every_member_but_the_sender_each_over_its_own_link() -> None:
     sim = Simulator(1)
     net = SimNetwork(sim)
-    group = ("239.0.0.1", 6800)
+    group = Address("239.0.0.1", 6800)
     inboxes = {h: Inbox() for h in "abc"}
-    ports = {h: net.bind((h, 6800), inbox) for h, inbox in inboxes.items()}
+    ports = {h: net.bind(Address(h, 6800), inbox) for h, inbox in inboxes.items()}
     for port in ports.values():
         net.join_group(group, port.address)
     net.block("a", "c")
-    net.send_datagram(("a", 6800), group, b"hello")
+    net.send_datagram(Address("a", 6800), group, b"hello")
     sim.run()
     assert [inboxes[h].got for h in "abc"] == [[], [b"hello"], []]
     net.heal()
     ports["b"].close()  # a closed port leaves its groups
-    net.send_datagram(("a", 6800), group, b"again")
+    net.send_datagram(Address("a", 6800), group, b"again")
     sim.run()
     assert [inboxes[h].got for h in "abc"] == [[], [b"hello"], [b"again"]]
 
@@ -273,13 +273,13 @@ def test_the_network_never_invents_and_only_loses_or_duplicates_when_told(
     net = SimNetwork(sim, faults)
     inboxes = {h: Inbox() for h in "abc"}
     for host, inbox in inboxes.items():
-        net.bind((host, 1), inbox)
+        net.bind(Address(host, 1), inbox)
     sent: dict[str, list[bytes]] = {h: [] for h in "abc"}
     ever_cut = False
     for i, (op, x, y) in enumerate(script):
         if op == "send":
             data = b"%d" % i
-            net.send_datagram((x, 1), (y, 1), data)
+            net.send_datagram(Address(x, 1), Address(y, 1), data)
             sent[y].append(data)
         elif op == "clog":
             net.clog(x, y)

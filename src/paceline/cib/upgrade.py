@@ -15,13 +15,14 @@ the crm shell's own) to crm text, with ``find_rule``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, is_dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from paceline.cib.model.config import Configuration
 from paceline.cib.model.resources import Bundle, Clone, Group, Op, Primitive, Resource, Template
 from paceline.cib.model.rules import NvPair, NvPairRef, NvSet, NvSetItem
+from paceline.cib.walk import all_ids
 
 
 class Fate(StrEnum):
@@ -392,17 +393,4 @@ def _map_resource(
 
 def _all_ids(obj: object) -> set[str]:
     """Every ``id`` anywhere in a model value (to mint new ones that do not clash)."""
-    return set(_ids(obj))
-
-
-def _ids(obj: object) -> Iterator[str]:
-    if isinstance(obj, tuple):
-        for item in obj:
-            yield from _ids(item)
-    elif is_dataclass(obj) and not isinstance(obj, type):
-        for f in fields(obj):
-            value = getattr(obj, f.name)
-            if f.name == "id" and isinstance(value, str):
-                yield value
-            elif isinstance(value, tuple) or is_dataclass(value):
-                yield from _ids(value)
+    return set(all_ids(obj))

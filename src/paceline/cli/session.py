@@ -191,13 +191,16 @@ class Session:
 
     def edit_objects(self, ids: list[str], text: str, *, file: str) -> list[Notice]:
         """``edit ID...``: the objects ``ids`` become the statements in ``text``."""
-        before = self.staged
-        try:
-            notices = self.delete(ids)
-            return notices + self.load("update", text, file=file)
-        except BaseException:
-            self.staged = before
-            raise
+        cib, notices = crm.edit_objects(
+            self.staged,
+            ids,
+            text,
+            file=file,
+            agent_exists=self.agents.exists,
+            filesystem_supported=self.filesystem_supported,
+        )
+        self.staged = cib
+        return notices
 
     # ------------------------------------------------------------------ views
 

@@ -4,9 +4,10 @@ Two families live here, both implemented twice — by the deterministic
 simulator (``paceline.sim``) and by the asyncio drivers (``paceline.runtime``):
 
 - **Environment ports** a driver owns and uses: ``Clock``, ``WallClock``, ``Rng``,
-  ``DatagramPort``, ``StreamPort``, ``BlockStore``.
+  ``DatagramPort``, ``StreamPort``, ``BlockStore`` (request/completion block
+  I/O) and ``LocalBus`` (events between the cores of one node).
 - **Core contracts** a pure core exposes so any driver can run it
-  (aioquic's shape): ``DatagramCore`` and ``StreamCore``. A core is given
+  (aioquic's shape): ``DatagramCore``, ``StreamCore`` and ``LocalCore``. A core is given
   bytes and ``now``; it returns bytes to send and events, and says when it
   next wants to run (``next_deadline``). It never reads a clock, never
   sleeps and never does I/O.
@@ -16,10 +17,32 @@ Every port is minimal on purpose: what is not here, a core cannot depend on.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol, runtime_checkable
 
-Address = tuple[str, int]
-"""A transport address: (host, port). Simulated hosts are node names."""
+DEFAULT_NETWORK = "ring0"
+"""The network an address is on when none is named: the first public ring."""
+
+
+class Address(NamedTuple):
+    """A transport address: ``host`` and ``port`` on the named ``network``.
+
+    A node has one interface per network it is cabled to (``ring0``,
+    ``ring1``, ``repl``, as the lab's ``pub0``/``pub1``/``rep1-2`` cables),
+    so one host is reached at different addresses over different cables. In
+    the simulator ``host`` is the node's name; in the asyncio runtime it is
+    the interface's IP address, and ``network`` names the configured link
+    the socket is bound to (the OS routes by IP; the label says which cable).
+    """
+
+    host: str
+    port: int
+    network: str = DEFAULT_NETWORK
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}@{self.network}"
 
 
 @runtime_checkable
@@ -114,14 +137,82 @@ class StreamPort(Protocol):
         ...
 
 
+class BlockOp(enum.Enum):
+    """What a block request asks for."""
+
+    READ = "read"
+    WRITE = "write"
+    FLUSH = "flush"
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRequest:
+    """One block I/O request: read or write block ``index``, or flush.
+
+    ``tag`` is the submitter's own (a request id); it comes back in the
+    completion unchanged.
+    """
+
+    op: BlockOp
+    index: int = -1
+    data: bytes = b""
+    tag: int = 0
+
+    @classmethod
+    def read(cls, index: int, tag: int = 0) -> BlockRequest:
+        """Read block ``index``."""
+        return cls(BlockOp.READ, index, b"", tag)
+
+    @classmethod
+    def write(cls, index: int, data: bytes, tag: int = 0) -> BlockRequest:
+        """Write ``data`` (exactly one block) to block ``index``."""
+        return cls(BlockOp.WRITE, index, data, tag)
+
+    @classmethod
+    def flush(cls, tag: int = 0) -> BlockRequest:
+        """Make every earlier write durable (a barrier)."""
+        return cls(BlockOp.FLUSH, -1, b"", tag)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockCompletion:
+    """The outcome of one ``BlockRequest``: ``error`` is an errno (``EIO``) or 0;
+    ``data`` is the block read (empty otherwise, and on error)."""
+
+    request: BlockRequest
+    error: int = 0
+    data: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the request succeeded."""
+        return self.error == 0
+
+
+CompletionHandler = Callable[[BlockCompletion], None]
+
+
 @runtime_checkable
 class BlockStore(Protocol):
-    """A block device of ``num_blocks`` blocks of ``block_size`` bytes.
+    """A block device of ``num_blocks`` blocks of ``block_size`` bytes, driven by
+    request and completion (io_uring's shape, and what DRBD's protocols need).
 
-    Reads of never-written blocks return zeros. A write is durable only after
-    a later ``flush`` returns: a crash may lose any write not yet flushed.
-    Device errors raise ``OSError`` (``errno.EIO``); the caller decides what
-    an I/O error means (DRBD's ``on-io-error``).
+    ``submit`` never blocks: the outcome arrives later, once, as a
+    ``BlockCompletion`` passed to ``done`` (from the driver's loop, never from
+    inside ``submit``). Requests in flight complete in any order, except
+    around a flush: a flush completes only once every write submitted before
+    it is durable, and no write submitted after it completes before it. A
+    read sees the writes that completed before it did. Reads of
+    never-written blocks return zeros. A crash may lose any write not covered
+    by a completed flush. Device errors come back as ``error=errno.EIO`` in
+    the completion; the caller decides what an I/O error means (DRBD's
+    ``on-io-error``). A malformed request (index out of range, a write not of
+    ``block_size`` bytes) raises ``ValueError`` from ``submit``.
+
+    Example (a core's driver)::
+
+        store.submit(BlockRequest.write(7, data, tag=1), on_done)
+        store.submit(BlockRequest.flush(tag=2), on_done)  # completes after write 1
     """
 
     @property
@@ -134,16 +225,39 @@ class BlockStore(Protocol):
         """Number of blocks."""
         ...
 
-    def read_block(self, index: int) -> bytes:
-        """The ``block_size`` bytes of block ``index``."""
+    def submit(self, request: BlockRequest, done: CompletionHandler) -> None:
+        """Start ``request``; ``done(completion)`` is called once, later."""
         ...
 
-    def write_block(self, index: int, data: bytes) -> None:
-        """Replace block ``index`` with ``data`` (exactly ``block_size`` bytes)."""
+
+LOCAL_BUS_LIMIT = 10_000
+"""Events a node-local bus holds undelivered before ``publish`` refuses more."""
+
+
+@runtime_checkable
+class LocalBus(Protocol):
+    """How one core's events reach the other cores of the same node.
+
+    A driver publishes each event its core emits under the core's topic
+    (``"membership"``, ``"cib"``…); another core's driver subscribes to the
+    topic and feeds the events to its core. Delivery is asynchronous (never
+    from inside ``publish``: no re-entrant core calls), in publish order,
+    exactly once to each subscriber, on the node's own loop; the bus dies
+    with the node. ``publish`` raises ``StateError`` when ``LOCAL_BUS_LIMIT``
+    events wait undelivered (a limit on everything).
+
+    Example::
+
+        bus.subscribe("membership", lambda event: cib_driver.feed(cib.on_view, event))
+        bus.publish("membership", ViewInstalled(...))
+    """
+
+    def publish(self, topic: str, event: object) -> None:
+        """Queue ``event`` for every subscriber of ``topic``."""
         ...
 
-    def flush(self) -> None:
-        """Make every write that returned before this call durable."""
+    def subscribe(self, topic: str, handler: Callable[[object], None]) -> None:
+        """Call ``handler(event)`` for each event later published on ``topic``."""
         ...
 
 
@@ -170,6 +284,24 @@ class DatagramCore(Protocol):
 
     def next_event(self) -> object | None:
         """Take the next event for the application/checkers, or ``None``."""
+        ...
+
+    def next_deadline(self) -> float | None:
+        """When the core next needs ``handle_timer``; ``None`` if never."""
+        ...
+
+
+@runtime_checkable
+class LocalCore(Protocol):
+    """A pure core with no socket of its own (a CIB, controller or executor
+    core): it is fed through the ``LocalBus`` and by timers, and emits events."""
+
+    def handle_timer(self, now: float) -> None:
+        """Run whatever was due at or before ``now``."""
+        ...
+
+    def next_event(self) -> object | None:
+        """Take the next event, or ``None``."""
         ...
 
     def next_deadline(self) -> float | None:

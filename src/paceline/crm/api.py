@@ -17,6 +17,7 @@ from paceline.cib.model import Cib, Node
 from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
 from paceline.crm.build import assemble, flatten, key_of, merge
+from paceline.crm.delete import delete
 from paceline.crm.ids import IdAllocator
 from paceline.crm.lexer import trailing_comments
 from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, NoticeKind
@@ -30,6 +31,7 @@ __all__ = [
     "DEFAULT_OBSCURE",
     "LoadMode",
     "apply_statement",
+    "edit_objects",
     "load",
     "load_cib",
     "show",
@@ -75,7 +77,27 @@ def load(
     ``migrate.PARAMETER_SUBSTITUTIONS`` that need it (``fstype=reiserfs``) are
     substituted only with it. The epoch grows if the configuration changed.
     """
-    mode = LoadMode(mode)
+    cib, notices, _ = _load(
+        cib,
+        text,
+        LoadMode(mode),
+        file=file,
+        agent_exists=agent_exists,
+        filesystem_supported=filesystem_supported,
+    )
+    return cib, notices
+
+
+def _load(
+    cib: Cib,
+    text: str,
+    mode: LoadMode,
+    *,
+    file: str | None,
+    agent_exists: AgentExists | None,
+    filesystem_supported: FilesystemSupported | None,
+) -> tuple[Cib, list[Notice], list[Statement]]:
+    """:func:`load`, and the statements the text defined (after migration)."""
     if mode is LoadMode.REPLACE:
         base_entries: list[Statement] = []
         statements = parse(text, file)
@@ -115,7 +137,42 @@ def load(
         )
     entries = merge(base_entries, statements)
     config = assemble(entries, ids)
-    return with_configuration(cib, config), notices
+    return with_configuration(cib, config), notices, statements
+
+
+def edit_objects(
+    cib: Cib,
+    ids: Iterable[str],
+    text: str,
+    *,
+    file: str | None = None,
+    agent_exists: AgentExists | None = None,
+    filesystem_supported: FilesystemSupported | None = None,
+) -> tuple[Cib, list[Notice]]:
+    """``edit ID...``: the objects ``ids`` become the statements of ``text``.
+
+    An object the text still defines is replaced where it is, so the group or
+    clone holding it and the constraints naming it stay as they were (as in
+    crmsh); only an object the text no longer defines is deleted, with
+    crmsh's cascade (see :func:`paceline.crm.delete`). Objects the text adds
+    are added. An edit changes what the text changed, nothing else.
+    """
+    wanted = list(dict.fromkeys(ids))
+    new, notices, statements = _load(
+        cib,
+        text,
+        LoadMode.UPDATE,
+        file=file,
+        agent_exists=agent_exists,
+        filesystem_supported=filesystem_supported,
+    )
+    defined = {s.id for s in statements}
+    defined |= {s.definition.uname for s in statements if isinstance(s.definition, Node)}
+    gone = [ident for ident in wanted if ident not in defined]
+    if gone:
+        new, deleted = delete(new, gone, cascade=True)
+        notices.extend(deleted)
+    return new, notices
 
 
 def load_cib(

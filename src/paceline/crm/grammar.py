@@ -32,6 +32,7 @@ from paceline.cib.model import (
     ValueSource,
 )
 from paceline.cib.score import INFINITY_VALUE
+from paceline.cib.values import parse_bool
 from paceline.core.errors import ConfigError
 from paceline.crm.cursor import Cursor
 from paceline.crm.ids import IdAllocator
@@ -66,23 +67,11 @@ _BINOP_RE = re.compile(r"(?:(string|integer|number|version):)?(lt|gt|lte|gte|eq|
 _VALUE_SOURCE_RE = re.compile(r"([^\s{}]+)\{(\S+)\}")
 _XML_ID_RE = re.compile(r"[^\W\d][\w.-]*")  # an XML NCName (the CIB's ID type)
 _DESCRIPTION_RE = re.compile(r"description=(.*)", re.IGNORECASE | re.DOTALL)
-_TRUE = {"true", "yes", "on", "1", "y"}
-_FALSE = {"false", "no", "off", "0", "n"}
 
 _DATE_SPEC_FIELDS = tuple(f.name for f in fields(DateSpec) if f.name != "id")
 _DURATION_FIELDS = tuple(f.name for f in fields(Duration) if f.name != "id")
 _ROLE_NAMES = {role.value.lower(): role for role in Role}
 _ROLE_NAMES.update({old.lower(): Role(new) for old, new in ROLE_RENAMES.items()})
-
-
-def parse_bool(text: str) -> bool | None:
-    """Pacemaker's booleans; None if ``text`` is not one."""
-    lowered = text.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    return None
 
 
 @dataclass

@@ -9,21 +9,26 @@ on views); it is the smallest honest thing the harness can run.
 Two checkers judge it: ``AtMostOnce`` (no receiver accepts one frame twice in
 one life, whatever the network duplicates) and ``Converged`` (at the end of a
 healed run every live node sees exactly the other live nodes up).
+``install(system, names)`` puts the core and both checkers on a ``System``:
+what a scenario of a real core looks like, in a dozen lines.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from paceline.core.errors import ProtocolError
-from paceline.core.frame import FrameCodec, unpack_payload
+from paceline.core.frame import AuthMode, FrameCodec, unpack_payload
 from paceline.core.ids import NodeId
-from paceline.core.ports import Address
+from paceline.core.keys import Keyring
+from paceline.core.ports import DEFAULT_NETWORK, Address
 from paceline.core.replay import ReplayFilter, SequenceCounter, Verdict
 from paceline.sim.checkers import Observation, Violation
-from paceline.sim.node import Booted, Crashed
+from paceline.sim.node import Booted, Crashed, DatagramDriver, NodeContext
+from paceline.sim.system import System
 
 HEARTBEAT_PORT = 5405
 
@@ -222,3 +227,35 @@ class Converged:
                     )
                 )
         return found
+
+
+def install(
+    system: System,
+    names: Sequence[str],
+    *,
+    auth: AuthMode = AuthMode.HMAC_SHA256,
+    replay_protection: bool = True,
+    network: str = DEFAULT_NETWORK,
+) -> None:
+    """Run the heartbeat core on nodes ``names`` (ids 1, 2, … in that order),
+    over ``network``, judged by ``AtMostOnce`` and ``Converged``."""
+    ids = {NodeId(i): name for i, name in enumerate(names, 1)}
+    ring = Keyring.from_authkey(system.sim.fork_rng("authkey").randbytes(32))
+    codec = FrameCodec(auth, None if auth is AuthMode.NONE else ring)
+    addresses = {i: Address(n, HEARTBEAT_PORT, network) for i, n in ids.items()}
+
+    def boot(me: NodeId, ctx: NodeContext) -> None:
+        peers = {i: a for i, a in addresses.items() if i != me}
+        core = HeartbeatCore(
+            me,
+            peers,
+            codec,
+            now=ctx.now(),
+            incarnation=ctx.incarnation,
+            replay_protection=replay_protection,
+        )
+        DatagramDriver(ctx, core, HEARTBEAT_PORT, network=network, topic="heartbeat")
+
+    system.check(AtMostOnce(), Converged(ids))
+    for me, name in ids.items():
+        system.node(name, partial(boot, me))

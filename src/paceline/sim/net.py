@@ -1,23 +1,50 @@
-"""The simulated network: datagrams and streams between named hosts, with faults.
+"""The simulated network: named networks of interfaces, datagrams and streams, faults.
 
-Hosts are node names; an address is ``(host, port)``. A datagram sent to a
-group address (``join_group``) goes to every member, as IP multicast.
+A node is cabled to one or more named networks (``ring0``, ``ring1``,
+``repl``: the lab's public rings and replication cables); each cable ends
+in an interface ``(host, network)``, and an address is
+``Address(host, port, network)``. Traffic stays on its network: a datagram
+from an interface on ``ring0`` to an address on ``repl`` is dropped
+(``no-route``). A datagram sent to a group address (``join_group``) goes to
+every member on the group's network, as IP multicast.
 
-Faults, all drawn from the network's own seeded RNG:
+Faults, all drawn from the network's own seeded RNG, at four levels; the
+most specific one wins (``faults(src, dst, network)``):
 
-- per directed link (``LinkFaults``): delay + jitter, loss, duplication,
-  reordering (an extra delay for some datagrams, so they overtake others);
-- partitions: ``block(a, b)`` cuts the a→b direction only (a one-way
-  partition), ``partition(side_a, side_b)`` cuts both ways unless
-  ``one_way``; ``heal()`` lifts them all;
-- clogging (FoundationDB): a clogged link delivers nothing but loses nothing;
-  what it held is delivered when it is unclogged. ``swizzle_clog`` clogs links
-  one by one, then unclogs them in another random order.
+1. a directed node pair on one network, ``set_link(a, b, f, network="repl")``;
+2. a directed node pair on every network, ``set_link(a, b, f)``;
+3. one cable (both directions through that interface), ``set_cable(a, "repl", f)``
+   (the sender's cable before the receiver's);
+4. a network, ``add_network("repl", f)`` / ``set_network``; else the default.
 
-Datagrams obey every fault. Streams are TCP-like: ordered and never lost or
-duplicated, but delayed; their bytes arrive split at random places; a stream
-whose link stays cut for ``stream_timeout`` breaks on both sides, and a
-clogged stream just waits.
+``LinkFaults`` is delay + jitter, loss, duplication, reordering (an extra
+delay for some datagrams, so they overtake others), bandwidth (streams).
+Cuts: ``block(a, b)`` cuts the a→b direction only (a one-way partition),
+``partition(side_a, side_b)`` cuts both ways unless ``one_way``; both take
+``network=`` to cut one network only (a replication link down while the
+rings still carry the cluster's traffic). ``unplug(host, network)`` pulls
+one cable, ``plug`` puts it back. ``heal()`` lifts every cut and replugs
+every cable; ``heal(network)`` those of one network.
+
+Clogging (FoundationDB): a clogged pair delivers nothing but loses nothing;
+what it held is delivered when it is unclogged. ``swizzle_clog`` clogs pairs
+one by one, then unclogs them in another random order; both take
+``network=`` too.
+
+Datagrams obey every fault. Streams are TCP-like, bound to a network by the
+address they connect to: ordered and never lost or duplicated, but delayed;
+their bytes arrive split at random places; a stream whose path stays cut for
+``stream_timeout`` breaks on both sides, and a clogged stream just waits.
+
+Example: three nodes on two rings and a replication network::
+
+    net = SimNetwork(sim, networks=("ring0", "ring1", "repl"))
+    net.set_network("repl", LinkFaults(bandwidth=100e6))
+    for n in ("n1", "n2", "n3"):
+        for network in ("ring0", "ring1", "repl"):
+            net.attach(n, network)
+    net.unplug("n1", "ring0")                    # ring1 still carries n1's traffic
+    net.partition(["n1"], ["n2"], network="repl")  # DRBD split brain, rings up
 """
 
 from __future__ import annotations
@@ -28,15 +55,18 @@ from dataclasses import dataclass
 from functools import partial
 
 from paceline.core.errors import StateError
-from paceline.core.ports import Address
+from paceline.core.ports import DEFAULT_NETWORK, Address
 from paceline.sim.world import Scope, Simulator
 
 DatagramHandler = Callable[[bytes, Address], None]
 
+PairKey = tuple[str, str, "str | None"]
+"""A directed node pair on one network, or on every network (``None``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class LinkFaults:
-    """What a directed link does to traffic. Probabilities are per datagram.
+    """What a link does to traffic. Probabilities are per datagram.
 
     ``bandwidth`` (bytes per second, ``None`` for unlimited) paces streams:
     a stream's bytes leave one after another, so a large write takes
@@ -63,7 +93,11 @@ class LinkFaults:
 
 
 def _addr(address: Address) -> str:
-    return f"{address[0]}:{address[1]}"
+    return f"{address[0]}:{address[1]}@{address[2]}"
+
+
+def _on(network: str | None) -> str:
+    return "" if network is None else f" on {network}"
 
 
 class SimDatagramPort:
@@ -132,7 +166,7 @@ class SimStream:
         if self.closing or self.dead:
             raise StateError("StreamPort", "closed", "write")
         what = f"{_addr(self.local)} -> {_addr(self._peer)} {len(data)}B"
-        self.net.trace_link(self.local[0], ">", "stream", what)
+        self.net.trace_link(self.local.host, ">", "stream", what)
         for chunk in self.net.split(bytes(data)):
             self._enqueue(_DATA, chunk)
 
@@ -149,15 +183,16 @@ class SimStream:
     # -- delivery to ``other``, in order ---------------------------------------
 
     def _enqueue(self, kind: str, chunk: bytes) -> None:
-        now, src, dst = self.net.sim.now, self.local[0], self._peer[0]
-        bandwidth = self.net.faults(src, dst).bandwidth
+        now, src, dst = self.net.sim.now, self.local.host, self._peer.host
+        network = self._peer.network
+        bandwidth = self.net.faults(src, dst, network).bandwidth
         if bandwidth is not None:  # bytes leave one after another
             self._wire_free = max(self._wire_free, now) + len(chunk) / bandwidth
             departed = self._wire_free
         else:
             departed = now
         last = self._queue[-1][0] if self._queue else now
-        due = max(last, departed + self.net.one_way_delay(src, dst))
+        due = max(last, departed + self.net.one_way_delay(src, dst, network))
         self._queue.append((due, kind, chunk))
         self._schedule(due)
 
@@ -172,10 +207,10 @@ class SimStream:
         if other is None or other.dead or not self._queue:
             self._queue.clear()
             return
-        src, dst = self.local[0], self._peer[0]
+        src, dst, network = self.local.host, self._peer.host, self._peer.network
         now = net.sim.now
-        cut = net.is_blocked(src, dst)
-        if cut or net.is_clogged(src, dst):
+        cut = net.is_blocked(src, dst, network)
+        if cut or net.is_clogged(src, dst, network):
             if self._blocked_since is None:
                 self._blocked_since = now
                 net.trace_link(
@@ -230,12 +265,13 @@ AcceptFn = Callable[[SimStream], StreamHandler]
 
 
 class SimNetwork:
-    """Every host's datagram ports, listeners and links.
+    """Every network's interfaces, datagram ports, listeners and faults.
 
     Args:
         sim: the simulator whose clock and scheduling the network uses.
         faults: the default ``LinkFaults`` of every link.
-        stream_timeout: how long a cut link keeps a stream alive.
+        networks: the networks there are (more with ``add_network``).
+        stream_timeout: how long a cut path keeps a stream alive.
     """
 
     def __init__(
@@ -243,6 +279,7 @@ class SimNetwork:
         sim: Simulator,
         faults: LinkFaults | None = None,
         *,
+        networks: Iterable[str] = (DEFAULT_NETWORK,),
         stream_timeout: float = 5.0,
         retransmit_interval: float = 0.2,
         max_split: int = 3,
@@ -253,76 +290,195 @@ class SimNetwork:
         self.stream_timeout = stream_timeout
         self.retransmit_interval = retransmit_interval
         self.max_split = max_split
-        self._links: dict[tuple[str, str], LinkFaults] = {}
-        self._blocked: set[tuple[str, str]] = set()
-        self._clogged: dict[tuple[str, str], list[tuple[Address, Address, bytes]]] = {}
+        self._networks: dict[str, LinkFaults | None] = dict.fromkeys(networks)
+        self._interfaces: set[tuple[str, str]] = set()
+        self._links: dict[PairKey, LinkFaults] = {}
+        self._cables: dict[tuple[str, str], LinkFaults] = {}
+        self._resolved: dict[tuple[str, str, str], LinkFaults] = {}  # cache of faults()
+        self._blocked: set[PairKey] = set()
+        self._unplugged: set[tuple[str, str]] = set()
+        self._clogged: dict[PairKey, list[tuple[Address, Address, bytes]]] = {}
         self._ports: dict[Address, SimDatagramPort] = {}
         self._listeners: dict[Address, AcceptFn] = {}
         self._groups: dict[Address, set[Address]] = {}
         self._next_ephemeral: dict[str, int] = {}
         self.stats: dict[str, int] = {}
 
-    # -- configuration ----------------------------------------------------------
+    # -- topology -----------------------------------------------------------------
 
-    def set_link(self, src: str, dst: str, faults: LinkFaults) -> None:
-        """Use ``faults`` on the src→dst direction."""
-        self._links[(src, dst)] = faults
+    @property
+    def networks(self) -> tuple[str, ...]:
+        """The networks' names, in the order they were added."""
+        return tuple(self._networks)
+
+    def add_network(self, name: str, faults: LinkFaults | None = None) -> None:
+        """A new network, with its own default ``faults`` (else the network default)."""
+        if name in self._networks:
+            raise ValueError(f"network {name!r} exists")
+        self._networks[name] = faults
+        self._resolved.clear()
+
+    def attach(self, host: str, network: str) -> None:
+        """Cable ``host`` to ``network`` (an interface); idempotent."""
+        self._check_network(network)
+        self._interfaces.add((host, network))
+
+    def interfaces(self, host: str) -> tuple[str, ...]:
+        """The networks ``host`` is cabled to, in network order."""
+        return tuple(n for n in self._networks if (host, n) in self._interfaces)
+
+    def _check_network(self, network: str) -> None:
+        if network not in self._networks:
+            raise ValueError(f"unknown network {network!r}, expected one of {self.networks}")
+
+    # -- fault configuration ----------------------------------------------------------
+
+    def set_link(
+        self, src: str, dst: str, faults: LinkFaults, *, network: str | None = None
+    ) -> None:
+        """Use ``faults`` on the src→dst direction, on ``network`` or on every network."""
+        if network is not None:
+            self._check_network(network)
+        self._links[(src, dst, network)] = faults
+        self._resolved.clear()
+
+    def set_cable(self, host: str, network: str, faults: LinkFaults) -> None:
+        """Use ``faults`` on ``host``'s cable to ``network``, both directions."""
+        self._check_network(network)
+        self._cables[(host, network)] = faults
+        self._resolved.clear()
+
+    def set_network(self, network: str, faults: LinkFaults | None) -> None:
+        """Use ``faults`` on ``network`` (``None``: the default)."""
+        self._check_network(network)
+        self._networks[network] = faults
+        self._resolved.clear()
 
     def set_default(self, faults: LinkFaults) -> None:
-        """Use ``faults`` on every link without its own setting."""
+        """Use ``faults`` on every link without a setting of its own."""
         self.default = faults
+        self._resolved.clear()
 
-    def faults(self, src: str, dst: str) -> LinkFaults:
-        """The faults of the src→dst direction."""
-        return self._links.get((src, dst), self.default)
+    def clear_faults(self) -> None:
+        """Forget every pair, cable and network setting (cuts and clogs stay)."""
+        self._links.clear()
+        self._cables.clear()
+        self._networks = dict.fromkeys(self._networks)
+        self._resolved.clear()
 
-    def block(self, src: str, dst: str) -> None:
-        """Cut src→dst (dst→src still works: a one-way partition)."""
-        self._blocked.add((src, dst))
-        self._trace_world("*", "block", f"{src} -> {dst}")
+    def faults(self, src: str, dst: str, network: str = DEFAULT_NETWORK) -> LinkFaults:
+        """The faults of src→dst on ``network`` (see the module docstring's levels)."""
+        key = (src, dst, network)
+        found = self._resolved.get(key)
+        if found is None:
+            links, cables = self._links, self._cables
+            found = (
+                links.get(key)
+                or links.get((src, dst, None))
+                or cables.get((src, network))
+                or cables.get((dst, network))
+                or self._networks.get(network)
+                or self.default
+            )
+            self._resolved[key] = found
+        return found
 
-    def unblock(self, src: str, dst: str) -> None:
-        """Restore src→dst."""
-        self._blocked.discard((src, dst))
-        self._trace_world("*", "unblock", f"{src} -> {dst}")
+    def block(self, src: str, dst: str, *, network: str | None = None) -> None:
+        """Cut src→dst (dst→src still works: a one-way partition), on one or every network."""
+        self._blocked.add((src, dst, network))
+        self._trace_world("*", "block", f"{src} -> {dst}{_on(network)}")
+
+    def unblock(self, src: str, dst: str, *, network: str | None = None) -> None:
+        """Restore src→dst (a cut made with the same ``network``)."""
+        self._blocked.discard((src, dst, network))
+        self._trace_world("*", "unblock", f"{src} -> {dst}{_on(network)}")
 
     def partition(
-        self, side_a: Iterable[str], side_b: Iterable[str], *, one_way: bool = False
+        self,
+        side_a: Iterable[str],
+        side_b: Iterable[str],
+        *,
+        one_way: bool = False,
+        network: str | None = None,
     ) -> None:
-        """Cut every link from ``side_a`` to ``side_b``, and back unless ``one_way``."""
+        """Cut every link from ``side_a`` to ``side_b``, and back unless ``one_way``;
+        on ``network`` only, or on every network."""
+        if network is not None:
+            self._check_network(network)
         a, b = sorted(side_a), sorted(side_b)
         for x in a:
             for y in b:
-                self._blocked.add((x, y))
+                self._blocked.add((x, y, network))
                 if not one_way:
-                    self._blocked.add((y, x))
+                    self._blocked.add((y, x, network))
         arrow = "->" if one_way else "<->"
-        self._trace_world("*", "part", f"{','.join(a)} {arrow} {','.join(b)}")
+        self._trace_world("*", "part", f"{','.join(a)} {arrow} {','.join(b)}{_on(network)}")
 
-    def heal(self) -> None:
-        """Lift every partition (clogs stay)."""
-        self._blocked.clear()
-        self._trace_world("*", "heal", "all links")
+    def unplug(self, host: str, network: str) -> None:
+        """Pull ``host``'s cable to ``network``: nothing crosses it either way."""
+        self._check_network(network)
+        self._unplugged.add((host, network))
+        self._trace_world("*", "unplug", f"{host} from {network}")
 
-    def is_blocked(self, src: str, dst: str) -> bool:
-        """Whether src→dst is cut."""
-        return (src, dst) in self._blocked
+    def plug(self, host: str, network: str) -> None:
+        """Put ``host``'s cable to ``network`` back."""
+        self._unplugged.discard((host, network))
+        self._trace_world("*", "plug", f"{host} into {network}")
 
-    def clog(self, src: str, dst: str) -> None:
-        """Hold every datagram on src→dst until ``unclog``."""
-        self._clogged.setdefault((src, dst), [])
-        self._trace_world("*", "clog", f"{src} -> {dst}")
+    def heal(self, network: str | None = None) -> None:
+        """Lift every cut and replug every cable (clogs stay); with ``network``,
+        only the cuts made on that network and its cables."""
+        if network is None:
+            self._blocked.clear()
+            self._unplugged.clear()
+        else:
+            self._blocked = {k for k in self._blocked if k[2] != network}
+            self._unplugged = {k for k in self._unplugged if k[1] != network}
+        self._trace_world("*", "heal", "all links" if network is None else network)
 
-    def unclog(self, src: str, dst: str) -> None:
-        """Release src→dst and deliver what it held, in the order it arrived."""
-        held = self._clogged.pop((src, dst), [])
-        self._trace_world("*", "unclog", f"{src} -> {dst} releasing {len(held)}")
+    def is_blocked(self, src: str, dst: str, network: str = DEFAULT_NETWORK) -> bool:
+        """Whether src→dst on ``network`` is cut (a pair cut or a pulled cable)."""
+        blocked = self._blocked
+        if blocked and ((src, dst, network) in blocked or (src, dst, None) in blocked):
+            return True
+        unplugged = self._unplugged
+        return bool(unplugged) and ((src, network) in unplugged or (dst, network) in unplugged)
+
+    def is_unplugged(self, host: str, network: str) -> bool:
+        """Whether ``host``'s cable to ``network`` is pulled."""
+        return (host, network) in self._unplugged
+
+    def clog(self, src: str, dst: str, *, network: str | None = None) -> None:
+        """Hold every datagram on src→dst (on ``network``, or every network) until ``unclog``."""
+        self._clogged.setdefault((src, dst, network), [])
+        self._trace_world("*", "clog", f"{src} -> {dst}{_on(network)}")
+
+    def unclog(self, src: str, dst: str, *, network: str | None = None) -> None:
+        """Release a clog made with the same arguments and deliver what it held, in order."""
+        held = self._clogged.pop((src, dst, network), [])
+        self._trace_world("*", "unclog", f"{src} -> {dst}{_on(network)} releasing {len(held)}")
         for source, dest, data in held:
-            self._schedule_delivery(source, dest, data, self.faults(src, dst).delay)
+            delay = self.faults(src, dst, dest.network).delay
+            self._schedule_delivery(source, dest, data, delay)
 
-    def is_clogged(self, src: str, dst: str) -> bool:
-        """Whether src→dst is clogged."""
-        return (src, dst) in self._clogged
+    def unclog_all(self) -> None:
+        """Release every clog, in the order they were made."""
+        for src, dst, network in list(self._clogged):
+            self.unclog(src, dst, network=network)
+
+    def is_clogged(self, src: str, dst: str, network: str = DEFAULT_NETWORK) -> bool:
+        """Whether src→dst on ``network`` is clogged (by a clog of that network or of all)."""
+        clogged = self._clogged
+        return bool(clogged) and ((src, dst, network) in clogged or (src, dst, None) in clogged)
+
+    def _clog_of(
+        self, src: str, dst: str, network: str
+    ) -> list[tuple[Address, Address, bytes]] | None:
+        clogged = self._clogged
+        if not clogged:
+            return None
+        held = clogged.get((src, dst, network))
+        return held if held is not None else clogged.get((src, dst, None))
 
     def swizzle_clog(
         self,
@@ -332,28 +488,31 @@ class SimNetwork:
         step: float,
         hold: float,
         scope: Scope | None = None,
+        network: str | None = None,
     ) -> None:
         """FoundationDB's swizzle-clog: from ``start``, clog the links of a random
         subset of ``hosts`` one every ``step``; after ``hold`` unclog them one by
-        one in a fresh random order."""
+        one in a fresh random order. On ``network`` only, or on every network."""
         names = sorted(hosts)
         chosen = [h for h in names if self.rng.random() < 0.5] or [self.rng.choice(names)]
         links = [(a, b) for a in chosen for b in names if a != b]
         self.rng.shuffle(links)
         for i, (a, b) in enumerate(links):
-            self.sim.call_at(start + i * step, partial(self.clog, a, b), scope)
+            self.sim.call_at(start + i * step, partial(self.clog, a, b, network=network), scope)
         release = list(links)
         self.rng.shuffle(release)
         t0 = start + len(links) * step + hold
         for i, (a, b) in enumerate(release):
-            self.sim.call_at(t0 + i * step, partial(self.unclog, a, b), scope)
+            self.sim.call_at(t0 + i * step, partial(self.unclog, a, b, network=network), scope)
 
     # -- datagrams ----------------------------------------------------------------
 
     def bind(self, address: Address, handler: DatagramHandler) -> SimDatagramPort:
-        """A datagram port at ``address`` whose inbound datagrams go to ``handler``."""
+        """A datagram port at ``address`` whose inbound datagrams go to ``handler``
+        (cabling the host to the address's network if it was not)."""
         if address in self._ports:
             raise StateError("SimNetwork", f"{_addr(address)} bound", "bind")
+        self.attach(address.host, address.network)
         port = self._ports[address] = SimDatagramPort(self, address, handler)
         return port
 
@@ -364,17 +523,20 @@ class SimNetwork:
             for members in self._groups.values():
                 members.discard(address)
 
-    def one_way_delay(self, src: str, dst: str) -> float:
-        """A fresh delay for one packet on src→dst."""
-        f = self.faults(src, dst)
+    def one_way_delay(self, src: str, dst: str, network: str = DEFAULT_NETWORK) -> float:
+        """A fresh delay for one packet on src→dst over ``network``."""
+        f = self.faults(src, dst, network)
         return f.delay + (self.rng.uniform(0.0, f.jitter) if f.jitter else 0.0)
 
     def join_group(self, group: Address, member: Address) -> None:
         """Deliver datagrams sent to ``group`` (a multicast address) to ``member``.
 
-        Each member's copy crosses its own link with that link's faults; the
+        Groups are per network (``member`` must be on the group's network);
+        each member's copy crosses its own link with that link's faults; the
         sender does not receive its own datagram.
         """
+        if member.network != group.network:
+            raise ValueError(f"{_addr(member)} cannot join {_addr(group)}: another network")
         self._groups.setdefault(group, set()).add(member)
 
     def leave_group(self, group: Address, member: Address) -> None:
@@ -383,7 +545,7 @@ class SimNetwork:
 
     def send_datagram(self, source: Address, dest: Address, data: bytes) -> None:
         """Send one datagram (to one port, or to every member of a group)."""
-        self.trace_link(source[0], ">", "dgram", f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
+        self.trace_link(source.host, ">", "dgram", f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
         self._count("sent")
         members = self._groups.get(dest)
         if members is None:
@@ -393,44 +555,60 @@ class SimNetwork:
             if member != source:
                 self._transmit(source, member, data)
 
+    def _cut_reason(self, src: str, dst: str, network: str) -> str | None:
+        """Why src→dst on ``network`` is cut (``partition``/``unplugged``), or ``None``."""
+        blocked = self._blocked
+        if blocked and ((src, dst, network) in blocked or (src, dst, None) in blocked):
+            return "partition"
+        unplugged = self._unplugged
+        if unplugged and ((src, network) in unplugged or (dst, network) in unplugged):
+            return "unplugged"
+        return None
+
     def _transmit(self, source: Address, dest: Address, data: bytes) -> None:
         """Apply the link's faults to one datagram and schedule what survives."""
-        src, dst = source[0], dest[0]
-        what = f"{_addr(source)} -> {_addr(dest)} {len(data)}B"
-        if self.is_blocked(src, dst):
-            self.drop(src, "partition", what)
+        src, dst, network = source.host, dest.host, dest.network
+        if source.network != network:
+            self.drop(src, "no-route", f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
             return
-        f = self.faults(src, dst)
+        if self._blocked or self._unplugged:
+            why = self._cut_reason(src, dst, network)
+            if why is not None:
+                self.drop(src, why, f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
+                return
+        f = self.faults(src, dst, network)
         if f.loss and self.rng.random() < f.loss:
-            self.drop(src, "loss", what)
+            self.drop(src, "loss", f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
             return
         copies = 2 if f.duplicate and self.rng.random() < f.duplicate else 1
         if copies == 2:
-            self.trace_link(src, "=", "dup", what)
+            self.trace_link(src, "=", "dup", f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
             self._count("duplicated")
         for _ in range(copies):
-            delay = self.one_way_delay(src, dst)
+            delay = f.delay + (self.rng.uniform(0.0, f.jitter) if f.jitter else 0.0)
             if f.reorder and self.rng.random() < f.reorder:
                 delay += f.reorder_delay
                 self._count("reordered")
             self._schedule_delivery(source, dest, data, delay)
 
     def _schedule_delivery(self, source: Address, dest: Address, data: bytes, delay: float) -> None:
-        self.sim.call_later(delay, lambda: self._deliver(source, dest, data))
+        self.sim.call_later(delay, partial(self._deliver, source, dest, data))
 
     def _deliver(self, source: Address, dest: Address, data: bytes) -> None:
-        src, dst = source[0], dest[0]
-        what = f"{_addr(source)} -> {_addr(dest)} {len(data)}B"
-        if self.is_blocked(src, dst):
-            self.drop(dst, "partition", what)
-            return
-        held = self._clogged.get((src, dst))
+        src, dst, network = source.host, dest.host, dest.network
+        if self._blocked or self._unplugged:
+            why = self._cut_reason(src, dst, network)
+            if why is not None:
+                self.drop(dst, why, f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
+                return
+        held = self._clog_of(src, dst, network)
         if held is not None:
             held.append((source, dest, data))
-            self.trace_link(dst, "~", "held", what)
+            self.trace_link(dst, "~", "held", f"{_addr(source)} -> {_addr(dest)} {len(data)}B")
             self._count("held")
             return
         port = self._ports.get(dest)
+        what = f"{_addr(source)} -> {_addr(dest)} {len(data)}B"
         if port is None:
             self.drop(dst, "no-port", what)
             return
@@ -456,19 +634,21 @@ class SimNetwork:
         self._listeners.pop(address, None)
 
     def connect(self, host: str, dest: Address, handler: StreamHandler) -> SimStream:
-        """Open a stream from ``host`` to ``dest``; ``handler`` learns the outcome."""
+        """Open a stream from ``host`` to ``dest`` over ``dest``'s network;
+        ``handler`` learns the outcome."""
         port = self._next_ephemeral.get(host, 40000)
         self._next_ephemeral[host] = port + 1
-        stream = SimStream(self, (host, port), dest, handler)
-        self.trace_link(host, ">", "connect", f"{host}:{port} -> {_addr(dest)}")
+        local = Address(host, port, dest.network)
+        stream = SimStream(self, local, dest, handler)
+        self.trace_link(host, ">", "connect", f"{_addr(local)} -> {_addr(dest)}")
         self._try_connect(stream, self.sim.now)
         return stream
 
     def _try_connect(self, stream: SimStream, started: float) -> None:
-        src, dst = stream.local[0], stream.peer[0]
+        src, dst, network = stream.local.host, stream.peer.host, stream.peer.network
         if stream.dead or stream.closing:
             return
-        if self.is_blocked(src, dst) or self.is_blocked(dst, src):
+        if self.is_blocked(src, dst, network) or self.is_blocked(dst, src, network):
             if self.sim.now - started >= self.stream_timeout:
                 stream._lose("timeout")
             else:
@@ -476,7 +656,7 @@ class SimNetwork:
                     self.retransmit_interval, lambda: self._try_connect(stream, started)
                 )
             return
-        rtt = self.one_way_delay(src, dst) + self.one_way_delay(dst, src)
+        rtt = self.one_way_delay(src, dst, network) + self.one_way_delay(dst, src, network)
         self.sim.call_later(rtt, lambda: self._establish(stream))
 
     def _establish(self, stream: SimStream) -> None:
@@ -485,7 +665,7 @@ class SimNetwork:
         accept = self._listeners.get(stream.peer)
         if accept is None:
             self.trace_link(
-                stream.local[0], "x", "refused", f"{_addr(stream.local)} -> {_addr(stream.peer)}"
+                stream.local.host, "x", "refused", f"{_addr(stream.local)} -> {_addr(stream.peer)}"
             )
             stream._lose("refused")
             return
@@ -493,7 +673,7 @@ class SimNetwork:
         server.handler = accept(server)
         server.other, stream.other = stream, server
         self.trace_link(
-            stream.local[0], "<", "connect", f"{_addr(stream.local)} -> {_addr(stream.peer)}"
+            stream.local.host, "<", "connect", f"{_addr(stream.local)} -> {_addr(stream.peer)}"
         )
         server.handler.connection_made(server)
         stream.handler.connection_made(stream)

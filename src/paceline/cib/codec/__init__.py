@@ -28,7 +28,7 @@ from paceline.cib.codec.encode import (
     encode_cib,
     schema_for,
 )
-from paceline.cib.codec.reader import parse_bool
+from paceline.cib.values import parse_bool
 
 __all__ = [
     "cib_from_element",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from lxml import etree
 
 from paceline.cib.score import Score
+from paceline.cib.values import parse_bool
 from paceline.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -29,18 +30,6 @@ D = TypeVar("D", bound="DataclassInstance")
 # ASCII digits only: Python's int() also takes "1_0" (Pacemaker reads 1) and
 # other scripts' digits.
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_TRUE = frozenset({"true", "yes", "on", "y", "1"})
-_FALSE = frozenset({"false", "no", "off", "n", "0"})
-
-
-def parse_bool(text: str) -> bool | None:
-    """Pacemaker's boolean spellings (``crm_str_to_boolean``); None if not one."""
-    low = text.strip().lower()
-    if low in _TRUE:
-        return True
-    if low in _FALSE:
-        return False
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,37 +1,33 @@
-"""Navigation helpers over a ``Configuration``: walk resources, find by id."""
+"""Navigation helpers over a ``Configuration``: walk resources, find by id.
+
+The finds are O(1) lookups in the configuration's ``paceline.cib.index``
+(built once per configuration object); ``walk_resources`` is
+``paceline.cib.walk``'s."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from paceline.cib.index import index_of
 from paceline.cib.model.config import Configuration, Node
 from paceline.cib.model.constraints import Constraint
-from paceline.cib.model.resources import Bundle, Clone, Group, Primitive, Resource, Template
+from paceline.cib.model.resources import Bundle, Clone, Group, Primitive, Template
 from paceline.cib.model.rules import NvSet, NvSetItem
+from paceline.cib.walk import walk_resources
 
 AnyResource = Primitive | Group | Clone | Bundle | Template
 
-
-def walk_resources(
-    resources: tuple[Resource, ...],
-) -> Iterator[tuple[Primitive | Group | Clone | Bundle, Primitive | Group | Clone | Bundle | None]]:
-    """Every resource, depth first in document order, with its parent (None at top level)."""
-    for rsc in resources:
-        yield from _walk(rsc, None)
-
-
-def _walk(
-    rsc: Primitive | Group | Clone | Bundle,
-    parent: Primitive | Group | Clone | Bundle | None,
-) -> Iterator[tuple[Primitive | Group | Clone | Bundle, Primitive | Group | Clone | Bundle | None]]:
-    yield rsc, parent
-    if isinstance(rsc, Group):
-        for child in rsc.children:
-            yield child, rsc
-    elif isinstance(rsc, Clone):
-        yield from _walk(rsc.child, rsc)
-    elif isinstance(rsc, Bundle) and rsc.primitive is not None:
-        yield rsc.primitive, rsc
+__all__ = [
+    "AnyResource",
+    "find_constraint",
+    "find_node",
+    "find_resource",
+    "first_value",
+    "parent_of",
+    "primitives",
+    "property_value",
+    "walk_resources",
+]
 
 
 def primitives(config: Configuration) -> Iterator[Primitive]:
@@ -42,40 +38,22 @@ def primitives(config: Configuration) -> Iterator[Primitive]:
 
 
 def find_resource(config: Configuration, rsc_id: str) -> AnyResource | None:
-    """The resource or template with this id, at any depth."""
-    for rsc, _parent in walk_resources(config.resources):
-        if rsc.id == rsc_id:
-            return rsc
-    for template in config.templates:
-        if template.id == rsc_id:
-            return template
-    return None
+    """The resource or template with this id, at any depth (O(1): ``index_of``)."""
+    return index_of(config).resource_or_template(rsc_id)
 
 
 def parent_of(config: Configuration, rsc_id: str) -> Group | Clone | Bundle | None:
     """The group, clone or bundle directly containing ``rsc_id`` (None if top level/unknown)."""
-    for rsc, parent in walk_resources(config.resources):
-        if rsc.id == rsc_id and parent is not None and not isinstance(parent, Primitive):
-            return parent
-    return None
+    return index_of(config).parents.get(rsc_id)
 
 
 def find_constraint(config: Configuration, constraint_id: str) -> Constraint | None:
-    for constraint in config.constraints:
-        if constraint.id == constraint_id:
-            return constraint
-    return None
+    return index_of(config).constraints.get(constraint_id)
 
 
 def find_node(config: Configuration, name_or_id: str) -> Node | None:
     """The node whose uname (first) or id is ``name_or_id``."""
-    for node in config.nodes:
-        if node.uname == name_or_id:
-            return node
-    for node in config.nodes:
-        if node.id == name_or_id:
-            return node
-    return None
+    return index_of(config).node(name_or_id)
 
 
 def first_value(sets: tuple[NvSetItem, ...], name: str) -> str | None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from paceline.cib.model import Cib, Configuration
+from paceline.cib.values import parse_interval_ms
 from paceline.crm.migrate import AgentExists
 from paceline.crm.verify.constraints import check_constraints
 from paceline.crm.verify.findings import Finding, Severity, Verdict, verdict
@@ -46,7 +47,6 @@ from paceline.crm.verify.properties import (
 )
 from paceline.crm.verify.references import check_ids, check_references
 from paceline.crm.verify.resources import check_agents, check_resources
-from paceline.crm.verify.values import parse_interval_ms
 
 __all__ = [
     "AgentExists",

@@ -14,9 +14,9 @@ from paceline.cib.model import (
     OrderKind,
     ResourceSet,
 )
+from paceline.cib.values import parse_bool
 from paceline.crm.verify.findings import Finding, Severity
 from paceline.crm.verify.index import Index
-from paceline.crm.verify.values import boolean
 
 
 def check_constraints(config: Configuration, index: Index) -> Iterator[Finding]:
@@ -34,7 +34,7 @@ def check_constraints(config: Configuration, index: Index) -> Iterator[Finding]:
                     "impossible-constraint",
                     "colocate a resource with the template or tag instead",
                 )
-            if constraint.influence is not None and boolean(constraint.influence) is None:
+            if constraint.influence is not None and parse_bool(constraint.influence) is None:
                 yield Finding(
                     Severity.ERROR,
                     f"Constraint '{constraint.id}' has invalid value for influence (using default)",

@@ -1,21 +1,19 @@
-"""The ids of a configuration, by what they name, built once and read by every check."""
+"""The ids of a configuration, by what they name, built once and read by every check.
+
+A view of ``paceline.cib.index`` (the one id index) with what the checks
+add: which templates are in use and which resources have a history."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from paceline.cib.index import index_of
 from paceline.cib.model import (
-    AclTarget,
     Bundle,
     Clone,
     Configuration,
     Group,
-    Node,
     Primitive,
-    ResourceSet,
-    walk_resources,
 )
 
 
@@ -35,34 +33,20 @@ class Index:
 
     @classmethod
     def build(cls, config: Configuration, in_history: frozenset[str]) -> Index:
-        counts: dict[str, int] = {}
-        for ident in _xml_ids(config):
-            counts[ident] = counts.get(ident, 0) + 1
-        resources: dict[str, Primitive | Group | Clone | Bundle] = {}
-        parents: dict[str, Group | Clone | Bundle] = {}
-        for rsc, parent in walk_resources(config.resources):
-            resources[rsc.id] = rsc
-            if parent is not None and not isinstance(parent, Primitive):
-                parents[rsc.id] = parent
-        sets = frozenset(
-            item.id
-            for constraint in config.constraints
-            for item in constraint.resource_sets
-            if isinstance(item, ResourceSet)
-        )
+        ix = index_of(config)
         return cls(
-            all_ids=frozenset(counts),
-            duplicate_ids=tuple(ident for ident, n in counts.items() if n > 1),
-            resources=resources,
-            parents=parents,
+            all_ids=ix.all_ids,
+            duplicate_ids=ix.duplicate_ids,
+            resources=dict(ix.resources),
+            parents=dict(ix.parents),
             templates=frozenset(
                 rsc.template
-                for rsc in resources.values()
+                for rsc in ix.resources.values()
                 if isinstance(rsc, Primitive) and rsc.template is not None
             ),
-            tags=frozenset(t.id for t in config.tags),
-            resource_sets=sets,
-            node_names=frozenset(n.uname for n in config.nodes),
+            tags=frozenset(ix.tags),
+            resource_sets=frozenset(ix.resource_sets),
+            node_names=frozenset(ix.nodes_by_uname),
             in_history=in_history,
         )
 
@@ -85,21 +69,3 @@ class Index:
                 return False
             parent = self.parents.get(parent.id)
         return True
-
-
-def _xml_ids(obj: object) -> Iterator[str]:
-    """Every XML ID in the configuration (``id`` fields; the schema makes the id
-    of a node and of an acl_target plain text)."""
-    if isinstance(obj, tuple):
-        for item in obj:
-            yield from _xml_ids(item)
-        return
-    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
-        return
-    for field in dataclasses.fields(obj):
-        value = getattr(obj, field.name)
-        if field.name == "id":
-            if isinstance(value, str) and not isinstance(obj, Node | AclTarget):
-                yield value
-        elif isinstance(value, tuple) or dataclasses.is_dataclass(value):
-            yield from _xml_ids(value)

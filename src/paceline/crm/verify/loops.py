@@ -16,9 +16,9 @@ from paceline.cib.model import (
     first_value,
     walk_resources,
 )
+from paceline.cib.values import parse_bool
 from paceline.crm.verify.findings import Finding, Severity
 from paceline.crm.verify.index import Index
-from paceline.crm.verify.values import boolean
 
 
 def check_order_loops(config: Configuration, index: Index) -> Iterator[Finding]:
@@ -31,7 +31,7 @@ def check_order_loops(config: Configuration, index: Index) -> Iterator[Finding]:
     for rsc, _parent in walk_resources(config.resources):
         if (
             isinstance(rsc, Group)
-            and boolean(first_value(rsc.meta_attributes, "ordered")) is not False
+            and parse_bool(first_value(rsc.meta_attributes, "ordered")) is not False
         ):
             for first, then in itertools.pairwise(rsc.children):
                 add(first.id, then.id, f"group {rsc.id}")

@@ -16,9 +16,9 @@ from paceline.cib.model import (
     walk_resources,
 )
 from paceline.cib.upgrade import CLUSTER_PROPERTIES, find_rule
+from paceline.cib.values import parse_bool
 from paceline.crm.verify.findings import Finding, Severity
 from paceline.crm.verify.index import Index
-from paceline.crm.verify.values import boolean
 
 
 def check_properties(config: Configuration, index: Index) -> Iterator[Finding]:
@@ -74,7 +74,7 @@ def _stonith_primitives(config: Configuration) -> list[Primitive]:
 
 
 def _check_fencing(config: Configuration) -> Iterator[Finding]:
-    enabled = boolean(property_value(config, "stonith-enabled"))
+    enabled = parse_bool(property_value(config, "stonith-enabled"))
     if enabled is False:
         yield Finding(
             Severity.ADVICE,
@@ -85,7 +85,7 @@ def _check_fencing(config: Configuration) -> Iterator[Finding]:
             "configure a fencing device and set stonith-enabled=true",
         )
         return
-    watchdog = boolean(property_value(config, "have-watchdog"))  # SBD self-fencing
+    watchdog = parse_bool(property_value(config, "have-watchdog"))  # SBD self-fencing
     if not _stonith_primitives(config) and not watchdog:
         for line in (
             "Resource start-up disabled since no STONITH resources have been defined",
@@ -106,9 +106,9 @@ def check_unseen_nodes(cib: Cib) -> Iterator[Finding]:
     """Nodes the status has never seen must be fenced before resources start
     (``startup-fencing``); crm_verify warns about each of them."""
     config = cib.configuration
-    if boolean(property_value(config, "stonith-enabled")) is False:
+    if parse_bool(property_value(config, "stonith-enabled")) is False:
         return
-    if boolean(property_value(config, "startup-fencing")) is False:
+    if parse_bool(property_value(config, "startup-fencing")) is False:
         return
     seen = {s.uname for s in cib.status.node_states} | {s.id for s in cib.status.node_states}
     for node in config.nodes:

@@ -17,10 +17,10 @@ from paceline.cib.model import (
     first_value,
     walk_resources,
 )
+from paceline.cib.values import parse_bool, parse_interval_ms
 from paceline.crm.migrate import AgentExists
 from paceline.crm.verify.findings import Finding, Severity
 from paceline.crm.verify.index import Index
-from paceline.crm.verify.values import boolean, parse_interval_ms
 
 _ROLES = frozenset({"stopped", "started", "unpromoted", "promoted", "slave", "master", "#default"})
 _PROMOTABLE_ROLES = frozenset({"unpromoted", "promoted", "slave", "master"})
@@ -41,7 +41,7 @@ def check_resources(config: Configuration, index: Index) -> Iterator[Finding]:
             # a group also sees the meta-attributes of the clone that holds it
             inherited = parent.meta_attributes if isinstance(parent, Clone) else ()
             for flag in ("ordered", "collocated"):
-                if boolean(first_value((*rsc.meta_attributes, *inherited), flag)) is False:
+                if parse_bool(first_value((*rsc.meta_attributes, *inherited), flag)) is False:
                     yield Finding(
                         Severity.WARNING,
                         f"Support for the '{flag}' group meta-attribute is deprecated and will "
@@ -81,7 +81,7 @@ def _check_target_role(rsc: Primitive | Group | Clone | Bundle, index: Index) ->
 
 def _promotable(rsc: Primitive | Group | Clone | Bundle) -> bool:
     return isinstance(rsc, Clone) and (
-        rsc.legacy_master or bool(boolean(first_value(rsc.meta_attributes, "promotable")))
+        rsc.legacy_master or bool(parse_bool(first_value(rsc.meta_attributes, "promotable")))
     )
 
 
@@ -108,7 +108,7 @@ def _check_clone(clone: Clone) -> Iterator[Finding]:
                 "deprecated-meta",
                 f"write {new}",
             )
-    if boolean(first_value(clone.meta_attributes, "globally-unique")):
+    if parse_bool(first_value(clone.meta_attributes, "globally-unique")):
         children = clone.child.children if isinstance(clone.child, Group) else (clone.child,)
         for child in children:
             if child.agent_class is AgentClass.LSB:
