@@ -36,6 +36,7 @@ EDGES = {
     "executor/tools.py",
     "replication/device.py",
     "replication/fuse.py",
+    "replication/daemon.py",
     "fencing/agents.py",
 }
 FORBIDDEN = {

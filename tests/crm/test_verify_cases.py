@@ -429,8 +429,68 @@ CASES: tuple[Case, ...] = (
         '<rsc_order id="o1" first="d2" then="d1"/>',
     ),
 )
+# Fencing asked for while it is disabled (stonith-enabled=false in OFF).
+ONLINE1 = (
+    '<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>'
+)
+MON_FENCE = (
+    '<primitive id="d1" class="ocf" provider="pacemaker" type="Dummy"><operations>'
+    '<op id="d1-mon" name="monitor" interval="10s" on-fail="fence"/></operations></primitive>'
+)
+
+
+def _requires(value: str) -> str:
+    return (
+        f'<meta_attributes id="g-meta"><nvpair id="g-req" name="requires" value="{value}"/>'
+        "</meta_attributes>"
+    )
+
+
+FENCING_CASES: tuple[Case, ...] = (
+    _case("on-fail-fence-no-fencing", ERROR, "on-fail-fence", resources=MON_FENCE, status=ONLINE1),
+    _case("on-fail-fence-nothing-scheduled", CLEAN, "on-fail-fence", resources=MON_FENCE),
+    _case(
+        "on-fail-fence-op-defaults",
+        ERROR,
+        "on-fail-fence",
+        resources=D12,
+        status=ONLINE1,
+        extra='<op_defaults><meta_attributes id="od"><nvpair id="od1" name="on-fail" '
+        'value="fence"/></meta_attributes></op_defaults>',
+    ),
+    _case(
+        "on-fail-fence-with-fencing",
+        WARNING,
+        props="",
+        resources=MON_FENCE + FENCE,
+        status=ONLINE1,
+    ),
+    _case(
+        "requires-fencing-no-fencing",
+        WARNING,
+        "requires-fencing",
+        resources=GROUP.replace('<group id="g">', '<group id="g">' + _requires("fencing")),
+    ),
+    _case(
+        "requires-unfencing-no-fencing",
+        WARNING,
+        "requires-fencing",
+        resources=GROUP.replace('<group id="g">', '<group id="g">' + _requires("unfencing")),
+    ),
+    _case(
+        "requires-fencing-from-rsc-defaults",
+        WARNING,
+        "requires-fencing",
+        extra=f"<rsc_defaults>{_requires('fencing')}</rsc_defaults>",
+    ),
+    _case(
+        "requires-quorum-no-fencing",
+        CLEAN,
+        resources=GROUP.replace('<group id="g">', '<group id="g">' + _requires("quorum")),
+    ),
+)
 TRUNCATED = Case("truncated", cib_xml()[:300], ERROR)
-ALL_CASES = (*CASES, TRUNCATED)
+ALL_CASES = (*CASES, *FENCING_CASES, TRUNCATED)
 
 
 def our_verdict(case: Case) -> tuple[Verdict, set[str]]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from test_verify_cases import ALL_CASES, Case, our_verdict
+from test_verify_cases import ALL_CASES, FENCING_CASES, Case, our_verdict
 
 from paceline.cib.codec import decode_cib
 from paceline.core.errors import ConfigError
@@ -125,3 +125,13 @@ def test_corpus_agreement(corpus_dir: Path, tmp_path: Path) -> None:
     ]
     assert not unexplained
     assert rate >= CORPUS_FLOOR
+
+
+@pytest.mark.parametrize("case", FENCING_CASES, ids=lambda c: c.name)
+def test_fencing_needs_word_for_word(case: Case, tmp_path: Path) -> None:
+    """on-fail=fence and requires=fencing without fencing: the same error lines."""
+    path = tmp_path / f"{case.name}.xml"
+    path.write_text(case.xml)
+    verdict_real, errors_real = crm_verify_run(path)
+    verdict_ours, errors_ours = ours_with_errors(case.xml.encode(), path.name)
+    assert (verdict_ours, errors_ours) == (verdict_real, errors_real)

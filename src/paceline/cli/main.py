@@ -21,7 +21,9 @@ VERB_MODULES: tuple[str, ...] = (
     "paceline.cli.configure",
     "paceline.cli.verify",
     "paceline.cli.ra",
+    "paceline.cli.simulate",
     "paceline.cli.lab",
+    "paceline.cli.membership",
 )
 
 

@@ -16,16 +16,15 @@ from enum import StrEnum
 from paceline.cib.model import Cib, Node
 from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
+from paceline.crm import lexer
 from paceline.crm.build import assemble, flatten, key_of, merge
 from paceline.crm.delete import delete
 from paceline.crm.ids import IdAllocator
-from paceline.crm.lexer import trailing_comments
 from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, NoticeKind
 from paceline.crm.modernize import modernize
-from paceline.crm.parser import parse
+from paceline.crm.parser import named, parse_raw
 from paceline.crm.printer import format_configuration, format_objects
-from paceline.crm.statements import Statement, Where, ids_of
-from paceline.crm.walk import all_ids
+from paceline.crm.statements import Statement, StatementKind, Where, ids_of
 
 __all__ = [
     "DEFAULT_OBSCURE",
@@ -47,13 +46,50 @@ class LoadMode(StrEnum):
     UPDATE = "update"  # objects of the text replace those with the same id; others stay
 
 
-def _allocator(statements: list[Statement], base_entries: list[Statement]) -> IdAllocator:
+def _allocator(statements: list[Statement], base_ids: Iterable[list[str]]) -> IdAllocator:
     """Ids taken by the new statements' contents and by everything already there."""
-    ids = IdAllocator(ident for s in statements for ident in all_ids(s.definition))
-    for entry in base_entries:
-        for ident in ids_of(entry):
+    ids = IdAllocator(ident for s in statements for ident in ids_of(s)[1:])
+    for entry_ids in base_ids:
+        for ident in entry_ids:
             ids.claim(ident)
     return ids
+
+
+def _redefined(
+    base_entries: list[Statement], keys: set[tuple[str, str]], unames: set[str]
+) -> set[tuple[str, str]]:
+    """The keys of the base objects that new objects with ``keys`` replace (a
+    node also by its name)."""
+    return {
+        key_of(e)
+        for e in base_entries
+        if key_of(e) in keys or (isinstance(e.definition, Node) and e.definition.uname in unames)
+    }
+
+
+def _guessed(raws: list[lexer.Statement]) -> tuple[set[tuple[str, str]], set[str]]:
+    """Keys and node names the raw statements probably define (see ``parser.named``)."""
+    words = named(raws)
+    kinds = (
+        "object",
+        StatementKind.NODE.value,
+        StatementKind.PROPERTY.value,
+        StatementKind.RSC_DEFAULTS.value,
+        StatementKind.OP_DEFAULTS.value,
+    )
+    return {(kind, word) for word in words for kind in kinds}, words
+
+
+def _defined(statements: list[Statement]) -> tuple[set[tuple[str, str]], set[str]]:
+    """Keys and node names the parsed statements define."""
+    unames = {s.definition.uname for s in statements if isinstance(s.definition, Node)}
+    return {key_of(s) for s in statements}, unames
+
+
+def _taken(
+    base_ids: dict[tuple[str, str], list[str]], redefined: set[tuple[str, str]]
+) -> list[str]:
+    return [ident for key, ids in base_ids.items() if key not in redefined for ident in ids]
 
 
 def load(
@@ -96,35 +132,36 @@ def _load(
     file: str | None,
     agent_exists: AgentExists | None,
     filesystem_supported: FilesystemSupported | None,
+    expect: int | None = None,
 ) -> tuple[Cib, list[Notice], list[Statement]]:
-    """:func:`load`, and the statements the text defined (after migration)."""
+    """:func:`load`, and the statements the text defined (after migration).
+
+    ``expect`` (one-shot statements): how many statements the text must hold.
+    """
+    raws, trailing = lexer.lex(text, file)
+    if expect is not None and len(raws) != expect:
+        raise ConfigError("expected exactly one statement", file=file, text=text)
+    base_ids: dict[tuple[str, str], list[str]] = {}
     if mode is LoadMode.REPLACE:
         base_entries: list[Statement] = []
-        statements = parse(text, file)
+        statements = parse_raw(raws)
     else:
         base_entries = flatten(cib.configuration)
-        # Parse twice: the first pass says which objects the text redefines; the
-        # second makes ids that avoid those of every object that stays.
-        first_pass = parse(text, file)
-        redefined = {key_of(s) for s in first_pass}
-        unames = {s.definition.uname for s in first_pass if isinstance(s.definition, Node)}
-        redefined |= {
-            key_of(e)
-            for e in base_entries
-            if isinstance(e.definition, Node) and e.definition.uname in unames
-        }
-        taken = [
-            ident
-            for entry in base_entries
-            if key_of(entry) not in redefined
-            for ident in ids_of(entry)
-        ]
-        statements = parse(text, file, taken_ids=taken)
-    ids = _allocator(statements, base_entries)
+        base_ids = {key_of(e): ids_of(e) for e in base_entries}
+        # The ids made up for the text avoid those of every object that stays;
+        # which objects the text redefines is guessed from its words, and the
+        # text is parsed again only if the parse shows the guess was wrong.
+        guess = _redefined(base_entries, *_guessed(raws))
+        statements = parse_raw(raws, taken_ids=_taken(base_ids, guess))
+        actual = _redefined(base_entries, *_defined(statements))
+        if actual != guess:
+            statements = parse_raw(raws, taken_ids=_taken(base_ids, actual))
+    if expect is not None and len(statements) != expect:
+        raise ConfigError("expected exactly one statement", file=file, text=text)
+    ids = _allocator(statements, base_ids.values())
     statements, notices = modernize(
         statements, ids, agent_exists, filesystem_supported=filesystem_supported
     )
-    trailing = trailing_comments(text, file)
     if trailing:
         notices.append(
             Notice(
@@ -201,7 +238,7 @@ def load_cib(
     ]
     statements = [replace(s, where=where) for s in flatten(loaded.configuration)]
     base_entries = [] if mode is LoadMode.REPLACE else flatten(cib.configuration)
-    ids = _allocator(statements, base_entries)
+    ids = _allocator(statements, (ids_of(e) for e in base_entries))
     statements, changed = modernize(
         statements, ids, agent_exists, filesystem_supported=filesystem_supported
     )
@@ -227,16 +264,16 @@ def apply_statement(
     the object with the same id (a property statement adds or changes the
     named properties only).
     """
-    if len(parse(statement_text, file)) != 1:
-        raise ConfigError("expected exactly one statement", file=file, text=statement_text)
-    return load(
+    cib, notices, _ = _load(
         cib,
         statement_text,
         LoadMode.UPDATE,
         file=file,
         agent_exists=agent_exists,
         filesystem_supported=filesystem_supported,
+        expect=1,
     )
+    return cib, notices
 
 
 def show(

@@ -402,10 +402,25 @@ def _fencing(
     return tuple(levels)
 
 
+_BY_NAME = {
+    "constrained resource",
+    "tagged object",
+    "rsc_template",
+    "acl role",
+    "group member",
+    "cloned resource",
+    "bundled primitive",
+}
+"""Reference kinds that name an object (the rest name an element inside one)."""
+
+
 def _check_references(statements: list[Statement], config: Configuration) -> None:
     """Every reference a statement made must name something of the right kind."""
     from paceline.cib.model import walk_resources
 
+    refs = [(s, ref) for s in statements for ref in s.references]
+    if not refs:
+        return
     resources = {rsc.id for rsc, _ in walk_resources(config.resources)}
     templates = {t.id for t in config.templates}
     tags = {t.id for t in config.tags}
@@ -414,15 +429,17 @@ def _check_references(statements: list[Statement], config: Configuration) -> Non
     rules: set[str] = set()
     pairs: set[str] = set()
     operations: set[str] = set()
-    for item in walk(config):
-        if isinstance(item, NvSet):
-            sets.add(item.id)
-        elif isinstance(item, Rule):
-            rules.add(item.id)
-        elif isinstance(item, NvPair):
-            pairs.add(item.id)
-        elif isinstance(item, Primitive | Template) and item.operations_id is not None:
-            operations.add(item.operations_id)
+    if any(ref.what not in _BY_NAME for _, ref in refs):
+        # Only a $id-ref needs the ids inside objects: walk them then only.
+        for item in walk(config):
+            if isinstance(item, NvSet):
+                sets.add(item.id)
+            elif isinstance(item, Rule):
+                rules.add(item.id)
+            elif isinstance(item, NvPair):
+                pairs.add(item.id)
+            elif isinstance(item, Primitive | Template) and item.operations_id is not None:
+                operations.add(item.operations_id)
     known: dict[str, tuple[set[str], str]] = {
         "constrained resource": (resources | templates | tags, "a resource, template or tag"),
         "tagged object": (resources | templates | constraints, "a resource or constraint"),
@@ -432,13 +449,12 @@ def _check_references(statements: list[Statement], config: Configuration) -> Non
         "operations": (operations, "the id of an operations block"),
         "acl role": ({a.id for a in config.acls if isinstance(a, AclRole)}, "a role id"),
     }
-    for statement in statements:
-        for ref in statement.references:
-            if ref.what in ("group member", "cloned resource", "bundled primitive"):
-                continue  # checked while assembling
-            valid, expected = known.get(ref.what, (sets | resources | templates, "a block id"))
-            if ref.id_ref not in valid:
-                raise _dangling(statement, ref, expected)
+    for statement, ref in refs:
+        if ref.what in ("group member", "cloned resource", "bundled primitive"):
+            continue  # checked while assembling
+        valid, expected = known.get(ref.what, (sets | resources | templates, "a block id"))
+        if ref.id_ref not in valid:
+            raise _dangling(statement, ref, expected)
 
 
 def _dangling(statement: Statement, ref: Reference, expected: str) -> ConfigError:

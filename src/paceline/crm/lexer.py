@@ -54,6 +54,11 @@ def tokenize(text: str, file: str | None = None) -> list[Statement]:
     return _tokenize(text, file)[0]
 
 
+def lex(text: str, file: str | None = None) -> tuple[list[Statement], tuple[int, ...]]:
+    """:func:`tokenize` and :func:`trailing_comments` in one pass over ``text``."""
+    return _tokenize(text, file)
+
+
 def trailing_comments(text: str, file: str | None = None) -> tuple[int, ...]:
     """The line numbers of the comment lines after the last statement: they
     precede nothing, so no object keeps them (crmsh drops them as well)."""

@@ -48,7 +48,7 @@ from paceline.crm.statements import (
 )
 from paceline.crm.xmlform import from_xml
 
-__all__ = ["DEFAULT_SET_IDS", "parse", "parse_statement"]
+__all__ = ["DEFAULT_SET_IDS", "named", "parse", "parse_raw", "parse_statement"]
 
 DEFAULT_SET_IDS = {
     Section.CRM_CONFIG: "cib-bootstrap-options",
@@ -78,9 +78,14 @@ def parse(text: str, file: str | None = None, *, taken_ids: Iterable[str] = ()) 
     so that made-up ids do not collide with them. Raises ``ConfigError``
     (with file, line and column) on the first error.
     """
+    return parse_raw(lexer.tokenize(text, file), taken_ids=taken_ids)
+
+
+def parse_raw(raws: Iterable[lexer.Statement], *, taken_ids: Iterable[str] = ()) -> list[Statement]:
+    """:func:`parse` of text the lexer has already cut into statements."""
     ids = IdAllocator(taken_ids)
     out: list[Statement] = []
-    for raw in lexer.tokenize(text, file):
+    for raw in raws:
         if raw.tokens[0].text == "xml" and len(raw.tokens) == 2 and raw.tokens[1].quoted:
             out.extend(_xml_statements(raw, ids))
         else:
@@ -120,6 +125,27 @@ def _xml_statements(raw: lexer.Statement, ids: IdAllocator) -> list[Statement]:
         )
         comments, notices = (), ()
     return statements
+
+
+def named(raws: Iterable[lexer.Statement]) -> set[str]:
+    """A cheap guess, from the words alone, at the ids and node names statements
+    define: the word after the keyword (``$id=``, ``id:`` and ``:type`` taken
+    off) and, for property blocks, the default block ids. A caller that needs
+    it exact checks the guess against what :func:`parse_raw` returns."""
+    out: set[str] = set()
+    for raw in raws:
+        keyword = raw.tokens[0].text.lower()
+        if keyword in _SECTIONS:
+            out.add(DEFAULT_SET_IDS[_SECTIONS[keyword][0]])
+        for token in raw.tokens[1:3]:
+            word = token.text
+            found = _SET_ID_RE.fullmatch(word)
+            if found is not None:
+                out.add(found.group(1))
+                continue
+            out.add(word.rstrip(":"))
+            out.add(word.split(":", 1)[0])
+    return out
 
 
 def parse_statement(

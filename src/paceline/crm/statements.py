@@ -216,9 +216,27 @@ class Statement:
         return self.where.line
 
 
+_IDS_CACHE: dict[int, tuple[Definition, tuple[str, ...]]] = {}
+_IDS_CACHE_SIZE = 65_536
+
+
 def ids_of(statement: Statement) -> list[str]:
     """The statement's id and every id inside what it defines."""
-    return [statement.id, *all_ids(statement.definition)]
+    return [statement.id, *_definition_ids(statement.definition)]
+
+
+def _definition_ids(definition: Definition) -> tuple[str, ...]:
+    """``all_ids`` of a definition, remembered by identity: definitions are
+    immutable and an edit keeps every object it did not change, so each edit
+    walks only what is new (not the whole configuration again)."""
+    cached = _IDS_CACHE.get(id(definition))
+    if cached is not None and cached[0] is definition:
+        return cached[1]
+    found = tuple(all_ids(definition))
+    if len(_IDS_CACHE) >= _IDS_CACHE_SIZE:
+        _IDS_CACHE.clear()
+    _IDS_CACHE[id(definition)] = (definition, found)
+    return found
 
 
 def comments_of(definition: Definition) -> tuple[str, ...]:

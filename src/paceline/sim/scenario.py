@@ -104,6 +104,11 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("pause", nemesis=(Pause(1.0, length=1.5),)),
         Scenario("swizzle", nemesis=(SwizzleClog(0.5, step=0.1, hold=0.8),)),
         Scenario(
+            "cable",
+            networks=("ring0", "repl"),
+            nemesis=(Unplug(1.0, 2.5, "n1", "ring0"), Partition(1.5, 3.0, network="repl")),
+        ),
+        Scenario(
             "chaos",
             nodes=4,
             duration=8.0,

@@ -9,7 +9,9 @@ from lxml import etree
 from paceline.cib.codec.comments import adopt_comments
 from paceline.cib.codec.decode_config import decode_configuration
 from paceline.cib.codec.decode_status import decode_status
+from paceline.cib.codec.positions import SourceText
 from paceline.cib.codec.reader import Context, Reader
+from paceline.cib.codec.sources import remember_source
 from paceline.cib.model.cib import Cib
 from paceline.cib.model.config import Configuration
 from paceline.cib.model.status import Status
@@ -48,13 +50,20 @@ def parse_element(data: bytes | str, *, file: str | None = None) -> etree._Eleme
 
 def decode_cib(data: bytes | str, *, file: str | None = None) -> Cib:
     """Read a whole CIB document. ``file`` is only used to name it in errors."""
-    return cib_from_element(parse_element(data, file=file), file=file)
+    cib = cib_from_element(parse_element(data, file=file), file=file, source=data)
+    remember_source(cib, data, file)
+    return cib
 
 
-def cib_from_element(el: etree._Element, *, file: str | None = None) -> Cib:
+def cib_from_element(
+    el: etree._Element, *, file: str | None = None, source: bytes | str | None = None
+) -> Cib:
+    """A ``Cib`` from a parsed ``<cib>``; ``source``, the text it was parsed
+    from, gives errors their column."""
     el = adopt_comments(el)
     schema = el.get("validate-with")
-    ctx = Context(file, unvalidated=schema == "none")
+    text = SourceText(source) if source is not None else None
+    ctx = Context(file, unvalidated=schema == "none", source=text)
     if el.tag != "cib":
         raise ctx.error(el, f"the root element is <{el.tag}>", field=str(el.tag), expected="<cib>")
     r = Reader(ctx, el)

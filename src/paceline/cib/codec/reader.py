@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
+from paceline.cib.codec.positions import SourceText
 from paceline.cib.score import Score
 from paceline.cib.values import parse_bool
 from paceline.core.errors import ConfigError
@@ -37,10 +38,12 @@ class Context:
     """What every reader needs: the file name to blame (None for a string),
     and whether the CIB opted out of schema validation (``validate-with="none"``),
     in which case the few values Pacemaker resets instead of rejecting are kept
-    as text (see ``Order.kind``)."""
+    as text (see ``Order.kind``). ``source`` is the document's text, when
+    known, to give errors a column (and the line of the attribute at fault)."""
 
     file: str | None = None
     unvalidated: bool = False
+    source: SourceText | None = None
 
     def error(
         self,
@@ -50,10 +53,29 @@ class Context:
         field: str | None = None,
         text: str | None = None,
         expected: str | None = None,
+        column: bool = False,
     ) -> ConfigError:
+        """An error at ``el``; with ``column`` (unknown names), also the column
+        (and line) of the element's tag or of the attribute in ``field``."""
         line = el.sourceline if isinstance(el.sourceline, int) else None
+        at: int | None = None
+        if column and self.source is not None and isinstance(el.tag, str):
+            attribute = field.rpartition("/@")[2] if field and "/@" in field else None
+            where = (
+                self.source.attribute_position(el, attribute)
+                if attribute is not None and el.get(attribute) is not None
+                else self.source.element_position(el)
+            )
+            if where is not None:
+                line, at = where
         return ConfigError(
-            message, file=self.file, line=line, field=field, text=text, expected=expected
+            message,
+            file=self.file,
+            line=line,
+            column=at,
+            field=field,
+            text=text,
+            expected=expected,
         )
 
 
@@ -162,6 +184,7 @@ class Reader:
                 field=f"{self.tag}/@{name}",
                 text=value,
                 expected="one of " + ", ".join(sorted(set(self._asked))) if self._asked else "none",
+                column=True,
             )
 
     # -- children --------------------------------------------------------
@@ -197,6 +220,7 @@ class Reader:
             f"unknown element <{child.tag!s}> inside <{self.tag}>",
             field=f"{self.tag}/{child.tag!s}",
             expected=expected,
+            column=True,
         )
 
     def no_children(self) -> None:

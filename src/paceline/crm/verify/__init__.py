@@ -32,7 +32,9 @@ booleans and intervals.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
+from paceline.cib.codec.sources import locator_of
 from paceline.cib.model import Cib, Configuration
 from paceline.cib.values import parse_interval_ms
 from paceline.crm.migrate import AgentExists
@@ -46,7 +48,7 @@ from paceline.crm.verify.properties import (
     check_unseen_nodes,
 )
 from paceline.crm.verify.references import check_ids, check_references
-from paceline.crm.verify.resources import check_agents, check_resources
+from paceline.crm.verify.resources import check_agents, check_fencing_needs, check_resources
 
 __all__ = [
     "AgentExists",
@@ -68,7 +70,10 @@ def verify(cib: Cib, *, agent_exists: AgentExists | None = None) -> tuple[Findin
         if state.lrm is not None
         for rsc in state.lrm.resources
     )
-    index = Index.build(config, history)
+    online = any(
+        state.in_ccm == "true" and state.crmd == "online" for state in cib.status.node_states
+    )
+    index = Index.build(config, history, online)
     findings: list[Finding] = []
     for check in _CHECKS:
         findings.extend(check(config, index))
@@ -76,7 +81,29 @@ def verify(cib: Cib, *, agent_exists: AgentExists | None = None) -> tuple[Findin
     if agent_exists is not None:
         findings.extend(check_agents(config, agent_exists))
     findings.sort(key=lambda f: -f.severity)
-    return tuple(findings)
+    return tuple(_located(cib, findings))
+
+
+_LOCATED_CHECKS = frozenset({"duplicate-id", "dangling-reference"})
+
+
+def _located(cib: Cib, findings: list[Finding]) -> list[Finding]:
+    """Findings about the XML's ids, with the file, line and column they point
+    at: a duplicate id's second definition, a dangling reference's attribute."""
+    if not any(f.check in _LOCATED_CHECKS for f in findings):
+        return findings
+    locator = locator_of(cib)
+    if locator is None:
+        return findings
+    located: list[Finding] = []
+    for f in findings:
+        where = None
+        if f.check == "duplicate-id" and f.object_id is not None:
+            where = locator.of_id(f.object_id, nth=1)
+        elif f.check == "dangling-reference" and f.object_id is not None:
+            where = locator.of_reference(f.object_id, f.refers_to or f.object_id)
+        located.append(replace(f, location=where) if where is not None else f)
+    return located
 
 
 _Check = Callable[[Configuration, Index], Iterable[Finding]]
@@ -85,6 +112,7 @@ _CHECKS: tuple[_Check, ...] = (
     check_references,
     check_properties,
     check_resources,
+    check_fencing_needs,
     check_constraints,
     check_order_loops,
     check_fencing_topology,

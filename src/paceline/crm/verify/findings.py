@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from paceline.core.errors import Location
+
 
 class Severity(IntEnum):
     """How bad a finding is; ordered so that ``max()`` gives the worst."""
@@ -30,15 +32,21 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem: how bad, what (one line), which object, which check, what to do."""
+    """One problem: how bad, what (one line), which object, which check, what to
+    do; ``refers_to`` is the id a dangling reference names, and ``location``
+    where in the CIB's text the problem is (when the CIB was read from text)."""
 
     severity: Severity
     message: str
     object_id: str | None
     check: str
     hint: str | None = None
+    refers_to: str | None = None
+    location: Location | None = None
 
     def __str__(self) -> str:
+        if self.location is not None:
+            return f"{self.severity.label}: {self.location}: {self.message}"
         return f"{self.severity.label}: {self.message}"
 
 

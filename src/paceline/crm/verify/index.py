@@ -30,9 +30,12 @@ class Index:
     resource_sets: frozenset[str]
     node_names: frozenset[str]
     in_history: frozenset[str]  # resources with an operation history in the status
+    any_online: bool = False  # some node is online in the status (actions get scheduled)
 
     @classmethod
-    def build(cls, config: Configuration, in_history: frozenset[str]) -> Index:
+    def build(
+        cls, config: Configuration, in_history: frozenset[str], any_online: bool = False
+    ) -> Index:
         ix = index_of(config)
         return cls(
             all_ids=ix.all_ids,
@@ -48,6 +51,7 @@ class Index:
             resource_sets=frozenset(ix.resource_sets),
             node_names=frozenset(ix.nodes_by_uname),
             in_history=in_history,
+            any_online=any_online,
         )
 
     def top(self, ident: str) -> Primitive | Group | Clone | Bundle:

@@ -78,6 +78,7 @@ def check_references(config: Configuration, index: Index) -> Iterator[Finding]:
                     "constrain the clone (or group) that contains it"
                     if ident in index.resources
                     else "name a resource, a tag, or a template some primitive derives from",
+                    refers_to=ident,
                 )
     templates = {t.id for t in config.templates}
     for rsc, _parent in walk_resources(config.resources):
@@ -100,4 +101,5 @@ def _unknown_id(owner: str, attribute: str, ident: str, *, element: str = "const
         owner,
         "dangling-reference",
         f"define '{ident}' or remove the reference",
+        refers_to=ident,
     )

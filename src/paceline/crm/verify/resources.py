@@ -11,10 +11,12 @@ from paceline.cib.model import (
     Clone,
     Configuration,
     Group,
+    NvSetItem,
     OnFail,
     Primitive,
     Template,
     first_value,
+    property_value,
     walk_resources,
 )
 from paceline.cib.values import parse_bool, parse_interval_ms
@@ -161,6 +163,85 @@ def _check_ops(rsc: Primitive, index: Index) -> Iterator[Finding]:
             )
         else:
             seen[key] = op.id
+
+
+def check_fencing_needs(config: Configuration, index: Index) -> Iterator[Finding]:
+    """What asks for fencing while it is disabled (``stonith-enabled=false``):
+    ``requires=fencing`` or ``unfencing`` (a warning for the resource and each
+    one inheriting it, as crm_verify gives) and ``on-fail=fence`` (an error
+    for each action the scheduler makes, which Pacemaker resets to stop)."""
+    if parse_bool(property_value(config, "stonith-enabled")) is not False:
+        return
+    for rsc, _parent in walk_resources(config.resources):
+        inherited = [rsc.meta_attributes, *(p.meta_attributes for p in _ancestors(rsc, index))]
+        sets = tuple(nvset for sets in inherited for nvset in sets) + config.rsc_defaults
+        requires = (first_value(sets, "requires") or "").lower()
+        if requires == "fencing":
+            yield Finding(
+                Severity.WARNING,
+                f"{rsc.id} requires fencing but fencing is disabled",
+                rsc.id,
+                "requires-fencing",
+                "enable fencing (stonith-enabled=true with a fencing device), "
+                "or set requires=quorum",
+            )
+        elif requires == "unfencing":
+            yield Finding(
+                Severity.WARNING,
+                f'Resetting "requires" for {rsc.id} to "quorum" because fencing is disabled',
+                rsc.id,
+                "requires-fencing",
+                "enable fencing (stonith-enabled=true with a fencing device), "
+                "or set requires=quorum",
+            )
+        if isinstance(rsc, Primitive):
+            yield from _check_on_fail_fence(rsc, sets, config, index)
+
+
+def _ancestors(
+    rsc: Primitive | Group | Clone | Bundle, index: Index
+) -> Iterator[Group | Clone | Bundle]:
+    parent = index.parents.get(rsc.id)
+    while parent is not None:
+        yield parent
+        parent = index.parents.get(parent.id)
+
+
+def _check_on_fail_fence(
+    rsc: Primitive, meta: tuple[NvSetItem, ...], config: Configuration, index: Index
+) -> Iterator[Finding]:
+    """Pacemaker checks on-fail when it makes an action: for a resource that may
+    run (some node online, not stopped by its target-role) or that has a history;
+    elsewhere the same words are advice."""
+    running = rsc.id in index.in_history
+    may_run = running or (
+        index.any_online and (first_value(meta, "target-role") or "").lower() != "stopped"
+    )
+    default = (first_value(config.op_defaults, "on-fail") or "").lower()
+    actions: list[tuple[str, str, bool]] = []  # (action key, op id, surely made)
+    named: set[tuple[str, int]] = set()
+    for op in rsc.operations:
+        interval = parse_interval_ms(op.interval) or 0
+        named.add((op.name, interval))
+        on_fail = op.on_fail or first_value(op.meta_attributes, "on-fail") or default
+        if str(on_fail).lower() != "fence" or op.enabled is False:
+            continue
+        # a stop is made only when the resource is to stop: the scheduler's call
+        actions.append((f"{rsc.id}_{op.name}_{interval}", op.id, op.name != "stop"))
+    if default == "fence":
+        for name in ("monitor", "start"):  # the probe and the start, when not configured
+            if (name, 0) not in named:
+                actions.append((f"{rsc.id}_{name}_0", rsc.id, True))
+    for key, where, made in actions:
+        yield Finding(
+            Severity.ERROR if may_run and made else Severity.ADVICE,
+            f"Resetting 'on-fail' for operation '{key}' to 'stop' because 'fence' is not "
+            "valid when fencing is disabled",
+            where,
+            "on-fail-fence",
+            "enable fencing (stonith-enabled=true with a fencing device), "
+            "or use on-fail=stop or restart",
+        )
 
 
 _CLASSES_HERE = frozenset(

@@ -1,0 +1,4 @@
+"""Membership, quorum and messaging: Paceline's Corosync layer (pure, sans-I/O).
+
+``config`` reads corosync.conf; ``quorum`` is votequorum's arithmetic.
+"""

@@ -1,0 +1,117 @@
+"""A ``BlockStore`` over a real file: ``os.pread``/``os.pwrite``/``os.fsync`` in a thread.
+
+The asyncio twin of ``paceline.sim.disk.SimDisk``. Requests run one at a
+time, in submission order, on one worker thread, so the flush barrier holds
+trivially (a flush returns after ``fsync`` of every earlier write, and later
+writes start after it). Each completion is handed back to the event loop
+with ``call_soon_threadsafe``, never from inside ``submit``. An ``OSError``
+from the file becomes the completion's ``error`` (its errno: ``EIO``,
+``ENOSPC``…). A bounded number of requests may wait (``max_pending``);
+beyond that ``submit`` raises ``StateError``.
+
+Example::
+
+    store = FileBlockStore(path, num_blocks=256, block_size=4096)
+    store.submit(BlockRequest.write(0, data), on_done)
+    store.submit(BlockRequest.flush(), on_done)
+    ...
+    await store.aclose()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import stat
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from paceline.core.errors import StateError
+from paceline.core.ports import BlockCompletion, BlockOp, BlockRequest, CompletionHandler
+
+MAX_PENDING = 1024
+
+
+class FileBlockStore:
+    """``num_blocks`` blocks of ``block_size`` bytes in the file at ``path``
+    (created, and sized, if need be). Use it from inside a running event loop."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        num_blocks: int,
+        block_size: int = 4096,
+        max_pending: int = MAX_PENDING,
+    ) -> None:
+        if num_blocks < 1 or block_size < 1:
+            raise ValueError("a disk needs at least one block of at least one byte")
+        self._num_blocks = num_blocks
+        self._block_size = block_size
+        self.max_pending = max_pending
+        self._loop = asyncio.get_running_loop()
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        info = os.fstat(self._fd)
+        if stat.S_ISREG(info.st_mode) and info.st_size < num_blocks * block_size:
+            os.ftruncate(self._fd, num_blocks * block_size)  # a device has its own size
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blockio")
+        self._pending = 0
+        self._closed = False
+
+    @property
+    def block_size(self) -> int:
+        return self._block_size
+
+    @property
+    def num_blocks(self) -> int:
+        return self._num_blocks
+
+    def submit(self, request: BlockRequest, done: CompletionHandler) -> None:
+        """Queue ``request``; ``done`` runs on the loop with its completion."""
+        if self._closed:
+            raise StateError("FileBlockStore", "closed", "submit")
+        if request.op is not BlockOp.FLUSH and not 0 <= request.index < self._num_blocks:
+            raise ValueError(f"block {request.index} outside 0..{self._num_blocks - 1}")
+        if request.op is BlockOp.WRITE and len(request.data) != self._block_size:
+            raise ValueError(
+                f"write of {len(request.data)} bytes to a {self._block_size}-byte block"
+            )
+        if self._pending >= self.max_pending:
+            raise StateError("FileBlockStore", f"{self._pending} pending", "submit")
+        self._pending += 1
+        self._worker.submit(self._run, request, done)
+
+    def _run(self, request: BlockRequest, done: CompletionHandler) -> None:
+        """On the worker thread: do the I/O, hand the completion to the loop."""
+        try:
+            completion = self._io(request)
+        except OSError as err:
+            completion = BlockCompletion(request, err.errno or errno.EIO)
+        self._loop.call_soon_threadsafe(self._complete, completion, done)
+
+    def _io(self, request: BlockRequest) -> BlockCompletion:
+        offset = request.index * self._block_size
+        if request.op is BlockOp.READ:
+            data = os.pread(self._fd, self._block_size, offset)
+            return BlockCompletion(request, 0, data.ljust(self._block_size, b"\0"))
+        if request.op is BlockOp.WRITE:
+            written = os.pwrite(self._fd, request.data, offset)
+            if written != self._block_size:
+                return BlockCompletion(request, errno.EIO)
+            return BlockCompletion(request)
+        os.fsync(self._fd)
+        return BlockCompletion(request)
+
+    def _complete(self, completion: BlockCompletion, done: CompletionHandler) -> None:
+        self._pending -= 1
+        done(completion)
+
+    async def aclose(self) -> None:
+        """Finish what was submitted (its completions still run), then close the file."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._loop.run_in_executor(None, self._worker.shutdown)
+        await asyncio.sleep(0)  # let the last call_soon_threadsafe completions run
+        os.close(self._fd)
