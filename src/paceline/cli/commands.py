@@ -32,6 +32,7 @@ from paceline.core.errors import ConfigError, PacelineError
 from paceline.crm.migrate import Notice, NoticeKind
 from paceline.crm.modernize import agent_spec
 from paceline.crm.parser import ALIASES, KEYWORDS
+from paceline.executor.params import parameter_warnings
 
 if TYPE_CHECKING:
     from paceline.crm.verify import Finding
@@ -136,6 +137,7 @@ class Interpreter:
         if not text or text.startswith("#"):
             return Outcome.CONTINUE
         keyword, *rest = text.split()
+        before = self.session.staged
         if keyword in STATEMENTS and rest in (["--help"], ["-h"]):
             self.help([keyword])
             return Outcome.CONTINUE
@@ -143,6 +145,7 @@ class Interpreter:
             self._notices(self.session.apply(text, file=file, line=lineno))
             if keyword in ("primitive", "rsc_template"):
                 self._check_agent(text.split()[1])
+            self._check_parameters(before)
             return Outcome.CONTINUE
         try:
             words = shlex.split(text)
@@ -164,6 +167,7 @@ class Interpreter:
                 expected="a crm statement or one of " + ", ".join(sorted(COMMANDS)),
             )
         handler(args)
+        self._check_parameters(before)
         return Outcome.CONTINUE
 
     def _usage(
@@ -217,6 +221,13 @@ class Interpreter:
             f"warning: {prefix}{ident}: agent {spec} is not installed on this host{hint}",
             "yellow",
         )
+
+    def _check_parameters(self, before: Cib) -> None:
+        """Warn about parameters the agent's meta-data does not declare, for each
+        primitive or template the command added or changed (crm checks them too;
+        we keep them, as crm does with a warning)."""
+        for line in parameter_warnings(before, self.session.staged, self.session.agents):
+            self.out.line(line, "yellow")
 
     def _notices(self, notices: list[Notice]) -> None:
         """One line each. What the input said and we changed (a deprecated name,

@@ -27,13 +27,13 @@ import sys
 import textwrap
 from functools import partial
 
-from paceline.cli.agents import scan_agents
 from paceline.cli.commands import COMMANDS, STATEMENTS, Interpreter, never_asked
 from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.cli.session import Session
 from paceline.cli.verify import EXIT_OK
+from paceline.executor.agents import scan_agents
 
 READ_ONLY = frozenset({"show", "save", "verify", "help", "?"})
 

@@ -22,6 +22,7 @@ from paceline.core.errors import ConfigError, PacelineError
 VERBS: dict[str, str] = {
     "configure": "paceline.cli.configure",
     "verify": "paceline.cli.verify",
+    "ra": "paceline.cli.ra",
     "simulate": "paceline.cli.simulate",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",

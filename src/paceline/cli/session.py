@@ -26,11 +26,11 @@ from paceline.cib.codec import decode_cib, encode_cib
 from paceline.cib.model import Cib, Configuration
 from paceline.cib.store import read_cib, resolve, sig_path, write_cib
 from paceline.cib.versions import bump_epoch
-from paceline.cli.agents import AgentCatalog
-from paceline.cli.filesystems import FilesystemSupport
 from paceline.cli.limits import max_input
 from paceline.core.errors import ConfigError
 from paceline.crm.migrate import FilesystemSupported, Notice
+from paceline.executor.agents import AgentCatalog
+from paceline.executor.filesystems import FilesystemSupport
 
 if TYPE_CHECKING:
     from paceline.crm.verify import Finding
@@ -109,7 +109,7 @@ class Session:
         force: bool = False,
     ) -> Session:
         """The session on ``path``; ``filesystem_supported`` defaults to this host's
-        answer (``cli.filesystems``), probed only when a load asks. With ``force``
+        answer (``executor.filesystems``), probed only when a load asks. With ``force``
         a CIB whose digest does not match is opened anyway (``unsigned``)."""
         current = read_cib_file(path, force=force)
         if filesystem_supported is None:

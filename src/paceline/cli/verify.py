@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
 from paceline.cib.store import read_bounded, read_cib, resolve, sig_path
-from paceline.cli.agents import scan_agents
 from paceline.cli.limits import max_input
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.core.errors import ConfigError
+from paceline.executor.agents import scan_agents
 
 if TYPE_CHECKING:
     from paceline.crm.verify import Finding
