@@ -21,6 +21,7 @@ PURE_PACKAGES = (
     "crm",
     "scheduler",
     "controller",
+    "executor",
     "attrs",
     "fencing",
     "replication",
@@ -30,6 +31,9 @@ PURE_PACKAGES = (
 EDGES = {
     "cib/store.py",
     "executor/runner.py",
+    "executor/agents.py",
+    "executor/filesystems.py",
+    "executor/tools.py",
     "replication/device.py",
     "replication/fuse.py",
     "replication/daemon.py",

@@ -6,10 +6,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from paceline.cli.agents import AgentCatalog
 from paceline.cli.commands import Interpreter
 from paceline.cli.output import Output
 from paceline.cli.session import Session
+from paceline.executor.agents import AgentCatalog
 
 AGENTS = AgentCatalog(
     frozenset(

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from test_configure_cli import PACELINE, SEED, Run, assert_one_line_error, paceline
 
 ROOT = os.geteuid() == 0

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from paceline.cib.store import read_cib
-from paceline.cli.agents import AgentCatalog
 from paceline.cli.commands import Interpreter
 from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
 from paceline.cli.session import Session, looks_like_xml
 from paceline.core.errors import ConfigError, PacelineError
+from paceline.executor.agents import AgentCatalog
 
 AGENTS = AgentCatalog(frozenset({"ocf:pacemaker:Dummy"}))
 

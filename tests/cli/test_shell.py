@@ -13,11 +13,11 @@ from prompt_toolkit.input.base import PipeInput
 from prompt_toolkit.output import DummyOutput
 
 from paceline.cib.store import read_cib
-from paceline.cli.agents import AgentCatalog
 from paceline.cli.commands import Interpreter
 from paceline.cli.output import Output
 from paceline.cli.session import Session
 from paceline.cli.shell import ConfigureCompleter, prompt_text, run_batch, run_interactive
+from paceline.executor.agents import AgentCatalog
 
 AGENTS = AgentCatalog(frozenset({"ocf:pacemaker:Dummy", "ocf:heartbeat:IPaddr2", "lsb:apache2"}))
 

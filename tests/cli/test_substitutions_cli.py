@@ -12,10 +12,10 @@ from test_configure_cli import SEED, paceline
 
 from paceline.cib.codec import encode_cib
 from paceline.cib.model import Cib
-from paceline.cli.agents import AgentCatalog
-from paceline.cli.filesystems import FilesystemSupport
 from paceline.cli.session import Session
 from paceline.crm import NoticeKind, load, show
+from paceline.executor.agents import AgentCatalog
+from paceline.executor.filesystems import FilesystemSupport
 
 WHY = "ReiserFS is not supported by this kernel (removed from Linux 6.13); ext4 stands in for it"
 FS = 'primitive fs Filesystem params device=/dev/drbd1 directory=/mnt fstype="reiserfs"\n'

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
+from paceline import crm
 from paceline.cib.model import Cib, Primitive, Template, find_resource
 from paceline.cib.store import read_bounded
+from paceline.cli.help import SYNTAX
 from paceline.cli.limits import max_input
 from paceline.cli.output import Output
 from paceline.cli.session import Session
@@ -29,38 +31,29 @@ from paceline.cli.verify import report
 from paceline.core.errors import ConfigError, PacelineError
 from paceline.crm.migrate import Notice, NoticeKind
 from paceline.crm.modernize import agent_spec
-from paceline.crm.verify import Finding, Severity, verify
+from paceline.crm.parser import ALIASES, KEYWORDS
+from paceline.executor.params import parameter_warnings
 
-STATEMENTS: tuple[str, ...] = (
-    "node",
-    "primitive",
-    "rsc_template",
-    "group",
-    "clone",
-    "ms",
-    "master",
-    "location",
-    "colocation",
-    "collocation",
-    "order",
-    "rsc_ticket",
-    "property",
-    "rsc_defaults",
-    "op_defaults",
-    "fencing_topology",
-    "tag",
-)
+if TYPE_CHECKING:
+    from paceline.crm.verify import Finding
+
+STATEMENTS: tuple[str, ...] = KEYWORDS
+"""The words that open a crm statement: the crm parser's own."""
 LEAVE_WORDS = ("up", "end", "cd", "quit", "exit", "bye", "q")
 COMMANDS: dict[str, str] = {
-    "show": "show [xml] [changed|ID...]  the staged configuration (crm text or XML)",
+    "show": "show [xml] [changed|ID|type:KIND|tag:TAG|related:ID|GLOB [and ...]...]\n"
+    "                                the staged configuration (crm text or XML)",
     "save": "save [xml] FILE             write the staged configuration to FILE",
     "load": "load [xml] replace|update FILE|-   crm text or CIB XML (detected by content)",
     "delete": "delete ID...                remove objects (constraints naming them follow, with a notice)",
+    "rename": "rename OLD NEW               give an object a new id (what names it follows)",
+    "erase": "erase [nodes]                clear the configuration but its nodes (and those too)",
+    "filter": "filter COMMAND [ID...]       pipe the crm text through a shell command; its output replaces it",
     "edit": "edit [ID...]                edit the configuration (or some objects) in $EDITOR",
     "verify": "verify [-V]                 check the staged configuration (as crm_verify)",
     "commit": "commit [force]              write the staged changes to the CIB file",
     "refresh": "refresh                     drop staged changes and re-read the CIB file",
-    "help": "help [COMMAND]              this list",
+    "help": "help [COMMAND|STATEMENT]    this list, or one command's or statement's syntax",
     "up": "up | end | quit | exit       leave (asks about uncommitted changes)",
 }
 
@@ -81,6 +74,33 @@ def read_text(source: Path | BinaryIO, name: str) -> str:
 
 # Notices that report a consequence of the user's command, not a change to their input.
 _FOLLOW_UPS = frozenset({NoticeKind.UPDATED, NoticeKind.DELETED})
+
+
+_COMMAND_ALIASES = {"del": "delete", "rm": "delete", "?": "help", "end": "up", "quit": "up"}
+_FILTER_PREFIXES = ("type:", "tag:", "related:")
+
+
+def _is_filter(word: str) -> bool:
+    """Is ``word`` one of show's filters rather than an id?"""
+    return word == "and" or word.startswith(_FILTER_PREFIXES) or any(c in word for c in "*?[")
+
+
+def run_filter(command: str, text: str) -> str:
+    """``text`` piped through the shell ``command`` (``configure filter``)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["/bin/sh", "-c", command], input=text, capture_output=True, text=True, check=False
+        )
+    except OSError as exc:
+        raise PacelineError(f"cannot run the filter: {exc.strerror}") from None
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1:] or [""]
+        raise PacelineError(
+            f"the filter exited with status {done.returncode}; nothing changed {detail[0]}".rstrip()
+        )
+    return done.stdout
 
 
 class Outcome(Enum):
@@ -116,17 +136,25 @@ class Interpreter:
         text = line.strip()
         if not text or text.startswith("#"):
             return Outcome.CONTINUE
-        keyword = text.split(None, 1)[0]
+        keyword, *rest = text.split()
+        before = self.session.staged
+        if keyword in STATEMENTS and rest in (["--help"], ["-h"]):
+            self.help([keyword])
+            return Outcome.CONTINUE
         if keyword in STATEMENTS:
             self._notices(self.session.apply(text, file=file, line=lineno))
             if keyword in ("primitive", "rsc_template"):
                 self._check_agent(text.split()[1])
+            self._check_parameters(before)
             return Outcome.CONTINUE
         try:
             words = shlex.split(text)
         except ValueError as exc:
             raise self._usage(str(exc), text=text) from None
         command, args = words[0], words[1:]
+        if "--help" in args or "-h" in args:
+            self.help([command])
+            return Outcome.CONTINUE
         if command in LEAVE_WORDS:
             if command == "cd" and args not in ([".."], []):
                 raise self._usage("only 'cd ..' leaves configure", text=" ".join(args))
@@ -139,6 +167,7 @@ class Interpreter:
                 expected="a crm statement or one of " + ", ".join(sorted(COMMANDS)),
             )
         handler(args)
+        self._check_parameters(before)
         return Outcome.CONTINUE
 
     def _usage(
@@ -155,6 +184,9 @@ class Interpreter:
             "delete": self.delete,
             "del": self.delete,
             "rm": self.delete,
+            "rename": self.rename,
+            "erase": self.erase,
+            "filter": self.filter,
             "edit": self.edit,
             "verify": self.verify,
             "commit": self.commit,
@@ -163,7 +195,12 @@ class Interpreter:
             "?": self.help,
         }
 
-    def _check_agent(self, ident: str) -> None:
+    def _check_agents(self, before: Cib, where: str) -> None:
+        """Warn about the agents of what changed since ``before`` (load, edit, filter)."""
+        for ident in self.session.changed(since=before):
+            self._check_agent(ident, where)
+
+    def _check_agent(self, ident: str, where: str | None = None) -> None:
         """Say at once when a statement names an agent this host does not have
         (crm refuses such a primitive; we keep it, as the agent may be installed
         before the cluster runs it, but a typo should not wait for verify)."""
@@ -179,9 +216,18 @@ class Interpreter:
             return
         close = difflib.get_close_matches(spec, sorted(agents.names), n=3, cutoff=0.8)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        prefix = f"{where}: " if where else ""
         self.out.line(
-            f"warning: {ident}: agent {spec} is not installed on this host{hint}", "yellow"
+            f"warning: {prefix}{ident}: agent {spec} is not installed on this host{hint}",
+            "yellow",
         )
+
+    def _check_parameters(self, before: Cib) -> None:
+        """Warn about parameters the agent's meta-data does not declare, for each
+        primitive or template the command added or changed (crm checks them too;
+        we keep them, as crm does with a warning)."""
+        for line in parameter_warnings(before, self.session.staged, self.session.agents):
+            self.out.line(line, "yellow")
 
     def _notices(self, notices: list[Notice]) -> None:
         """One line each. What the input said and we changed (a deprecated name,
@@ -200,6 +246,10 @@ class Interpreter:
         xml, ids = _xml_flag(args)
         if ids == ["changed"]:
             ids = self.session.changed()
+            if not ids:
+                return
+        elif any(_is_filter(word) for word in ids):
+            ids = crm.select(self.session.staged, ids)
             if not ids:
                 return
         if xml:
@@ -236,7 +286,9 @@ class Interpreter:
             text, name = self.stdin_read(), "<stdin>"
         else:
             text, name = read_text(Path(source), source), source
+        before = self.session.staged
         self._notices(self.session.load(mode, text, file=name))
+        self._check_agents(before, name)
 
     def delete(self, args: list[str]) -> None:
         if not args:
@@ -248,6 +300,7 @@ class Interpreter:
             raise PacelineError("edit is not available here")
         original = self.session.show(args, obscure=False)
         text = original
+        before = self.session.staged
         while True:
             edited = self.edit_text(text)
             if edited is None or edited == original:
@@ -265,7 +318,33 @@ class Interpreter:
                     continue
                 raise PacelineError("edit aborted: the configuration is unchanged") from None
             self._notices(notices)
+            self._check_agents(before, "<edit>")
             return
+
+    def rename(self, args: list[str]) -> None:
+        if len(args) != 2:
+            raise self._usage("rename needs the old and the new id", expected="rename OLD NEW")
+        self._notices(self.session.rename(args[0], args[1]))
+
+    def erase(self, args: list[str]) -> None:
+        if args not in ([], ["nodes"]):
+            raise self._usage("erase takes only 'nodes'", text=" ".join(args))
+        self.session.erase(nodes=bool(args))
+
+    def filter(self, args: list[str]) -> None:
+        if not args or args[0] == "xml":
+            raise self._usage(
+                "filter needs a shell command (on crm text)", expected="filter COMMAND [ID...]"
+            )
+        command, ids = args[0], args[1:]
+        before = self.session.staged
+        edited = run_filter(command, self.session.show(ids, obscure=False))
+        if ids:
+            notices = self.session.edit_objects(ids, edited, file="<filter>")
+        else:
+            notices = self.session.replace_text(edited, file="<filter>")
+        self._notices(notices)
+        self._check_agents(before, "<filter>")
 
     def verify(self, args: list[str]) -> None:
         verbose = any(a.startswith("-V") for a in args)
@@ -280,6 +359,8 @@ class Interpreter:
         if not self.session.dirty and not self.session.unsigned:
             self.out.info("commit: nothing to commit")
             return
+        from paceline.crm.verify import Severity
+
         new_problems = self._new_problems()
         for finding in new_problems:
             self.out.finding(finding)
@@ -295,6 +376,8 @@ class Interpreter:
 
     def _new_problems(self) -> list[Finding]:
         """Errors and warnings the staged changes add to the committed CIB."""
+        from paceline.crm.verify import Severity, verify
+
         committed = self.session.committed
         before_cib = committed if committed is not None else Cib()
         before = {f.message for f in verify(before_cib, agent_exists=self.session.agents.exists)}
@@ -308,10 +391,18 @@ class Interpreter:
         self.session.refresh()
 
     def help(self, args: list[str]) -> None:
-        if args and args[0] in COMMANDS:
-            self.out.line(COMMANDS[args[0]])
+        if args and args[0] in SYNTAX:
+            self.out.line(SYNTAX[args[0]])
             return
-        self.out.line("crm statements: " + " ".join(s for s in STATEMENTS if s != "collocation"))
+        command = _COMMAND_ALIASES.get(args[0], args[0]) if args else None
+        if command in COMMANDS:
+            self.out.line(COMMANDS[command])
+            return
+        if args:
+            raise self._usage(
+                f"no help for {args[0]!r}", text=args[0], expected="a command or a statement"
+            )
+        self.out.line("crm statements: " + " ".join(s for s in STATEMENTS if s not in ALIASES))
         for usage in COMMANDS.values():
             self.out.line("  " + usage)
 

@@ -27,16 +27,13 @@ import sys
 import textwrap
 from functools import partial
 
-from prompt_toolkit import PromptSession
-
-from paceline.cli.agents import scan_agents
 from paceline.cli.commands import COMMANDS, STATEMENTS, Interpreter, never_asked
 from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.cli.session import Session
-from paceline.cli.shell import ask_yes_no, run_batch, run_interactive
 from paceline.cli.verify import EXIT_OK
+from paceline.executor.agents import scan_agents
 
 READ_ONLY = frozenset({"show", "save", "verify", "help", "?"})
 
@@ -97,14 +94,17 @@ def run(args: argparse.Namespace) -> int:
     if session.unsigned:
         out.warning(f"{path}: its digest does not match; the next commit re-signs it")
     interactive = sys.stdin.isatty()
-    interp = Interpreter(
-        session,
-        out,
-        ask=partial(ask_yes_no, input) if interactive else never_asked,
-        edit_text=edit_text,
-    )
+    interp = Interpreter(session, out, ask=never_asked, edit_text=edit_text)
+    if interactive or not words:
+        # the shell (and prompt_toolkit) only when someone can be asked, or for batch input
+        from paceline.cli.shell import ask_yes_no, run_batch, run_interactive
+
+        if interactive:
+            interp.ask = partial(ask_yes_no, input)
     if not words:
         if interactive:
+            from prompt_toolkit import PromptSession
+
             return run_interactive(interp, PromptSession(), path.name)
         return run_batch(interp, sys.stdin)
     interp.run(" ".join(crm_word(word) for word in words), file="<command line>")

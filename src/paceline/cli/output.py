@@ -7,18 +7,14 @@ verify findings and load notices go to stdout so that they can be piped.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:  # Rich is imported only when there is a terminal to color
+    from rich.console import Console
 
-from paceline.crm.verify import Finding, Severity
+    from paceline.crm.verify import Finding
 
-_SEVERITY_STYLE = {
-    Severity.ERROR: "bold red",
-    Severity.WARNING: "yellow",
-    Severity.ADVICE: "cyan",
-}
+_SEVERITY_STYLE = {"ERROR": "bold red", "WARNING": "yellow", "ADVICE": "cyan"}
 
 
 class Output:
@@ -41,6 +37,8 @@ class Output:
         use = color if color is not None else stream.isatty()
         if not use:
             return None
+        from rich.console import Console
+
         return Console(
             file=stream, force_terminal=True, highlight=False, markup=False, soft_wrap=True
         )
@@ -49,6 +47,8 @@ class Output:
         if console is None or not style:
             stream.write(text + "\n")
         else:
+            from rich.text import Text
+
             console.print(Text(text, style=style))
         stream.flush()
 
@@ -65,6 +65,8 @@ class Output:
         if self._console is None:
             self.text(text)
             return
+        from rich.text import Text
+
         for line in text.splitlines():
             styled = Text(line)
             words = line.split(" ")
@@ -91,6 +93,6 @@ class Output:
         self._emit(self.err, self._err_console, text, "green")
 
     def finding(self, finding: Finding, *, verbose: bool = False) -> None:
-        self.line(str(finding), _SEVERITY_STYLE[finding.severity])
+        self.line(str(finding), _SEVERITY_STYLE[finding.severity.name])
         if verbose and finding.hint:
             self.line(f"    hint: {finding.hint}", "dim")

@@ -3,48 +3,18 @@
 ``--root DIR`` (or ``PACELINE_ROOT``) prefixes all four directories so that
 tests and several lab nodes on one host never touch the host's own files;
 ``--cib FILE`` (or ``PACELINE_CIB``) points the offline CLI at one CIB file.
+``Paths`` itself lives in ``paceline.core.paths`` (the daemons need it too).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from paceline.core.paths import Paths
 
-@dataclass(frozen=True, slots=True)
-class Paths:
-    root: Path
-
-    @property
-    def etc(self) -> Path:
-        return self.root / "etc/paceline"
-
-    @property
-    def lib(self) -> Path:
-        return self.root / "var/lib/paceline"
-
-    @property
-    def run(self) -> Path:
-        return self.root / "run/paceline"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "var/log/paceline"
-
-    @property
-    def cib(self) -> Path:
-        return self.lib / "cib.xml"
-
-    @property
-    def corosync_conf(self) -> Path:
-        """``/etc/paceline/corosync.conf``, else the classic ``/etc/corosync/corosync.conf``."""
-        ours = self.etc / "corosync.conf"
-        if ours.exists():
-            return ours
-        classic = self.root / "etc/corosync/corosync.conf"
-        return classic if classic.exists() else ours
+__all__ = ["Paths", "add_path_arguments", "cib_path", "paths_from"]
 
 
 def add_path_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,20 +17,23 @@ import copy
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from paceline import crm
 from paceline.cib.codec import decode_cib, encode_cib
-from paceline.cib.model import Cib
+from paceline.cib.model import Cib, Configuration
 from paceline.cib.store import read_cib, resolve, sig_path, write_cib
 from paceline.cib.versions import bump_epoch
-from paceline.cli.agents import AgentCatalog
-from paceline.cli.filesystems import FilesystemSupport
 from paceline.cli.limits import max_input
 from paceline.core.errors import ConfigError
 from paceline.crm.migrate import FilesystemSupported, Notice
-from paceline.crm.verify import Finding, verify
+from paceline.executor.agents import AgentCatalog
+from paceline.executor.filesystems import FilesystemSupport
+
+if TYPE_CHECKING:
+    from paceline.crm.verify import Finding
 
 
 def read_cib_file(path: Path, *, force: bool = False) -> Cib | None:
@@ -106,7 +109,7 @@ class Session:
         force: bool = False,
     ) -> Session:
         """The session on ``path``; ``filesystem_supported`` defaults to this host's
-        answer (``cli.filesystems``), probed only when a load asks. With ``force``
+        answer (``executor.filesystems``), probed only when a load asks. With ``force``
         a CIB whose digest does not match is opened anyway (``unsigned``)."""
         current = read_cib_file(path, force=force)
         if filesystem_supported is None:
@@ -185,6 +188,17 @@ class Session:
         self.staged = cib
         return notices
 
+    def rename(self, old: str, new: str) -> list[Notice]:
+        cib, notices = crm.rename(self.staged, old, new)
+        self.staged = cib
+        return notices
+
+    def erase(self, *, nodes: bool = False) -> None:
+        """``erase [nodes]``: the whole configuration cleared but its nodes (as crm's),
+        and with ``nodes`` those too."""
+        kept = Configuration(nodes=() if nodes else self.staged.configuration.nodes)
+        self.staged = replace(self.staged, configuration=kept)
+
     def replace_text(self, text: str, *, file: str) -> list[Notice]:
         """``edit``: the whole configuration becomes ``text``."""
         return self.load("replace", text, file=file)
@@ -209,9 +223,12 @@ class Session:
             return crm.show(self.staged, ids or None)
         return crm.show(self.staged, ids or None, obscure=())
 
-    def changed(self) -> list[str]:
-        """Ids of the objects the staged changes add or modify (``show changed``)."""
-        before = _objects(self.committed if self.committed is not None else Cib())
+    def changed(self, since: Cib | None = None) -> list[str]:
+        """Ids of the objects the staged changes add or modify (``show changed``),
+        or that changed since the staged CIB was ``since``."""
+        if since is None:
+            since = self.committed if self.committed is not None else Cib()
+        before = _objects(since)
         after = _objects(self.staged)
         return [ident for ident, text in after.items() if before.get(ident) != text]
 
@@ -222,6 +239,8 @@ class Session:
         return xml_elements(data, ids)
 
     def verify(self) -> tuple[Finding, ...]:
+        from paceline.crm.verify import verify
+
         return verify(self.staged, agent_exists=self.agents.exists)
 
     # ------------------------------------------------------------------ commit

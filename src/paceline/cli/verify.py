@@ -14,23 +14,26 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
 from paceline.cib.store import read_bounded, read_cib, resolve, sig_path
-from paceline.cli.agents import scan_agents
 from paceline.cli.limits import max_input
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.core.errors import ConfigError
-from paceline.crm.verify import Finding, Verdict, verdict, verify
+from paceline.executor.agents import scan_agents
+
+if TYPE_CHECKING:
+    from paceline.crm.verify import Finding
 
 EXIT_OK = 0
 EXIT_CONFIG = 78  # CRM_EX_CONFIG, crm_verify's code for errors and for warnings
 
-SUMMARY = {
-    Verdict.ERROR: "Errors found during check: config not valid",
-    Verdict.WARNING: "Warnings found during check: config may not be valid",
+SUMMARY = {  # by Verdict name (crm.verify is imported only when something is verified)
+    "ERROR": "Errors found during check: config not valid",
+    "WARNING": "Warnings found during check: config may not be valid",
 }
 
 
@@ -67,18 +70,22 @@ def run(args: argparse.Namespace) -> int:
             cib = read_cib(path, verify=sig_path(resolve(path)).exists(), max_bytes=max_input())
     except ConfigError as exc:
         out.line(f"error: {exc}", "bold red")
-        out.line(f"paceline verify: {SUMMARY[Verdict.ERROR]}", "bold red")
+        out.line(f"paceline verify: {SUMMARY['ERROR']}", "bold red")
         return EXIT_CONFIG
     return report(out, check(cib), verbose=args.verbose > 0, prefix="paceline verify")
 
 
 def check(cib: Cib) -> tuple[Finding, ...]:
     """Verify ``cib`` against the agents installed on this host."""
+    from paceline.crm.verify import verify
+
     return verify(cib, agent_exists=scan_agents().exists)
 
 
 def report(out: Output, findings: tuple[Finding, ...], *, verbose: bool, prefix: str) -> int:
     """Print findings and the summary; return crm_verify's exit code."""
+    from paceline.crm.verify import Verdict, verdict
+
     for finding in findings:
         out.finding(finding, verbose=verbose)
     result = verdict(findings)
@@ -87,5 +94,5 @@ def report(out: Output, findings: tuple[Finding, ...], *, verbose: bool, prefix:
             out.line(f"{prefix}: configuration is valid", "green")
         return EXIT_OK
     style = "bold red" if result is Verdict.ERROR else "yellow"
-    out.line(f"{prefix}: {SUMMARY[result]}", style)
+    out.line(f"{prefix}: {SUMMARY[result.name]}", style)
     return EXIT_CONFIG

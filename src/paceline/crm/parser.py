@@ -417,3 +417,6 @@ _READERS: dict[str, Callable[[Parser], _Read]] = {
 }
 _ALIASES = {"collocation", "master", "fencing-topology", "user"}
 _KNOWN = ", ".join(sorted(set(_READERS) - _ALIASES))
+KEYWORDS: tuple[str, ...] = (*_READERS, "xml")
+"""Every word that opens a statement (aliases included): the CLI's configure keywords."""
+ALIASES = frozenset(_ALIASES)

@@ -106,11 +106,14 @@ def _decode_lrm_resource(ctx: Context, el: etree._Element) -> LrmResource:
     agent_type = r.req("type")
     provider = r.opt("provider")
     container = r.opt("container")
+    shutdown_lock = r.opt_int("shutdown-lock")
     r.done()
     ops: list[LrmRscOp] = []
     for child in r.only("lrm_rsc_op"):
         ops.append(_decode_op(ctx, child))
-    return LrmResource(rsc_id, agent_class, agent_type, provider, container, tuple(ops))
+    return LrmResource(
+        rsc_id, agent_class, agent_type, provider, container, tuple(ops), shutdown_lock
+    )
 
 
 def _decode_op(ctx: Context, el: etree._Element) -> LrmRscOp:

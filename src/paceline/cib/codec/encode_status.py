@@ -59,6 +59,7 @@ def _node_state(parent: etree._Element, s: NodeState) -> None:
                 ("class", rsc.agent_class),
                 ("provider", rsc.provider),
                 ("container", rsc.container),
+                ("shutdown-lock", None if rsc.shutdown_lock is None else str(rsc.shutdown_lock)),
             )
             for op in rsc.ops:
                 _lrm_op(r, op)

@@ -57,6 +57,7 @@ class LrmResource:
     provider: str | None = None
     container: str | None = None
     ops: tuple[LrmRscOp, ...] = ()
+    shutdown_lock: int | None = None  # when a shutdown lock was taken (epoch seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Which filesystem types can be used here (kernel and tools, so it lives in ``cli``).
+"""Which filesystem types can be used here (kernel and tools: an I/O edge of the executor).
 
 The pure code (``crm`` load) receives the answer as a predicate,
 ``filesystem_supported(type)``, as it receives ``agent_exists``: it decides

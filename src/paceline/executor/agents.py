@@ -1,4 +1,4 @@
-"""Which resource agents are installed here (file system scan, so it lives in ``cli``).
+"""Which resource agents are installed here (a file system scan: an I/O edge of the executor).
 
 The pure code (``crm`` load, ``crm.verify``) receives the result as data: an
 ``AgentCatalog`` whose ``exists`` is the ``agent_exists`` predicate and whose
@@ -9,10 +9,15 @@ The pure code (``crm`` load, ``crm.verify``) receives the result as data: an
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from paceline.core.errors import ConfigError
+from paceline.executor.ocf import AgentDescription, parse_metadata
 
 OCF_ROOT = Path("/usr/lib/ocf/resource.d")
 INIT_D = Path("/etc/init.d")
@@ -28,6 +33,8 @@ class AgentCatalog:
     """The agents found by one scan."""
 
     names: frozenset[str]
+    describe: Callable[[str], AgentDescription | None] | None = field(default=None, compare=False)
+    """The meta-data of an installed agent (None: not asked, e.g. in tests)."""
 
     def exists(self, spec: str) -> bool:
         """``spec`` is installed (``class:provider:type`` or ``class:type``)."""
@@ -88,4 +95,38 @@ def scan_agents(
             for unit in units
             if unit.endswith(".service") and "@" not in unit
         )
-    return AgentCatalog(frozenset(names))
+    return AgentCatalog(frozenset(names), functools.partial(_cached_metadata, str(ocf_root)))
+
+
+META_DATA_TIMEOUT = 10.0
+
+
+def agent_metadata(spec: str, *, ocf_root: Path = OCF_ROOT) -> AgentDescription | None:
+    """Run an ocf or stonith agent's ``meta-data`` and read it (None when the
+    agent is missing, fails, or prints no valid meta-data; lsb has none)."""
+    parts = spec.split(":")
+    env = dict(os.environ)
+    if parts[0] == "ocf" and len(parts) == 3:
+        argv = [str(ocf_root / parts[1] / parts[2]), "meta-data"]
+        env["OCF_ROOT"] = str(ocf_root.parent)
+    elif parts[0] == "stonith" and len(parts) == 2:
+        argv = [str(FENCE_DIRS[0] / parts[1]), "-o", "metadata"]
+    else:
+        return None
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, timeout=META_DATA_TIMEOUT, env=env, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    try:
+        return parse_metadata(done.stdout, source=spec)
+    except ConfigError:
+        return None
+
+
+@functools.cache
+def _cached_metadata(ocf_root: str, spec: str) -> AgentDescription | None:
+    return agent_metadata(spec, ocf_root=Path(ocf_root))

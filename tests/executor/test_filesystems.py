@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from paceline.cli.filesystems import (
+from paceline.executor.filesystems import (
     PROC_FILESYSTEMS,
     FilesystemSupport,
     modprobe_loadable,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paceline.cli.agents import OCF_ROOT, AgentCatalog, scan_agents
+from paceline.executor.agents import OCF_ROOT, AgentCatalog, scan_agents
 
 
 def _script(path: Path, *, executable: bool = True) -> None:

@@ -1,0 +1,272 @@
+"""Placement: node scores per resource and the choice of one node each."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+
+from paceline.cib.model import Colocation, Location, Role, Rule, RuleRef
+from paceline.scheduler import values as v
+from paceline.scheduler.rules import Evaluator
+from paceline.scheduler.unpack import Cluster, Rsc
+
+INF = v.INF
+
+
+@dataclass(slots=True)
+class Coloc:
+    id: str
+    dependent: str
+    primary: str
+    score: int
+    attribute: str
+    influence: bool
+
+
+def expand(cluster: Cluster, rid: str | None) -> list[str]:
+    """A resource id as primitives (a group is its children)."""
+    if rid is None:
+        return []
+    if rid in cluster.groups:
+        return list(cluster.groups[rid])
+    if rid in cluster.aliases:
+        return [m for r in cluster.aliases[rid] for m in expand(cluster, r)]
+    if rid in cluster.rscs:
+        return [rid]
+    return []
+
+
+def first_member(cluster: Cluster, rid: str | None) -> str | None:
+    members = expand(cluster, rid)
+    return members[0] if members else None
+
+
+def colocations(cluster: Cluster) -> list[Coloc]:
+    out: list[Coloc] = []
+    for gid, members in cluster.groups.items():
+        for a, b in pairwise(members):
+            out.append(Coloc(f"{gid}-internal", b, a, INF, "#uname", True))
+    for c in cluster.cib.configuration.constraints:
+        if not isinstance(c, Colocation) or c.resource_sets:
+            continue
+        if c.rsc_role in (Role.PROMOTED, Role.UNPROMOTED) or c.with_rsc_role in (
+            Role.PROMOTED,
+            Role.UNPROMOTED,
+        ):
+            continue
+        dep = first_member(cluster, c.rsc)
+        pri = first_member(cluster, c.with_rsc)
+        if dep is None or pri is None:
+            continue
+        s = c.score.value if c.score is not None else 0
+        out.append(
+            Coloc(c.id, dep, pri, s, c.node_attribute or "#uname", v.is_true(c.influence, True))
+        )
+    return out
+
+
+class Placer:
+    def __init__(self, cluster: Cluster) -> None:
+        self.c = cluster
+        self.ev = Evaluator(cluster.now, cluster.rules_by_id)
+        self.node_names = sorted(cluster.nodes)
+        self.base: dict[str, dict[str, int]] = {}
+        self.assigned: dict[str, str | None] = {}
+        self.count: dict[str, int] = dict.fromkeys(self.node_names, 0)
+        self.colocs = colocations(cluster)
+        self.with_primary: dict[str, list[Coloc]] = {}
+        self.with_dependent: dict[str, list[Coloc]] = {}
+        for co in self.colocs:
+            self.with_primary.setdefault(co.dependent, []).append(co)
+            self.with_dependent.setdefault(co.primary, []).append(co)
+        self._in_progress: set[str] = set()
+
+    # -- base scores -------------------------------------------------------
+    def available(self, node: str) -> bool:
+        n = self.c.nodes[node]
+        return n.online and not n.standby and not n.shutdown
+
+    def base_scores(self) -> None:
+        c = self.c
+        symmetric = v.is_true(c.options.get("symmetric-cluster"), True)
+        for rid in c.rscs:
+            self.base[rid] = dict.fromkeys(self.node_names, 0) if symmetric else {}
+        for con in c.cib.configuration.constraints:
+            if isinstance(con, Location):
+                self.location(con)
+        threshold = v.score(c.options.get("migration-threshold"), INF)
+        for rid, rsc in c.rscs.items():
+            scores = self.base[rid]
+            thr = v.score(rsc.meta.get("migration-threshold"), threshold)
+            timeout = v.interval_ms(rsc.meta.get("failure-timeout")) // 1000
+            for name, info in c.nodes.items():
+                fc = info.failcounts.get(rid, 0)
+                if fc and timeout and info.last_failure.get(rid, 0) + timeout <= c.now:
+                    fc = 0
+                if thr > 0 and fc >= thr:
+                    scores[name] = -INF
+                if not self.available(name):
+                    scores[name] = -INF
+            if rsc.managed:
+                for node in rsc.running:
+                    if node in scores and scores[node] > -INF:
+                        scores[node] = v.add(scores[node], rsc.stickiness)
+                    elif node not in scores:
+                        pass
+
+    def location(self, con: Location) -> None:
+        c = self.c
+        if con.role in (Role.PROMOTED, Role.UNPROMOTED):
+            return
+        targets: list[str] = []
+        if con.rsc:
+            targets = expand(c, con.rsc)
+        elif con.rsc_pattern:
+            try:
+                rx = re.compile(con.rsc_pattern)
+            except re.error:
+                return
+            for rid in c.top:
+                if rx.search(rid):
+                    targets += expand(c, rid)
+        if not targets:
+            return
+        if con.node is not None:
+            if con.node not in c.nodes:
+                return
+            s = con.score.value if con.score is not None else 0
+            for rid in targets:
+                self._add(rid, con.node, s)
+            return
+        for rule in con.rules:
+            r = rule
+            if isinstance(r, RuleRef):
+                resolved = c.rules_by_id.get(r.id_ref)
+                if resolved is None:
+                    continue
+                r = resolved
+            assert isinstance(r, Rule)
+            if r.role in (Role.PROMOTED, Role.UNPROMOTED):
+                continue
+            for name, info in c.nodes.items():
+                if not self.ev.rule(r, info.attrs):
+                    continue
+                if r.score is not None:
+                    s = r.score.value
+                elif r.score_attribute:
+                    s = v.score(info.attrs.get(r.score_attribute), 0)
+                else:
+                    s = 0
+                for rid in targets:
+                    self._add(rid, name, s)
+
+    def _add(self, rid: str, node: str, s: int) -> None:
+        scores = self.base[rid]
+        scores[node] = v.add(scores[node], s) if node in scores else s
+
+    # -- assignment --------------------------------------------------------
+    def dependent_table(self, rid: str, factor: float, seen: set[str]) -> dict[str, int]:
+        table = dict(self.base[rid])
+        for co in self.with_dependent.get(rid, ()):
+            d = co.dependent
+            if d in seen or d in self.assigned or not co.influence or co.attribute != "#uname":
+                continue
+            sub = self.dependent_table(d, co.score / INF, seen | {d})
+            self._merge(table, sub, co.score / INF)
+        return {n: _scale(s, factor) for n, s in table.items()} if factor != 1 else table
+
+    @staticmethod
+    def _merge(table: dict[str, int], sub: dict[str, int], factor: float) -> None:
+        work = dict(table)
+        for n, s in sub.items():
+            if n in work:
+                work[n] = v.add(work[n], _scale(s, factor))
+        if any(s >= 0 for s in work.values()) or not any(s >= 0 for s in table.values()):
+            table.update(work)
+
+    def assign(self, rid: str) -> str | None:
+        if rid in self.assigned:
+            return self.assigned[rid]
+        if rid in self._in_progress:
+            return None
+        self._in_progress.add(rid)
+        rsc = self.c.rscs[rid]
+        for co in self.with_primary.get(rid, ()):
+            self.assign(co.primary)
+        scores = dict(self.base[rid])
+        for co in self.with_dependent.get(rid, ()):
+            d = co.dependent
+            if d in self.assigned or not co.influence or co.attribute != "#uname":
+                continue
+            sub = self.dependent_table(d, 1.0, {rid, d})
+            self._merge(scores, sub, co.score / INF)
+        for co in self.with_primary.get(rid, ()):
+            self.apply_primary(scores, co)
+        chosen = self.choose(rsc, scores)
+        self.assigned[rid] = chosen
+        if chosen is not None:
+            self.count[chosen] += 1
+        self._in_progress.discard(rid)
+        return chosen
+
+    def apply_primary(self, scores: dict[str, int], co: Coloc) -> None:
+        pnode = self.assigned.get(co.primary)
+        attr = co.attribute
+        if pnode is None:
+            if co.score >= INF:
+                for n in scores:
+                    scores[n] = -INF
+            return
+        pval = self.c.nodes[pnode].attrs.get(attr)
+        for n in scores:
+            same = self.c.nodes[n].attrs.get(attr) == pval and pval is not None
+            if co.score >= INF:
+                if not same:
+                    scores[n] = -INF
+            elif co.score <= -INF:
+                if same:
+                    scores[n] = -INF
+            elif same:
+                scores[n] = v.add(scores[n], co.score)
+
+    def choose(self, rsc: Rsc, scores: dict[str, int]) -> str | None:
+        if not rsc.managed:
+            for node in rsc.running:
+                return node
+            return None
+        if rsc.orphan or rsc.target_role == "stopped":
+            return None
+        candidates = [n for n, s in scores.items() if s >= 0 and self.available(n)]
+        if not candidates:
+            return None
+        candidates.sort(key=lambda n: (-scores[n], self.count[n], n))
+        best = candidates[0]
+        for node in rsc.running:
+            if node in scores and scores[node] == scores[best] and self.available(node):
+                return node
+        return best
+
+    def run(self) -> dict[str, str | None]:
+        self.base_scores()
+        order = sorted(
+            range(len(self.c.top)), key=lambda i: -self.c.rscs[self._first(self.c.top[i])].priority
+        )
+        for i in order:
+            for rid in expand(self.c, self.c.top[i]):
+                self.assign(rid)
+        for rid in self.c.rscs:
+            self.assign(rid)
+        return self.assigned
+
+    def _first(self, rid: str) -> str:
+        members = expand(self.c, rid)
+        return members[0] if members else rid
+
+
+def _scale(s: int, factor: float) -> int:
+    if factor == 1:
+        return s
+    if s >= INF or s <= -INF:
+        return int(s * factor) if abs(factor) < 1 else (INF if s * factor > 0 else -INF)
+    return int(s * factor)

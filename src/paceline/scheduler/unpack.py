@@ -1,0 +1,410 @@
+"""Unpacking a CIB: cluster options, nodes, resources and their current state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from paceline.cib.model import (
+    Cib,
+    Clone,
+    Group,
+    LrmRscOp,
+    NvPair,
+    NvSet,
+    NvSetItem,
+    Op,
+    Primitive,
+    Role,
+    RscExpression,
+    Rule,
+    RuleItem,
+    RuleRef,
+)
+from paceline.scheduler import values as v
+from paceline.scheduler.rules import Evaluator
+
+
+def nvsets(items: Iterable[NvSetItem], by_id: dict[str, NvSet]) -> Iterator[NvSet]:
+    for item in items:
+        if isinstance(item, NvSet):
+            yield item
+        else:
+            target = by_id.get(item.id_ref)
+            if target is not None:
+                yield target
+
+
+def first_values(items: Iterable[NvSetItem], by_id: dict[str, NvSet]) -> dict[str, str]:
+    """name -> value, the first set that names it wins (rules are not evaluated)."""
+    out: dict[str, str] = {}
+    for s in nvsets(items, by_id):
+        for pair in s.nvpairs:
+            if isinstance(pair, NvPair) and pair.value is not None:
+                out.setdefault(pair.name, pair.value)
+    return out
+
+
+@dataclass(slots=True)
+class NodeInfo:
+    name: str
+    id: str
+    online: bool = False
+    standby: bool = False
+    maintenance: bool = False
+    shutdown: bool = False
+    attrs: dict[str, str] = field(default_factory=dict)
+    failcounts: dict[str, int] = field(default_factory=dict)
+    last_failure: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class OpSpec:
+    name: str
+    interval: int
+    role: Role | None
+    enabled: bool
+    on_fail: str | None
+
+
+@dataclass(slots=True)
+class Rsc:
+    """One primitive, as the scheduler sees it."""
+
+    id: str
+    prim: Primitive | None
+    group: str | None
+    meta: dict[str, str]
+    ops: list[OpSpec]
+    orphan: bool = False
+    # state per node: role (Started/Promoted/...) and failed flag
+    running: dict[str, Role] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
+    stop_failed: set[str] = field(default_factory=set)
+    blocked: set[str] = field(default_factory=set)
+    history: dict[str, dict[tuple[str, int], LrmRscOp]] = field(default_factory=dict)
+    seen_on: set[str] = field(default_factory=set)
+
+    @property
+    def managed(self) -> bool:
+        return v.is_true(self.meta.get("is-managed"), True)
+
+    @property
+    def target_role(self) -> str:
+        return (self.meta.get("target-role") or "Started").lower()
+
+    @property
+    def stickiness(self) -> int:
+        return v.score(self.meta.get("resource-stickiness"), 0)
+
+    @property
+    def priority(self) -> int:
+        return v.score(self.meta.get("priority"), 0)
+
+    @property
+    def agent(self) -> str:
+        p = self.prim
+        if p is None:
+            return "unknown"
+        cls = str(p.agent_class) if p.agent_class else "ocf"
+        return f"{cls}:{p.provider}:{p.agent_type}" if p.provider else f"{cls}:{p.agent_type}"
+
+
+@dataclass(slots=True)
+class Cluster:
+    cib: Cib
+    now: int
+    options: dict[str, str]
+    nodes: dict[str, NodeInfo]
+    rscs: dict[str, Rsc]
+    groups: dict[str, list[str]]
+    top: list[str]  # top-level resource ids in document order (groups and primitives)
+    have_quorum: bool
+    rules_by_id: dict[str, Rule]
+    sets_by_id: dict[str, NvSet]
+    aliases: dict[str, list[str]]  # template and tag ids -> resource ids
+
+    def option(self, name: str, default: str) -> str:
+        return self.options.get(name, default)
+
+    @property
+    def stonith_enabled(self) -> bool:
+        return v.is_true(self.options.get("stonith-enabled"), True)
+
+
+def _rsc_matches(rule: Rule | RuleRef, prim: Primitive, ev: Evaluator) -> bool:
+    if isinstance(rule, RuleRef):
+        target = ev.rules_by_id.get(rule.id_ref)
+        return target is None or _rsc_matches(target, prim, ev)
+    results = []
+    for e in rule.expressions:
+        if isinstance(e, RscExpression):
+            results.append(
+                (e.agent_class is None or e.agent_class == str(prim.agent_class))
+                and (e.provider is None or e.provider == prim.provider)
+                and (e.agent_type is None or e.agent_type == prim.agent_type)
+            )
+        elif isinstance(e, (Rule, RuleRef)):
+            results.append(_rsc_matches(e, prim, ev))
+        else:
+            results.append(ev.item(e, {}))
+    if not results:
+        return True
+    return any(results) if str(rule.boolean_op) == "or" else all(results)
+
+
+def _rsc_defaults(
+    items: Iterable[NvSetItem], by_id: dict[str, NvSet], prim: Primitive, ev: Evaluator
+) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for s in nvsets(items, by_id):
+        if s.rule is not None and not _rsc_matches(s.rule, prim, ev):
+            continue
+        for pair in s.nvpairs:
+            if isinstance(pair, NvPair) and pair.value is not None:
+                out.setdefault(pair.name, pair.value)
+    return out
+
+
+def _collect_ids(cib: Cib) -> tuple[dict[str, Rule], dict[str, NvSet]]:
+    rules: dict[str, Rule] = {}
+    sets: dict[str, NvSet] = {}
+
+    def visit_rule(item: RuleItem) -> None:
+        if isinstance(item, Rule):
+            rules[item.id] = item
+            for sub in item.expressions:
+                visit_rule(sub)
+
+    def visit(obj: object) -> None:
+        if isinstance(obj, NvSet):
+            sets[obj.id] = obj
+            if isinstance(obj.rule, Rule):
+                visit_rule(obj.rule)
+        elif isinstance(obj, Rule):
+            visit_rule(obj)
+        elif isinstance(obj, tuple):
+            for x in obj:
+                visit(x)
+        elif hasattr(obj, "__slots__") and not isinstance(obj, (str, int)):
+            for name in obj.__slots__:
+                visit(getattr(obj, name, None))
+
+    visit(cib.configuration)
+    return rules, sets
+
+
+def _expected_rc(op: LrmRscOp) -> int:
+    key = op.transition_key
+    if key:
+        parts = key.split(":")
+        if len(parts) >= 3 and parts[2].lstrip("-").isdigit():
+            return int(parts[2])
+    return 7 if (op.operation == "monitor" and op.interval == 0) else 0
+
+
+def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
+    role = Role.STOPPED
+    failed = False
+    stop_failed = False
+    hist: dict[tuple[str, int], LrmRscOp] = {}
+    on_fail = {(o.name, o.interval): o.on_fail for o in rsc.ops if o.on_fail}
+    blocked = False
+    for op in sorted(ops, key=lambda o: (o.call_id < 0, o.call_id)):
+        if op.id.endswith("_last_failure_0"):
+            continue
+        hist[(op.operation, op.interval)] = op
+        task = op.operation
+        if op.op_status == -1 or op.call_id == -1:  # pending
+            if task in ("start", "migrate_from", "promote"):
+                role = Role.STARTED if task != "promote" else Role.PROMOTED
+            continue
+        if op.op_status == 1:  # cancelled
+            continue
+        rc = op.rc_code
+        expected = _expected_rc(op)
+        ok = rc == expected and op.op_status in (0,)
+        if task == "monitor" and op.interval == 0 and rc in (0, 7, 8) and op.op_status == 0:
+            ok = True
+        policy = on_fail.get((task, op.interval))
+        if not ok and policy == "ignore":
+            ok = True
+            rc = expected
+        if not ok and policy == "block":
+            blocked = True
+        if ok:
+            if task in ("start", "migrate_from"):
+                role, failed = Role.STARTED, False
+            elif task == "stop":
+                role, failed, stop_failed = Role.STOPPED, False, False
+            elif task == "promote":
+                role = Role.PROMOTED
+            elif task == "demote":
+                role = Role.UNPROMOTED
+            elif task == "monitor":
+                if rc == 7:
+                    role = Role.STOPPED
+                    failed = False
+                elif rc == 8:
+                    role = Role.PROMOTED
+                elif role is Role.STOPPED:
+                    role = Role.STARTED
+            elif task == "migrate_to":
+                role = Role.STARTED
+        else:
+            if task == "stop":
+                stop_failed = True
+                role = Role.STARTED
+            elif task == "monitor" and op.interval == 0 and rc == 7:
+                role = Role.STOPPED
+                continue
+            elif task == "monitor" and rc == 7 and op.interval > 0:
+                role = Role.STARTED if role is Role.STOPPED else role
+            elif role is Role.STOPPED or task == "start":
+                role = Role.STARTED
+            failed = True
+    rsc.history[node] = hist
+    rsc.seen_on.add(node)
+    if role is not Role.STOPPED:
+        rsc.running[node] = role
+    if failed:
+        rsc.failed.add(node)
+    if stop_failed:
+        rsc.stop_failed.add(node)
+    if blocked and role is not Role.STOPPED:
+        rsc.blocked.add(node)
+
+
+def _op_specs(prim: Primitive, op_defaults: dict[str, str]) -> list[OpSpec]:
+    out = []
+    for o in prim.operations:
+        out.append(_op_spec(o))
+    return out
+
+
+def _op_spec(o: Op) -> OpSpec:
+    enabled = o.enabled if o.enabled is not None else True
+    return OpSpec(
+        o.name, v.interval_ms(o.interval), o.role, enabled, str(o.on_fail) if o.on_fail else None
+    )
+
+
+def _online(ns_in_ccm: str | None, crmd: str | None, join: str | None) -> bool:
+    in_ccm = ns_in_ccm is not None and (v.is_true(ns_in_ccm) or ns_in_ccm.isdigit())
+    crmd_on = crmd is not None and (crmd == "online" or crmd.isdigit())
+    if not in_ccm or not crmd_on:
+        return False
+    return join in (None, "member")
+
+
+def unpack(cib: Cib, now: int | None) -> Cluster:
+    cfg = cib.configuration
+    rules_by_id, sets_by_id = _collect_ids(cib)
+    options = first_values(cfg.crm_config, sets_by_id)
+    rsc_defaults = first_values(cfg.rsc_defaults, sets_by_id)
+    op_defaults = first_values(cfg.op_defaults, sets_by_id)
+    if now is None:
+        now = cib.execution_date or 0
+
+    nodes: dict[str, NodeInfo] = {}
+    for n in cfg.nodes:
+        info = NodeInfo(n.uname, n.id)
+        info.attrs.update(first_values(n.instance_attributes, sets_by_id))
+        nodes[n.uname] = info
+    by_id = {info.id: info for info in nodes.values()}
+    for ns in cib.status.node_states:
+        info_opt = nodes.get(ns.uname or "") or by_id.get(ns.id or "")
+        if info_opt is None:
+            continue
+        info = info_opt
+        info.online = _online(ns.in_ccm, ns.crmd, ns.join)
+        if ns.transient_attributes is not None:
+            transient = first_values(ns.transient_attributes.instance_attributes, sets_by_id)
+            for name, value in transient.items():
+                if name.startswith("fail-count-"):
+                    key = name[len("fail-count-") :].split("#")[0]
+                    info.failcounts[key] = v.add(info.failcounts.get(key, 0), v.score(value))
+                elif name.startswith("last-failure-"):
+                    key = name[len("last-failure-") :].split("#")[0]
+                    info.last_failure[key] = max(info.last_failure.get(key, 0), v.score(value))
+                else:
+                    info.attrs[name] = value
+        if ns.shutdown and ns.shutdown != "0":
+            info.shutdown = True
+    for info in nodes.values():
+        info.standby = v.is_true(info.attrs.get("standby"))
+        info.maintenance = v.is_true(info.attrs.get("maintenance"))
+        info.attrs.setdefault("#uname", info.name)
+        info.attrs.setdefault("#id", info.id)
+        info.attrs.setdefault("#kind", "cluster")
+
+    cluster_maint = v.is_true(options.get("maintenance-mode"))
+    evaluator = Evaluator(now, rules_by_id)
+    rscs: dict[str, Rsc] = {}
+    groups: dict[str, list[str]] = {}
+    top: list[str] = []
+
+    templates = {t.id: t for t in cfg.templates}
+    template_users: dict[str, list[str]] = {}
+
+    def add_prim(p: Primitive, parent_meta: dict[str, str], group: str | None) -> None:
+        tmpl = templates.get(p.template or "")
+        if tmpl is not None:
+            template_users.setdefault(tmpl.id, []).append(p.id)
+            p = replace(
+                p,
+                agent_class=p.agent_class or tmpl.agent_class,
+                provider=p.provider or tmpl.provider,
+                agent_type=p.agent_type or tmpl.agent_type,
+                operations=p.operations
+                + tuple(
+                    o
+                    for o in tmpl.operations
+                    if (o.name, o.interval) not in {(x.name, x.interval) for x in p.operations}
+                ),
+                meta_attributes=p.meta_attributes + tmpl.meta_attributes,
+            )
+        meta = _rsc_defaults(cfg.rsc_defaults, sets_by_id, p, evaluator)
+        meta.update(parent_meta)
+        meta.update(first_values(p.meta_attributes, sets_by_id))
+        if cluster_maint or v.is_true(meta.get("maintenance")):
+            meta["is-managed"] = "false"
+        rscs[p.id] = Rsc(p.id, p, group, meta, _op_specs(p, op_defaults))
+
+    for r in cfg.resources:
+        if isinstance(r, Primitive):
+            add_prim(r, {}, None)
+            top.append(r.id)
+        elif isinstance(r, Group):
+            gmeta = first_values(r.meta_attributes, sets_by_id)
+            groups[r.id] = [c.id for c in r.children]
+            for c in r.children:
+                add_prim(c, gmeta, r.id)
+            top.append(r.id)
+        elif isinstance(r, Clone):
+            continue  # clones: not yet
+
+    for ns in cib.status.node_states:
+        if ns.lrm is None:
+            continue
+        node_info = nodes.get(ns.uname or "") or by_id.get(ns.id or "")
+        if node_info is None or not node_info.online:
+            continue
+        for lr in ns.lrm.resources:
+            rsc_opt = rscs.get(lr.id)
+            if rsc_opt is None:
+                rsc_opt = Rsc(lr.id, None, None, dict(rsc_defaults), [], orphan=True)
+                rscs[lr.id] = rsc_opt
+                top.append(lr.id)
+            _apply_history(rsc_opt, node_info.name, list(lr.ops))
+
+    for rsc in rscs.values():
+        if rsc.stop_failed and not v.is_true(options.get("stonith-enabled"), True):
+            rsc.blocked |= rsc.stop_failed
+    aliases: dict[str, list[str]] = dict(template_users)
+    for tag in cfg.tags:
+        aliases[tag.id] = list(tag.refs)
+    have_quorum = cib.have_quorum if cib.have_quorum is not None else True
+    return Cluster(
+        cib, now, options, nodes, rscs, groups, top, have_quorum, rules_by_id, sets_by_id, aliases
+    )
