@@ -47,7 +47,7 @@ def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
     return repr(text[:limit]) + f"... ({len(text)} characters)"
 
 
-_LONG_QUOTE = re.compile("'([^'\\n]{%d,})'" % (QUOTE_LIMIT + 1))
+_LONG_QUOTE = re.compile(f"'([^'\\n]{{{QUOTE_LIMIT + 1},}})'")
 
 
 def cut_quotes(message: str) -> str:
