@@ -123,7 +123,13 @@ def write_cib(path: Path, cib: Cib, *, allow_older: bool = False) -> str:
     a full disk) leaves them untouched too.
     """
     path = resolve(path)
-    current = read_cib(path, verify=False) if path.exists() else None
+    current: Cib | None = None
+    if path.exists():
+        try:
+            current = read_cib(path, verify=False)
+        except ConfigError:
+            if not allow_older:
+                raise  # a damaged file cannot be proven older
     if current is not None:
         _finish_interrupted(path, current)
     if not allow_older and current is not None:
