@@ -8,7 +8,7 @@ from itertools import pairwise
 from paceline.cib.model import Action as CAction
 from paceline.cib.model import Order, OrderKind, Role
 from paceline.scheduler.clones import probe_targets
-from paceline.scheduler.place import expand
+from paceline.scheduler.place import clone_of, expand
 from paceline.scheduler.unpack import Cluster
 
 
@@ -60,9 +60,13 @@ class Ord:
     then: str
     then_action: str
     mandatory: bool
+    restart: bool = True  # a start of first restarts a running then (not a whole clone)
+    first_clone: str | None = None  # then waits for the clone, blocked only if none runs
 
 
-def orders(cluster: Cluster) -> list[Ord]:
+def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
+    """Every ordering between primitives (``where``: the node of each, to pair
+    interleaved clone instances)."""
     out: list[Ord] = []
     for members in cluster.groups.values():
         for a, b in pairwise(members):
@@ -83,12 +87,18 @@ def orders(cluster: Cluster) -> list[Ord]:
         symmetrical = c.symmetrical if c.symmetrical is not None else not serialize
         firsts = expand(cluster, c.first)
         thens = expand(cluster, c.then)
+        fc, tc = clone_of(cluster, c.first), clone_of(cluster, c.then)
+        interleave = fc is not None and tc is not None and cluster.clones[tc].interleave
+        restart = (tc is None and fc is None) or interleave
+        wait = fc if fc is not None and not interleave else None
         for a in firsts:
             for b in thens:
-                out.append(Ord(a, fa, b, ta, mandatory))
+                if interleave and (where.get(a) is None or where.get(a) != where.get(b)):
+                    continue
+                out.append(Ord(a, fa, b, ta, mandatory, restart, wait))
                 if symmetrical:
                     inv = {"start": "stop", "stop": "start"}
-                    out.append(Ord(b, inv[ta], a, inv[fa], mandatory))
+                    out.append(Ord(b, inv[ta], a, inv[fa], mandatory, restart))
     return out
 
 
@@ -113,7 +123,8 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             p.stop = cur is not None and (cur != nxt or failed)
             p.start = nxt is not None and (cur != nxt or failed)
         plans[rid] = p
-    ords = orders(cluster)
+    where = {rid: p.nxt or p.cur for rid, p in plans.items()}
+    ords = orders(cluster, where)
     policy = cluster.option("no-quorum-policy", "stop")
     if not cluster.have_quorum and policy in ("stop", "freeze", "demote", "suicide"):
         for p in plans.values():
@@ -142,7 +153,11 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             a, b = plans.get(o.first), plans.get(o.then)
             if a is None or b is None or not b.managed or not b.start:
                 continue
-            if a.nxt is None or a.unrunnable or a.blocked_start:
+            if o.first_clone is not None and any(
+                _runs(plans[r]) for r in cluster.clones[o.first_clone].all_rids
+            ):
+                continue
+            if not _runs(a):
                 b.start = False
                 b.blocked_start = b.cur is None
                 b.stop = b.cur is not None
@@ -161,7 +176,14 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             if a is None or b is None:
                 continue
             if o.first_action == "start" and o.then_action == "start":
-                if b.managed and a.start and b.nxt is not None and b.cur == b.nxt and not b.start:
+                if (
+                    o.restart
+                    and b.managed
+                    and a.start
+                    and b.nxt is not None
+                    and b.cur == b.nxt
+                    and not b.start
+                ):
                     b.start = b.stop = True
                     b.reason = f"due to required {a.rid} start"
                     changed = True
@@ -292,6 +314,11 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
     t.actions = sorted(acts.values(), key=lambda a: a.key)
     t.summary = summary(cluster, plans)
     return t
+
+
+def _runs(p: Plan) -> bool:
+    """Whether the resource of ``p`` will be running after the transition."""
+    return p.nxt is not None and not p.unrunnable and not p.blocked_start
 
 
 def summary(cluster: Cluster, plans: dict[str, Plan]) -> list[str]:

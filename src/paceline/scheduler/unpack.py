@@ -391,6 +391,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         child = r.child
         kids = list(child.children) if isinstance(child, Group) else [child]
         info = clone_info(r.id, child.id, [k.id for k in kids], cmeta, len(nodes))
+        # only OCF and fencing agents can tell unique instances apart
+        if any(str(k.agent_class or "ocf") not in ("ocf", "stonith") for k in kids):
+            info.unique = False
         clones[r.id] = info
         in_clone[child.id] = r.id
         gmeta = dict(cmeta)
@@ -434,7 +437,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             rsc_opt = rscs.get(lr.id)
             base = strip_instance(lr.id)
             if base in in_clone and (rsc_opt is None or not clones[in_clone[base]].unique):
-                rsc_opt = _clone_instance(clones[in_clone[base]], base, lr.id, node_info.name, rscs)
+                info = clones[in_clone[base]]
+                active = _leaves_active(info, base, rscs, node_info.name, list(lr.ops))
+                rsc_opt = _clone_instance(info, base, lr.id, node_info.name, rscs, active)
             if rsc_opt is None:
                 rid = lr.id
                 cid = in_clone.get(base)
@@ -474,18 +479,35 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
     )
 
 
+def _leaves_active(
+    info: CloneInfo, base: str, rscs: dict[str, Rsc], node: str, ops: list[LrmRscOp]
+) -> bool:
+    """Whether a history leaves the resource active on ``node`` (read on a scratch copy)."""
+    model = rscs[info.instances[0][info.members.index(base)]] if info.instances else None
+    scratch = Rsc(base, None, None, model.meta if model else {}, model.ops if model else [])
+    _apply_history(scratch, node, ops)
+    return bool(scratch.running)
+
+
 def _clone_instance(
-    info: CloneInfo, base: str, lrm_id: str, node: str, rscs: dict[str, Rsc]
+    info: CloneInfo, base: str, lrm_id: str, node: str, rscs: dict[str, Rsc], active: bool
 ) -> Rsc | None:
     """The instance of ``info`` that a history entry ``lrm_id`` on ``node`` belongs to.
 
     An instance active on ``node`` (a cloned group's other member) takes it,
     else the first instance not active anywhere; none left: ``None`` (an orphan).
+    A history that leaves the resource inactive goes to the instance it names,
+    if that one is free (as Pacemaker's graphs show).
     """
     if info.unique:
         return None
     pos = info.members.index(base)
     inactive: Rsc | None = None
+    exact = rscs.get(lrm_id)
+    if not active and exact is not None and exact.clone == info.id and not exact.running:
+        same = [r for inst in info.instances if lrm_id in inst for r in inst]
+        if not any(rscs[r].running for r in same):
+            return exact
     for inst in info.instances:
         where: set[str] = set()
         for rid in inst:
