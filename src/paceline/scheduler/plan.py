@@ -269,8 +269,8 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
 
     going = {rid: p.nxt for rid, p in plans.items()}
     for cinfo in cluster.clones.values():
-        for rid, where in probe_targets(cluster, cinfo, going):
-            probes.setdefault(rid, []).append(act(rid, "monitor", 0, where))
+        for rid, pnode in probe_targets(cluster, cinfo, going):
+            probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
     for rid in probes:
         probed = cluster.rscs.get(rid)
         if probed is not None and probed.clone is not None:

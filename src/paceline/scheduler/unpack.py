@@ -437,9 +437,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             rsc_opt = rscs.get(lr.id)
             base = strip_instance(lr.id)
             if base in in_clone and (rsc_opt is None or not clones[in_clone[base]].unique):
-                info = clones[in_clone[base]]
-                active = _leaves_active(info, base, rscs, node_info.name, list(lr.ops))
-                rsc_opt = _clone_instance(info, base, lr.id, node_info.name, rscs, active)
+                cinfo = clones[in_clone[base]]
+                active = _leaves_active(cinfo, base, rscs, node_info.name, list(lr.ops))
+                rsc_opt = _clone_instance(cinfo, base, lr.id, node_info.name, rscs, active)
             if rsc_opt is None:
                 rid = lr.id
                 cid = in_clone.get(base)
