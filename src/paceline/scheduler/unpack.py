@@ -268,6 +268,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
             elif task == "monitor" and op.interval == 0 and rc == 7:
                 role = Role.STOPPED
                 continue
+            elif task == "monitor" and rc == 9:
+                role = Role.PROMOTED
             elif task == "monitor" and rc == 7 and op.interval > 0:
                 role = Role.STARTED if role is Role.STOPPED else role
             elif role is Role.STOPPED or task == "start":
@@ -456,6 +458,10 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             _apply_history(rsc_opt, node_info.name, list(lr.ops))
 
     for rsc in rscs.values():
+        if rsc.clone is not None and clones[rsc.clone].promotable:
+            for node, role in rsc.running.items():
+                if role is Role.STARTED:
+                    rsc.running[node] = Role.UNPROMOTED
         if rsc.stop_failed and not v.is_true(options.get("stonith-enabled"), True):
             rsc.blocked |= rsc.stop_failed
     aliases: dict[str, list[str]] = dict(template_users)
