@@ -532,3 +532,17 @@ def _named(rsc: Rsc, lrm_id: str) -> Rsc:
     if lrm_id != rsc.id:
         rsc.clone_name = lrm_id
     return rsc
+
+
+def op_specs(prim: Primitive) -> list[OpSpec]:
+    """The operations ``prim`` configures, as the history folding reads them."""
+    return [_op_spec(o) for o in prim.operations]
+
+
+def fold_history(rsc: Rsc, node: str, ops: Iterable[LrmRscOp]) -> None:
+    """Fold one node's operation history of ``rsc`` into its state (role on
+    ``node``, failed, stop failed, blocked, history by (task, interval)).
+
+    The public face of the unpacking above, for readers of the status section
+    other than the scheduler (``paceline status``)."""
+    _apply_history(rsc, node, list(ops))
