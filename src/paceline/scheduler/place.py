@@ -8,6 +8,8 @@ from itertools import pairwise
 
 from paceline.cib.model import Colocation, Location, Role, Rule, RuleRef
 from paceline.scheduler import values as v
+from paceline.scheduler.clones import Unit, clone_units, distribute
+from paceline.scheduler.promote import promote
 from paceline.scheduler.rules import Evaluator
 from paceline.scheduler.unpack import Cluster, Rsc
 
@@ -22,6 +24,13 @@ class Coloc:
     score: int
     attribute: str
     influence: bool
+    dep_role: Role | None = None
+    pri_role: Role | None = None
+
+    @property
+    def placement(self) -> bool:
+        """Whether it moves the dependent (a promoted-role dependent only changes promotion)."""
+        return self.dep_role not in (Role.PROMOTED, Role.UNPROMOTED)
 
 
 def expand(cluster: Cluster, rid: str | None) -> list[str]:
@@ -30,6 +39,9 @@ def expand(cluster: Cluster, rid: str | None) -> list[str]:
         return []
     if rid in cluster.groups:
         return list(cluster.groups[rid])
+    cid = clone_of(cluster, rid)
+    if cid is not None:
+        return cluster.clones[cid].all_rids
     if rid in cluster.aliases:
         return [m for r in cluster.aliases[rid] for m in expand(cluster, r)]
     if rid in cluster.rscs:
@@ -37,7 +49,23 @@ def expand(cluster: Cluster, rid: str | None) -> list[str]:
     return []
 
 
+def clone_of(cluster: Cluster, rid: str | None) -> str | None:
+    """The clone id that ``rid`` names (the clone itself or its configured child)."""
+    if rid is None:
+        return None
+    if rid in cluster.clones:
+        return rid
+    cid = cluster.in_clone.get(rid)
+    if cid is not None and cluster.clones[cid].child == rid:
+        return cid
+    return None
+
+
 def first_member(cluster: Cluster, rid: str | None) -> str | None:
+    """The primitive a colocation with ``rid`` binds (a clone stands for itself)."""
+    cid = clone_of(cluster, rid)
+    if cid is not None:
+        return cid
     members = expand(cluster, rid)
     return members[0] if members else None
 
@@ -50,19 +78,16 @@ def colocations(cluster: Cluster) -> list[Coloc]:
     for c in cluster.cib.configuration.constraints:
         if not isinstance(c, Colocation) or c.resource_sets:
             continue
-        if c.rsc_role in (Role.PROMOTED, Role.UNPROMOTED) or c.with_rsc_role in (
-            Role.PROMOTED,
-            Role.UNPROMOTED,
-        ):
-            continue
         dep = first_member(cluster, c.rsc)
         pri = first_member(cluster, c.with_rsc)
         if dep is None or pri is None:
             continue
         s = c.score.value if c.score is not None else 0
-        out.append(
-            Coloc(c.id, dep, pri, s, c.node_attribute or "#uname", v.is_true(c.influence, True))
-        )
+        dep_role = c.rsc_role if c.rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
+        pri_role = c.with_rsc_role if c.with_rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
+        attr = c.node_attribute or "#uname"
+        influence = v.is_true(c.influence, True)
+        out.append(Coloc(c.id, dep, pri, s, attr, influence, dep_role, pri_role))
     return out
 
 
@@ -81,6 +106,10 @@ class Placer:
             self.with_primary.setdefault(co.dependent, []).append(co)
             self.with_dependent.setdefault(co.primary, []).append(co)
         self._in_progress: set[str] = set()
+        self.clone_nodes: dict[str, set[str]] = {}
+        self.plain: dict[str, dict[str, int]] = {}  # base scores before stickiness
+        self.promo: dict[str, dict[str, int]] = {}  # promoted-role location scores
+        self.roles: dict[str, Role] = {}  # the next role of promotable instances
 
     # -- base scores -------------------------------------------------------
     def available(self, node: str) -> bool:
@@ -108,6 +137,7 @@ class Placer:
                     scores[name] = -INF
                 if not self.available(name):
                     scores[name] = -INF
+            self.plain[rid] = dict(scores)
             if rsc.managed:
                 for node in rsc.running:
                     if node in scores and scores[node] > -INF:
@@ -117,8 +147,9 @@ class Placer:
 
     def location(self, con: Location) -> None:
         c = self.c
-        if con.role in (Role.PROMOTED, Role.UNPROMOTED):
+        if con.role is Role.UNPROMOTED:
             return
+        table = self.promo if con.role is Role.PROMOTED else self.base
         targets: list[str] = []
         if con.rsc:
             targets = expand(c, con.rsc)
@@ -137,7 +168,7 @@ class Placer:
                 return
             s = con.score.value if con.score is not None else 0
             for rid in targets:
-                self._add(rid, con.node, s)
+                self._add(table, rid, con.node, s)
             return
         for rule in con.rules:
             r = rule
@@ -147,8 +178,9 @@ class Placer:
                     continue
                 r = resolved
             assert isinstance(r, Rule)
-            if r.role in (Role.PROMOTED, Role.UNPROMOTED):
+            if r.role is Role.UNPROMOTED:
                 continue
+            rtable = self.promo if r.role is Role.PROMOTED else table
             for name, info in c.nodes.items():
                 if not self.ev.rule(r, info.attrs):
                     continue
@@ -159,10 +191,11 @@ class Placer:
                 else:
                     s = 0
                 for rid in targets:
-                    self._add(rid, name, s)
+                    self._add(rtable, rid, name, s)
 
-    def _add(self, rid: str, node: str, s: int) -> None:
-        scores = self.base[rid]
+    @staticmethod
+    def _add(table: dict[str, dict[str, int]], rid: str, node: str, s: int) -> None:
+        scores = table.setdefault(rid, {})
         scores[node] = v.add(scores[node], s) if node in scores else s
 
     # -- assignment --------------------------------------------------------
@@ -170,7 +203,13 @@ class Placer:
         table = dict(self.base[rid])
         for co in self.with_dependent.get(rid, ()):
             d = co.dependent
-            if d in seen or d in self.assigned or not co.influence or co.attribute != "#uname":
+            if (
+                d in seen
+                or d in self.assigned
+                or d in self.c.clones
+                or not co.influence
+                or co.attribute != "#uname"
+            ):
                 continue
             sub = self.dependent_table(d, co.score / INF, seen | {d})
             self._merge(table, sub, co.score / INF)
@@ -190,14 +229,25 @@ class Placer:
             return self.assigned[rid]
         if rid in self._in_progress:
             return None
-        self._in_progress.add(rid)
+        if rid in self.c.clones:
+            self.assign_clone(rid)
+            return None
         rsc = self.c.rscs[rid]
+        if rsc.clone is not None and not rsc.orphan:
+            self.assign_clone(rsc.clone)
+            return self.assigned.get(rid)
+        self._in_progress.add(rid)
         for co in self.with_primary.get(rid, ()):
             self.assign(co.primary)
         scores = dict(self.base[rid])
         for co in self.with_dependent.get(rid, ()):
             d = co.dependent
-            if d in self.assigned or not co.influence or co.attribute != "#uname":
+            if (
+                d in self.assigned
+                or d in self.c.clones
+                or not co.influence
+                or co.attribute != "#uname"
+            ):
                 continue
             sub = self.dependent_table(d, 1.0, {rid, d})
             self._merge(scores, sub, co.score / INF)
@@ -210,17 +260,35 @@ class Placer:
         self._in_progress.discard(rid)
         return chosen
 
+    def nodes_of(self, rid: str, role: Role | None = None) -> set[str]:
+        """Where ``rid`` (a primitive or a clone, in ``role`` if given) was placed."""
+        if rid in self.c.clones:
+            if role not in (Role.PROMOTED, Role.UNPROMOTED):
+                return self.clone_nodes.get(rid, set())
+            out = set()
+            for inst in self.c.clones[rid].instances:
+                node = self.assigned.get(inst[0])
+                if node is not None and (self.roles.get(inst[0]) is Role.PROMOTED) == (
+                    role is Role.PROMOTED
+                ):
+                    out.add(node)
+            return out
+        node = self.assigned.get(rid)
+        return {node} if node is not None else set()
+
     def apply_primary(self, scores: dict[str, int], co: Coloc) -> None:
-        pnode = self.assigned.get(co.primary)
+        if not co.placement:
+            return
+        pnodes = self.nodes_of(co.primary, co.pri_role)
         attr = co.attribute
-        if pnode is None:
+        if not pnodes:
             if co.score >= INF:
                 for n in scores:
                     scores[n] = -INF
             return
-        pval = self.c.nodes[pnode].attrs.get(attr)
+        pvals = {self.c.nodes[p].attrs.get(attr) for p in pnodes} - {None}
         for n in scores:
-            same = self.c.nodes[n].attrs.get(attr) == pval and pval is not None
+            same = self.c.nodes[n].attrs.get(attr) in pvals
             if co.score >= INF:
                 if not same:
                     scores[n] = -INF
@@ -246,6 +314,60 @@ class Placer:
             if node in scores and scores[node] == scores[best] and self.available(node):
                 return node
         return best
+
+    # -- clones ------------------------------------------------------------
+    def assign_clone(self, cid: str) -> None:
+        """Place every instance of clone ``cid`` (Pacemaker's instance distribution)."""
+        if cid in self.clone_nodes or cid in self._in_progress:
+            return
+        self._in_progress.add(cid)
+        info = self.c.clones[cid]
+        for co in self.with_primary.get(cid, ()):
+            self.assign(co.primary)
+        units = clone_units(self.c, info)
+        tables = {u.number: self.unit_table(u, cid, self.base) for u in units}
+        parent = self.unit_table(units[0], cid, self.plain) if units else {}
+        chosen = distribute(info, units, tables, parent, self.available, self.count)
+        nodes: set[str] = set()
+        for u in units:
+            node = chosen.get(u.number)
+            first = self.c.rscs[u.rids[0]]
+            if not first.managed:
+                for rid in u.rids:
+                    self.assigned[rid] = next(iter(self.c.rscs[rid].running), None)
+                continue
+            for rid in u.rids:
+                rsc = self.c.rscs[rid]
+                ok = node is not None and rsc.target_role != "stopped"
+                ok = ok and node is not None and self.base[rid].get(node, -INF) > -INF
+                self.assigned[rid] = node if ok else None
+                if not ok:
+                    node = None
+                elif node is not None:
+                    self.count[node] += 1
+            if node is not None:
+                nodes.add(node)
+        self.clone_nodes[cid] = nodes
+        if info.promotable:
+            promote(self, info)
+        self._in_progress.discard(cid)
+
+    def unit_table(self, u: Unit, cid: str, base: dict[str, dict[str, int]]) -> dict[str, int]:
+        """One instance's node scores: its members', its dependents' and its primaries'."""
+        table = dict.fromkeys(self.node_names, 0)
+        for rid in u.rids:
+            for n in self.node_names:
+                table[n] = v.add(table[n], base[rid].get(n, -INF))
+        for co in self.with_dependent.get(cid, ()):
+            d = co.dependent
+            if d in self.assigned or d in self.c.clones or not co.influence:
+                continue
+            if co.attribute != "#uname":
+                continue
+            self._merge(table, self.dependent_table(d, 1.0, {d}), co.score / INF)
+        for co in self.with_primary.get(cid, ()):
+            self.apply_primary(table, co)
+        return table
 
     def run(self) -> dict[str, str | None]:
         self.base_scores()
