@@ -727,7 +727,7 @@ class VolumeCore:
         allowed = _ACCEPTS.get(type(message))
         if allowed is None or self.cstate not in allowed:
             raise ProtocolError(f"unexpected {type(message).__name__} in state {self.cstate}")
-        _HANDLERS[type(message)](self, message, now)
+        getattr(self, _HANDLERS[type(message)])(message, now)
 
     def _on_hello(self, m: wire.Hello, now: float) -> None:
         c = self._c()
@@ -1184,27 +1184,28 @@ _ACCEPTS: dict[type[wire.Message], frozenset[ConnState]] = {
     wire.Disconnect: _STREAM,
 }
 """The state table: in which connection states each message may arrive."""
+# Each message's handler, by method name (so that a subclass can override one).
 
-_HANDLERS: dict[type[wire.Message], Callable[..., None]] = {
-    wire.Hello: VolumeCore._on_hello,
-    wire.Params: VolumeCore._on_params,
-    wire.BitmapChunk: VolumeCore._on_bitmap,
-    wire.SyncUuid: VolumeCore._on_sync_uuid,
-    wire.Data: VolumeCore._on_data,
-    wire.RecvAck: VolumeCore._on_ack,
-    wire.WriteAck: VolumeCore._on_ack,
-    wire.NegAck: VolumeCore._on_neg_ack,
-    wire.Barrier: VolumeCore._on_barrier,
-    wire.BarrierAck: VolumeCore._on_barrier_ack,
-    wire.RsData: VolumeCore._on_rs_data,
-    wire.RsAck: VolumeCore._on_rs_ack,
-    wire.RsFlush: VolumeCore._on_rs_flush,
-    wire.RsFlushAck: VolumeCore._on_rs_flush_ack,
-    wire.RsDone: VolumeCore._on_rs_done,
-    wire.State: VolumeCore._on_state,
-    wire.RoleRequest: VolumeCore._on_role_request,
-    wire.RoleReply: VolumeCore._on_role_reply,
-    wire.Ping: VolumeCore._on_ping,
-    wire.PingAck: VolumeCore._on_ping_ack,
-    wire.Disconnect: VolumeCore._on_disconnect,
+_HANDLERS: dict[type[wire.Message], str] = {
+    wire.Hello: "_on_hello",
+    wire.Params: "_on_params",
+    wire.BitmapChunk: "_on_bitmap",
+    wire.SyncUuid: "_on_sync_uuid",
+    wire.Data: "_on_data",
+    wire.RecvAck: "_on_ack",
+    wire.WriteAck: "_on_ack",
+    wire.NegAck: "_on_neg_ack",
+    wire.Barrier: "_on_barrier",
+    wire.BarrierAck: "_on_barrier_ack",
+    wire.RsData: "_on_rs_data",
+    wire.RsAck: "_on_rs_ack",
+    wire.RsFlush: "_on_rs_flush",
+    wire.RsFlushAck: "_on_rs_flush_ack",
+    wire.RsDone: "_on_rs_done",
+    wire.State: "_on_state",
+    wire.RoleRequest: "_on_role_request",
+    wire.RoleReply: "_on_role_reply",
+    wire.Ping: "_on_ping",
+    wire.PingAck: "_on_ping_ack",
+    wire.Disconnect: "_on_disconnect",
 }

@@ -89,7 +89,7 @@ class Settings:
     )
     resync_rate_kib: int = 40_000
     latency: DiskLatency = field(default_factory=lambda: DiskLatency(0.0002, 0.0005, 0.002))
-    workload_gap: float = 0.002  # mean time between a Primary's requests
+    workload_gap: float = 0.004  # mean time between a Primary's requests
     workload_depth: int = 4  # requests in flight at most
 
 
@@ -320,8 +320,13 @@ class VolumeHost:
 # -- the scenario: boot, nemesis, operator -------------------------------------------------
 
 FAULTS = (
-    "cut", "clog", "crash", "failover", "switchover", "split-brain", "eio", "slow", "reconnect",
+    "cut", "clog", "crash", "failover", "switchover", "split-brain", "eio", "slow",
+    "reconnect", "power", "promote",
 )  # fmt: skip
+"""cut/clog/slow the link; crash one node, or both at once (power); failover (crash
+the Primary, promote the other); switchover; split-brain (cut, then promote the
+other); eio (one disk fails); reconnect (the operator's repairs); promote (a
+promotion that must be refused while the other is Primary and connected)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +413,11 @@ class Operator:
             self._later(f.length, lambda: net.set_network("repl", LinkFaults(bandwidth=100e6)))
         elif f.kind == "crash":
             self._crash(f.node, f.length)
+        elif f.kind == "power":
+            for name in NODES:
+                self._crash(name, f.length)
+        elif f.kind == "promote":
+            self._promote(f.node)
         elif f.kind == "failover":
             p = self.primary()
             if p is not None:
@@ -426,11 +436,19 @@ class Operator:
                 p.workload = False
                 self._switch(p, 0)
         elif f.kind == "eio":
-            # one failing disk per run: two would be a double fault, data lost by design
-            self.eio_node = self.eio_node or f.node
-            disk = self.world.disk(self.eio_node)
-            disk.error_rate = 0.02
-            self._later(f.length, lambda: setattr(disk, "error_rate", 0.0))
+            # One disk fails, once per run, while the other holds a good copy:
+            # anything more is a double fault that loses data by design.
+            hosts = [self.world.host(n) for n in NODES]
+            healthy = all(
+                h is not None and h.core.cstate == ConnState.CONNECTED
+                and h.core.disk == DiskState.UP_TO_DATE
+                for h in hosts
+            )  # fmt: skip
+            if healthy and self.eio_node is None:
+                self.eio_node = f.node
+                disk = self.world.disk(f.node)
+                disk.error_rate = 1.0
+                self._later(0.005, lambda: setattr(disk, "error_rate", 0.0))
         elif f.kind == "reconnect":
             self._resolve(demote=False)
 
@@ -499,8 +517,8 @@ def run(
     factory: CoreFactory = VolumeCore,
     faults: list[Fault] | None = None,
     count: int = 4,
-    duration: float = 5.0,
-    settle: float = 2.0,
+    duration: float = 4.0,
+    settle: float = 1.5,
     sink: Callable[[str], None] | None = None,
 ) -> RunResult:
     """One seeded run: ``faults`` (default: ``count`` drawn from the seed), then healing."""
@@ -508,6 +526,7 @@ def run(
     system = System(
         seed, networks={"repl": LinkFaults(bandwidth=100e6)}, sink=sink, stream_timeout=1.0
     )
+    system.net.max_split = 1  # frames split across reads: once is enough, and cheaper
     world = World(system, settings, factory)
     for name in NODES:
         system.node(name, partial(_boot, world), networks=("repl",))
