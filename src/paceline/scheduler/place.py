@@ -117,7 +117,7 @@ class Placer:
     # -- base scores -------------------------------------------------------
     def available(self, node: str) -> bool:
         n = self.c.nodes[node]
-        return n.online and not n.standby and not n.shutdown
+        return n.online and not n.standby and not n.shutdown and not n.unclean
 
     def base_scores(self) -> None:
         c = self.c
@@ -145,6 +145,10 @@ class Placer:
                 if not self.available(name):
                     scores[name] = -INF
         apply_tickets(self)
+        for node in self.fence:  # a node a ticket loss fences runs nothing
+            for scores in self.base.values():
+                if node in scores:
+                    scores[node] = -INF
         for rid, rsc in c.rscs.items():
             scores = self.base[rid]
             self.plain[rid] = dict(scores)
