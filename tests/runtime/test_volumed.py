@@ -142,10 +142,10 @@ def test_create_md_up_promote_ext4_demote_down_and_up_again(node: Node) -> None:
     assert not node.sock.exists()
     assert "No such resource" in node.vol("status", "r0", check=10).stderr
 
-    # Up again: the clean metadata says Consistent; no fencing, so it may be promoted.
+    # Up again: the metadata says it was UpToDate; nobody fences, so it is UpToDate.
     node.vol("up", "r0")
     state = node.state()
-    assert state["disk"] == "Consistent" and not state["crashed_primary"]
+    assert state["disk"] == "UpToDate" and not state["crashed_primary"]
     node.vol("primary", "r0")
     sh("mount", "-o", "ro", str(node.dev), str(node.mnt))
     try:
@@ -183,7 +183,7 @@ def test_kill_9_is_a_dead_disk_and_up_resumes_from_the_metadata(node: Node) -> N
     node.vol("up", "r0")
     after = node.state()
     assert after["crashed_primary"] is True
-    assert after["disk"] == "Consistent"
+    assert after["disk"] == "UpToDate"
     # The hot extents of the activity log are out of sync (for a peer) on top of the bitmap.
     assert after["counters"]["oos"] >= before["counters"]["oos"]
     node.vol("primary", "r0")

@@ -167,13 +167,16 @@ class VolumeDaemon:
         self.ops: fuse.VolumeOps | None = None
         self.clean = False  # clean metadata written (AL empty, AL_CLEAN)
 
-    @staticmethod
-    def _attach_state(flags: int) -> DiskState:
+    def _attach_state(self, flags: int) -> DiskState:
+        """The disk state at attach (DRBD's rule): Consistent data becomes
+        UpToDate when the peer is known Outdated or nobody fences."""
         if not flags & Flag.CONSISTENT:
             return DiskState.INCONSISTENT
-        if flags & Flag.WAS_UP_TO_DATE:
-            return DiskState.CONSISTENT
-        return DiskState.OUTDATED
+        if not flags & Flag.WAS_UP_TO_DATE:
+            return DiskState.OUTDATED
+        if flags & Flag.PEER_OUT_DATED or self.res.fencing() == "dont-care":
+            return DiskState.UP_TO_DATE
+        return DiskState.CONSISTENT
 
     # -- status ---------------------------------------------------------------
 
@@ -213,9 +216,7 @@ class VolumeDaemon:
                 return self.as_dict()
             if self.disk is DiskState.DISKLESS:
                 raise ControlError("invalid", NEED_UPTODATE)
-            # A disconnected Consistent disk may serve when nobody fences (DRBD's rule).
-            consistent_ok = self.disk is DiskState.CONSISTENT and self.res.fencing() == "dont-care"
-            if not force and self.disk is not DiskState.UP_TO_DATE and not consistent_ok:
+            if not force and self.disk is not DiskState.UP_TO_DATE:
                 raise ControlError("invalid", NEED_UPTODATE)
             gi = self.md.sb.gi.promote_disconnected(self.rng)
             flags = self.md.sb.flags | Flag.CONSISTENT | Flag.WAS_UP_TO_DATE | Flag.PRIMARY_IND
