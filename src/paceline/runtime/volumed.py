@@ -47,6 +47,7 @@ from paceline.core.errors import ConfigError, PacelineError
 from paceline.core.paths import Paths
 from paceline.core.ports import BlockCompletion, BlockOp, BlockRequest, CompletionHandler
 from paceline.replication import device, fuse
+from paceline.replication.actlog import EXTENT_BLOCKS
 from paceline.replication.gi import Flag
 from paceline.replication.metadata import Metadata, MetadataError, Step
 from paceline.replication.resconf import Host, Resource
@@ -129,6 +130,34 @@ class LocalStore:
         self.md.bitmap.set(request.index)  # the peer does not have it
         self.counters["dw"] += self.block_size // 1024
         self.disk.submit(request, done)
+
+    # -- runs of blocks (fuse.RunStore): one pread/pwrite per FUSE request ----------
+
+    async def read_run(self, first: int, count: int) -> tuple[int, bytes]:
+        self.counters["dr"] += count * self.block_size // 1024
+        return await self.disk.read_run(first, count)
+
+    async def write_run(self, first: int, data: bytes) -> int:
+        count = len(data) // self.block_size
+        if first < 0 or first + count > self.num_blocks:
+            raise ValueError(
+                f"blocks {first}..{first + count - 1} outside 0..{self.num_blocks - 1}"
+            )
+        al = self.md.al
+        extents = range(al.extent_of(first), al.extent_of(first + count - 1) + 1)
+        if self._al_lock.locked() or not all(al.is_hot(e) for e in extents):
+            async with self._al_lock:
+                for extent in extents:
+                    steps = self.md.before_write(max(first, extent * EXTENT_BLOCKS))
+                    if steps:
+                        self.counters["al"] += 1
+                        try:
+                            await run_steps(self.meta, steps)
+                        except OSError as exc:
+                            return exc.errno or errno.EIO
+        self.md.bitmap.set_range(first, first + count)
+        self.counters["dw"] += count * self.block_size // 1024
+        return await self.disk.write_run(first, data)
 
     async def _cold_write(self, request: BlockRequest, done: CompletionHandler) -> None:
         async with self._al_lock:  # later writes to this extent wait for the transaction
