@@ -26,6 +26,7 @@ VERBS: dict[str, str] = {
     "simulate": "paceline.cli.simulate",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
+    "status": "paceline.cli.status",
     "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
