@@ -27,6 +27,7 @@ VERBS: dict[str, str] = {
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
     "status": "paceline.cli.status",
+    "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 
