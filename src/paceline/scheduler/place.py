@@ -79,17 +79,24 @@ def colocations(cluster: Cluster) -> list[Coloc]:
     for c in cluster.cib.configuration.constraints:
         if not isinstance(c, Colocation) or c.resource_sets:
             continue
-        dep = first_member(cluster, c.rsc)
-        pri = first_member(cluster, c.with_rsc)
-        if dep is None or pri is None:
-            continue
         s = c.score.value if c.score is not None else 0
         dep_role = c.rsc_role if c.rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
         pri_role = c.with_rsc_role if c.with_rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
         attr = c.node_attribute or "#uname"
         influence = v.is_true(c.influence, True)
-        out.append(Coloc(c.id, dep, pri, s, attr, influence, dep_role, pri_role))
+        for dep in _bound(cluster, c.rsc):
+            for pri in _bound(cluster, c.with_rsc):
+                out.append(Coloc(c.id, dep, pri, s, attr, influence, dep_role, pri_role))
     return out
+
+
+def _bound(cluster: Cluster, rid: str | None) -> list[str]:
+    """What a colocation of ``rid`` binds: one resource, or each a template or tag names."""
+    if rid is not None and rid in cluster.aliases and rid not in cluster.rscs:
+        out = [first_member(cluster, r) for r in cluster.aliases[rid]]
+        return [r for r in out if r is not None]
+    one = first_member(cluster, rid)
+    return [one] if one is not None else []
 
 
 class Placer:
@@ -109,6 +116,7 @@ class Placer:
         self._in_progress: set[str] = set()
         self.clone_nodes: dict[str, set[str]] = {}
         self.plain: dict[str, dict[str, int]] = {}  # base scores before stickiness
+        self.work: dict[str, dict[str, int]] = {}  # scores with the primaries applied
         self.promo: dict[str, dict[str, int]] = {}  # promoted-role location scores
         self.roles: dict[str, Role] = {}  # the next role of promotable instances
         self.no_promote: set[str] = set()  # instances that may not be promoted
@@ -214,7 +222,7 @@ class Placer:
 
     # -- assignment --------------------------------------------------------
     def dependent_table(self, rid: str, factor: float, seen: set[str]) -> dict[str, int]:
-        table = dict(self.base[rid])
+        table = dict(self.work.get(rid, self.base[rid]))
         for co in self.with_dependent.get(rid, ()):
             d = co.dependent
             if (
@@ -251,9 +259,13 @@ class Placer:
             self.assign_clone(rsc.clone)
             return self.assigned.get(rid)
         self._in_progress.add(rid)
+        # each primary is placed first, and binds this one at once (its
+        # other primaries then see where it can still go)
+        work = self.work.setdefault(rid, dict(self.base[rid]))
         for co in self.with_primary.get(rid, ()):
             self.assign(co.primary)
-        scores = dict(self.base[rid])
+            self.apply_primary(work, co)
+        scores = dict(work)
         for co in self.with_dependent.get(rid, ()):
             d = co.dependent
             if (
@@ -265,8 +277,6 @@ class Placer:
                 continue
             sub = self.dependent_table(d, 1.0, {rid, d})
             self._merge(scores, sub, co.score / INF)
-        for co in self.with_primary.get(rid, ()):
-            self.apply_primary(scores, co)
         chosen = self.choose(rsc, scores)
         self.assigned[rid] = chosen
         if chosen is not None:
@@ -322,12 +332,9 @@ class Placer:
         candidates = [n for n, s in scores.items() if s >= 0 and self.available(n)]
         if not candidates:
             return None
-        candidates.sort(key=lambda n: (-scores[n], self.count[n], n))
-        best = candidates[0]
-        for node in rsc.running:
-            if node in scores and scores[node] == scores[best] and self.available(node):
-                return node
-        return best
+        # best score, then fewest resources, then where it runs, then name
+        candidates.sort(key=lambda n: (-scores[n], self.count[n], n not in rsc.running, n))
+        return candidates[0]
 
     # -- clones ------------------------------------------------------------
     def assign_clone(self, cid: str) -> None:
