@@ -224,18 +224,25 @@ class Placer:
     def dependent_table(self, rid: str, factor: float, seen: set[str]) -> dict[str, int]:
         table = dict(self.work.get(rid, self.base[rid]))
         for co in self.with_dependent.get(rid, ()):
-            d = co.dependent
-            if (
-                d in seen
-                or d in self.assigned
-                or d in self.c.clones
-                or not co.influence
-                or co.attribute != "#uname"
-            ):
-                continue
-            sub = self.dependent_table(d, co.score / INF, seen | {d})
-            self._merge(table, sub, co.score / INF)
+            self._influence(table, co, seen, co.score / INF)
         return {n: _scale(s, factor) for n, s in table.items()} if factor != 1 else table
+
+    def _influence(self, table: dict[str, int], co: Coloc, seen: set[str], depth: float) -> None:
+        """Fold a dependent's preferences into its primary's ``table`` (scaled by
+        the colocation score; by attribute value for a node-attribute colocation)."""
+        d = co.dependent
+        if d in seen or d in self.assigned or d in self.c.clones or not co.influence:
+            return
+        sub = self.dependent_table(d, depth, seen | {d})
+        if co.attribute != "#uname":
+            attrs = {n: self.c.nodes[n].attrs.get(co.attribute) for n in self.node_names}
+            best: dict[str | None, int] = {}
+            for n, sc in sub.items():
+                key = attrs.get(n)
+                if key is not None:
+                    best[key] = max(best.get(key, -INF), sc)
+            sub = {n: best.get(attrs[n], -INF) for n in self.node_names}
+        self._merge(table, sub, co.score / INF)
 
     @staticmethod
     def _merge(table: dict[str, int], sub: dict[str, int], factor: float) -> None:
@@ -267,16 +274,7 @@ class Placer:
             self.apply_primary(work, co)
         scores = dict(work)
         for co in self.with_dependent.get(rid, ()):
-            d = co.dependent
-            if (
-                d in self.assigned
-                or d in self.c.clones
-                or not co.influence
-                or co.attribute != "#uname"
-            ):
-                continue
-            sub = self.dependent_table(d, 1.0, {rid, d})
-            self._merge(scores, sub, co.score / INF)
+            self._influence(scores, co, {rid}, 1.0)
         chosen = self.choose(rsc, scores)
         self.assigned[rid] = chosen
         if chosen is not None:
@@ -380,12 +378,7 @@ class Placer:
             for n in self.node_names:
                 table[n] = v.add(table[n], base[rid].get(n, -INF))
         for co in self.with_dependent.get(cid, ()):
-            d = co.dependent
-            if d in self.assigned or d in self.c.clones or not co.influence:
-                continue
-            if co.attribute != "#uname":
-                continue
-            self._merge(table, self.dependent_table(d, 1.0, {d}), co.score / INF)
+            self._influence(table, co, set(), 1.0)
         for co in self.with_primary.get(cid, ()):
             self.apply_primary(table, co)
         return table

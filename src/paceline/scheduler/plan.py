@@ -89,7 +89,8 @@ def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
         tasks = ("start", "stop", "promote", "demote")
         if fa not in tasks or ta not in tasks:
             continue
-        if c.kind is not None:
+        known = c.kind in tuple(OrderKind)
+        if c.kind is not None and known:
             mandatory = c.kind == OrderKind.MANDATORY
         else:
             mandatory = c.score is None or c.score.value > 0
