@@ -26,6 +26,9 @@ VERBS: dict[str, str] = {
     "simulate": "paceline.cli.simulate",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
+    "cluster": "paceline.cli.cluster",
+    "node": "paceline.cli.cluster",
+    "resource": "paceline.cli.cluster",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 
