@@ -26,6 +26,7 @@ VERBS: dict[str, str] = {
     "simulate": "paceline.cli.simulate",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
+    "status": "paceline.cli.status",
     "cluster": "paceline.cli.cluster",
     "node": "paceline.cli.cluster",
     "resource": "paceline.cli.cluster",
