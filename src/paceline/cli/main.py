@@ -30,6 +30,7 @@ VERBS: dict[str, str] = {
     "cluster": "paceline.cli.cluster",
     "node": "paceline.cli.cluster",
     "resource": "paceline.cli.cluster",
+    "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 
