@@ -202,6 +202,7 @@ def test_two_nodes_replicate_switch_over_resync_and_survive_a_power_cut(lab: Lab
     dirty = DIRTY_BLOCKS * 4096
     # Handshake, bitmap (64 MiB -> 2 KiB), pings and framing on top of the blocks;
     # a full sync would be 64 MiB.
+    print(f"resync: {crossed} bytes crossed the cable for {dirty} dirty bytes")
     assert dirty <= crossed < dirty * 1.5 + 64 * 1024, (crossed, dirty)
     want = py(lab, "node1", READ, "/dev/drbd1", "1000", str(DIRTY_BLOCKS), "37")
 
@@ -222,6 +223,7 @@ def test_two_nodes_replicate_switch_over_resync_and_survive_a_power_cut(lab: Lab
     lab.power_off("node1")
     acked = [line.split() for line in log.read_text().splitlines() if line.strip()]
     assert len(acked) >= 50
+    print(f"power cut after {len(acked)} acknowledged records")
     wait_for(lab, "node2", lambda s: s["cstate"] != "Connected", "disconnected", timeout=30)
     vol(lab, "node2", "primary", "r0")
     got = json.loads(py(lab, "node2", READ, "/dev/drbd1", "4096", str(len(acked))))

@@ -50,7 +50,7 @@ from paceline.replication.actlog import EXTENT_BLOCKS
 from paceline.replication.gi import Flag, Policies
 from paceline.replication.metadata import Metadata, Step, run_sync
 from paceline.replication.resconf import Host, Resource
-from paceline.replication.states import ConnState, Role
+from paceline.replication.states import ConnState, DiskState, Role
 from paceline.replication.volstate import (
     ConnChanged,
     DurableMeta,
@@ -372,7 +372,27 @@ class CoreDriver:
         future: asyncio.Future[str] = self.loop.create_future()
         self._waiters.append(_Waiter(what, future))
         now = self.now()
-        if what == "primary":
+        if (
+            what == "primary"
+            and force
+            and self.core.connected
+            and self.core.disk < DiskState.UP_TO_DATE
+        ):
+            # DRBD's bring-up (``primary --force`` on one of two connected Inconsistent
+            # nodes): the core forces only while disconnected, so drop the connection,
+            # take the new generation, and connect again: the handshake then makes the
+            # peer our full-sync target.
+            self.events.append(
+                f"{self.res.name}: forced promotion: reconnecting as the sync source"
+            )
+            self.core.disconnect(now)
+            self.pump()
+            self.core.promote(now, force=True)
+            self.pump()
+            if self.core.role is Role.PRIMARY:
+                self.core.connect(now)
+                self.pump()
+        elif what == "primary":
             self.core.promote(now, force=force)
         else:
             self.core.demote(now)
