@@ -37,7 +37,11 @@ resource r0 {{
     meta-disk internal;
     device /dev/drbd1 minor 1;
     disk /var/lib/paceline/r0.img;
-    disk {{ resync-rate 200M; }}
+    disk {{ resync-rate 200M; fencing resource-only; }}
+    handlers {{
+        fence-peer "/var/lab/handler.sh fence-peer";
+        after-resync-target "/var/lab/handler.sh after-resync-target";
+    }}
     on node1 {{ address {a}:7789; }}
     on node2 {{ address {b}:7789; }}
 }}
@@ -92,6 +96,13 @@ def lab(lab_ok: None) -> Iterator[Lab]:
     with running_lab(f"rdev{os.getpid() % 100000}vol", 2) as lab:
         rep = lab.plan.reps[0]
         res = RES.format(a=rep.address_of("node1"), b=rep.address_of("node2"))
+        # A stand-in for crm-fence-peer.sh / crm-unfence-peer.sh: records what it was asked.
+        handler = lab.shared / "handler.sh"
+        handler.write_text(
+            '#!/bin/sh\necho "$(hostname) $1 $DRBD_RESOURCE $DRBD_PEER" >> /var/lab/handlers.log\n'
+            "exit 4\n"
+        )
+        handler.chmod(0o755)
         for node in ("node1", "node2"):
             image = lab.dirs(node).sub("paceline") / "r0.img"
             with open(image, "wb") as f:
@@ -190,14 +201,22 @@ def test_two_nodes_replicate_switch_over_resync_and_survive_a_power_cut(lab: Lab
     vol(lab, "node1", "primary", "r0")
 
     # -- cable pull: writes mark the bitmap; plug: only the dirty blocks cross
+    calls = lab.shared / "handlers.log"
+    assert calls.read_text() == "node2 after-resync-target r0 node1\n"  # the initial sync
     faults.cable_pull(lab, "rep1-2")
     wait_for(lab, "node1", lambda s: s["cstate"] != "Connected", "disconnected", timeout=30)
+    # The Primary lost its peer under fencing resource-only: the fence-peer handler ran.
+    st = wait_for(lab, "node1", lambda s: s["handlers"] != [], "fencing", timeout=30)
+    assert st["handlers"] == [["fence-peer", 4]]
+    assert calls.read_text().splitlines()[-1] == "node1 fence-peer r0 node2"
     py(lab, "node1", DIRTY, "/dev/drbd1", str(DIRTY_BLOCKS))
     st = state(lab, "node1")
     assert st["counters"]["oos"] == DIRTY_BLOCKS * 4  # KiB out of sync: exactly those blocks
     before = tx_bytes(lab, "node1")
     faults.cable_plug(lab, "rep1-2")
     wait_for(lab, "node1", in_sync, "resynced")
+    wait_for(lab, "node2", lambda s: len(s["handlers"]) == 2, "unfenced", timeout=30)
+    assert calls.read_text().splitlines()[-1] == "node2 after-resync-target r0 node1"
     crossed = tx_bytes(lab, "node1") - before
     dirty = DIRTY_BLOCKS * 4096
     # Handshake, bitmap (64 MiB -> 2 KiB), pings and framing on top of the blocks;
