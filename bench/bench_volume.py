@@ -5,8 +5,11 @@ Three targets, measured in the same run on the same disk:
 - ``raw``: the backing image file itself (O_DIRECT writes, fdatasync);
 - ``loop``: a plain loop device (direct I/O) on an image file: the kernel's
   own block path, the reference for "a block device on a file";
-- ``volume``: ``/dev/drbdN`` of a standalone Primary volume (no peer):
-  loop -> FUSE -> ``paceline-volumed`` -> the backing image.
+- ``volume``: ``/dev/drbdN`` of a Primary volume whose peer is absent
+  (WFConnection): loop -> FUSE -> ``paceline-volumed`` (the replication
+  core, every first write of a block marking the bitmap durably) -> the
+  backing image. The figure is the cost of the Python data path; with a
+  peer, protocol C adds the network round trip and the peer's write.
 
 For each: sequential MB/s (1 MiB O_DIRECT writes, then one fdatasync), and
 4 KiB writes each followed by fdatasync (per second, and latency p50/p99 in
