@@ -69,7 +69,7 @@ ACK_DELAY = 0.005
 
 COUNTERS = (
     "bad_auth", "replay", "malformed", "oversize", "unknown_sender", "unknown_link",
-    "not_for_us", "from_self", "stale", "nack", "undelivered", "sent", "received",
+    "not_for_us", "from_self", "stale", "refused", "nack", "undelivered", "sent", "received",
 )  # fmt: skip
 
 
@@ -398,7 +398,7 @@ class MembershipCore:
     def _on_propose(self, sender: int, p: wire.Propose, now: float) -> None:
         ring = p.ring
         if ring.rep != sender or self.me not in p.members or sender not in p.members:
-            self.counters["malformed"] += 1
+            self.counters["refused"] += 1
             return
         self.highest = max(self.highest, ring.seq)
         if self.promised == ring:
@@ -428,7 +428,7 @@ class MembershipCore:
 
     def _on_install(self, sender: int, m: wire.Install, now: float) -> None:
         if m.ring.rep != sender or self.me not in m.members:
-            self.counters["malformed"] += 1
+            self.counters["refused"] += 1
             return
         if self.view is not None and self.view.ring >= m.ring:
             return  # a resent INSTALL of what is installed, or an older one

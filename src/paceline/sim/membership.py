@@ -54,11 +54,12 @@ class LinksDriver(_TimerMixin):
         links: Sequence[LinkSpec],
         *,
         topic: str | None = "membership",
-        on_pump: Callable[[], None] | None = None,
+        persist: Callable[[int], None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.core = core
         self.topic = topic
+        self.persist = persist
         self.ports = {}
         for link in links:
             port = ctx.bind_datagram(link.local.port, self._received, link.local.network)
@@ -72,8 +73,11 @@ class LinksDriver(_TimerMixin):
         self.pump()
 
     def pump(self) -> None:
-        """Send what the core wants sent, report its events, re-arm its timer."""
+        """Persist the ring seq, send what the core wants sent, report its events,
+        re-arm its timer (the seq is on "disk" before any datagram promising it leaves)."""
         now = self.ctx.now()
+        if self.persist is not None:
+            self.persist(self.core.highest_ring_seq)
         for data, address in self.core.datagrams_to_send(now):
             self.ports[address.network].sendto(data, address)
         self._emit()
@@ -153,7 +157,7 @@ def draw(seed: int, nodes: int | None = None, *, small: bool = False) -> Members
         nemesis=tuple(nemesis),
         duration=duration,
         settle=settle,
-        message_every=rng.choice((0.25, 1.0, 2.0)) * token,
+        message_every=rng.choice((0.5, 1.0, 2.0)) * token,
     )
 
 
@@ -163,12 +167,15 @@ class _Persisted:
 
     ring_seq: dict[str, int] = field(default_factory=dict)
 
+    def save(self, name: str, seq: int) -> None:
+        self.ring_seq[name] = seq
+
 
 def settings_for(scenario: MembershipScenario, n: int) -> MembershipSettings:
     token = scenario.token
     return MembershipSettings(
         token=token,
-        heartbeat=token / 4,
+        heartbeat=token / 3,
         consensus=1.2 * token,
         join=min(0.05, token / 10),
         auth=scenario.auth,
@@ -194,23 +201,32 @@ def node_links(scenario: MembershipScenario, names: Sequence[str], me: int) -> l
 CoreFactory = Callable[..., MembershipCore]
 
 
-def run(
-    seed: int,
-    scenario: MembershipScenario | None = None,
+@dataclass(slots=True)
+class Installed:
+    """What ``install`` put on a ``System``: node names -> ids, the live cores and drivers."""
+
+    ids: dict[str, int]
+    settings: MembershipSettings
+    cores: dict[str, MembershipCore] = field(default_factory=dict)
+    drivers: dict[str, LinksDriver] = field(default_factory=dict)
+
+
+def install(
+    system: System,
+    scenario: MembershipScenario,
     *,
     core: CoreFactory = MembershipCore,
-    sink: Callable[[str], None] | None = None,
-    bound: float | None = None,
-) -> RunResult:
-    """Run ``scenario`` (default: ``draw(seed)``) with cores made by ``core``."""
-    sc = scenario if scenario is not None else draw(seed)
+    workload: bool = True,
+) -> Installed:
+    """Put ``scenario.nodes`` membership nodes (``n1`` ... with ids 1 ...) on ``system``,
+    each with a small broadcast workload unless ``workload`` is off."""
+    sc = scenario
     names = [f"n{i}" for i in range(1, sc.nodes + 1)]
     ids = {name: i for i, name in enumerate(names, 1)}
-    networks = [link_name(i) for i in range(sc.links)]
-    system = System(seed, networks=networks, faults=sc.faults, sink=sink)
     settings = settings_for(sc, sc.nodes)
     authkey = system.sim.fork_rng("authkey").randbytes(32)
     persisted = _Persisted()
+    out = Installed(ids, settings)
 
     def boot(name: str, ctx: NodeContext) -> None:
         me = ids[name]
@@ -225,11 +241,14 @@ def run(
             incarnation=ctx.incarnation,
             min_ring_seq=persisted.ring_seq.get(name, 0),
         )
-        driver = LinksDriver(ctx, membership, links)
+        driver = LinksDriver(ctx, membership, links, persist=partial(persisted.save, name))
+        out.cores[name] = membership
+        out.drivers[name] = driver
+        if not workload:
+            return
         counter = [0]
 
         def tick() -> None:
-            persisted.ring_seq[name] = membership.highest_ring_seq
             if membership.view is not None:
                 counter[0] += 1
                 size = 10 if ctx.rng.random() < 0.8 else ctx.rng.randrange(1, 6000)
@@ -243,12 +262,37 @@ def run(
 
         ctx.call_at(ctx.now() + sc.message_every, tick)
 
-    votes = settings.votes
-    checkers = membership_checkers(ids, votes, sc.nodes, sc.heal_at, bound or 8 * sc.token)
+    for name in names:
+        system.node(name, partial(boot, name), networks=[link_name(i) for i in range(sc.links)])
+    return out
+
+
+def system_for(
+    seed: int, scenario: MembershipScenario, sink: Callable[[str], None] | None = None
+) -> System:
+    """The ``System`` a scenario runs on: its links, with its faults."""
+    networks = [link_name(i) for i in range(scenario.links)]
+    return System(seed, networks=networks, faults=scenario.faults, sink=sink)
+
+
+def run(
+    seed: int,
+    scenario: MembershipScenario | None = None,
+    *,
+    core: CoreFactory = MembershipCore,
+    sink: Callable[[str], None] | None = None,
+    bound: float | None = None,
+) -> RunResult:
+    """Run ``scenario`` (default: ``draw(seed)``) with cores made by ``core``,
+    judged by every membership checker."""
+    sc = scenario if scenario is not None else draw(seed)
+    system = system_for(seed, sc, sink)
+    installed = install(system, sc, core=core)
+    checkers = membership_checkers(
+        installed.ids, installed.settings.votes, sc.nodes, sc.heal_at, bound or 8 * sc.token
+    )
     system.check(*checkers)
     system.nemesis(*sc.nemesis)
-    for name in names:
-        system.node(name, partial(boot, name))
     return system.run(sc.duration, settle=sc.settle, name="membership")
 
 
@@ -259,17 +303,19 @@ def run_seeds(
     nodes: int | None = None,
     core: CoreFactory = MembershipCore,
     out: Callable[[str], None] | None = None,
+    small: bool = False,
 ) -> list[RunResult]:
     """Run seeds ``first .. first + count - 1``; the failed results (each line to ``out``)."""
     failed = []
     for seed in range(first, first + count):
-        result = run(seed, draw(seed, nodes), core=core)
+        result = run(seed, draw(seed, nodes, small=small), core=core)
         if not result.ok:
             failed.append(result)
             if out is not None:
                 for violation in result.violations[:5]:
                     out(f"seed {seed}: {violation}")
-                out(f"replay: paceline sim membership --seed {seed}" + _nodes_flag(nodes))
+                flags = _nodes_flag(nodes) + (" --small" if small else "")
+                out(f"replay: paceline sim membership --seed {seed}{flags}")
     return failed
 
 
