@@ -98,7 +98,7 @@ def test_quorumtool_format() -> None:
         "Nodes:            2\nNode ID:          1\nRing ID:          1.2c\nQuorate:          Yes\n\n"
         "Votequorum information\n----------------------\n"
         "Expected votes:   2\nHighest expected: 2\nTotal votes:      2\n"
-        "Quorum:           1 \nFlags:            2Node Quorate WaitForAll \n\n"
+        "Quorum:           1  \nFlags:            2Node Quorate WaitForAll \n\n"
         "Membership information\n----------------------\n"
         "    Nodeid      Votes Name\n"
         "         1          1 node1 (local)\n"

@@ -200,7 +200,7 @@ def render_status(
         f"{'Expected votes:':<18}{state.expected_votes}",
         f"{'Highest expected:':<18}{state.highest_expected}",
         f"{'Total votes:':<18}{state.total_votes}",
-        f"{'Quorum:':<18}{state.quorum} {'' if state.quorate else 'Activity blocked'}",
+        f"{'Quorum:':<18}{state.quorum} {' ' if state.quorate else 'Activity blocked'}",
         f"{'Flags:':<18}" + "".join(f + " " for f in state.flags()),
         "",
         "Membership information",

@@ -8,6 +8,7 @@ from itertools import pairwise
 
 from paceline.cib.model import Colocation, Location, Role, Rule, RuleRef
 from paceline.scheduler import values as v
+from paceline.scheduler.clones import Unit, clone_units, distribute
 from paceline.scheduler.rules import Evaluator
 from paceline.scheduler.unpack import Cluster, Rsc
 
@@ -30,6 +31,9 @@ def expand(cluster: Cluster, rid: str | None) -> list[str]:
         return []
     if rid in cluster.groups:
         return list(cluster.groups[rid])
+    cid = clone_of(cluster, rid)
+    if cid is not None:
+        return cluster.clones[cid].all_rids
     if rid in cluster.aliases:
         return [m for r in cluster.aliases[rid] for m in expand(cluster, r)]
     if rid in cluster.rscs:
@@ -37,7 +41,23 @@ def expand(cluster: Cluster, rid: str | None) -> list[str]:
     return []
 
 
+def clone_of(cluster: Cluster, rid: str | None) -> str | None:
+    """The clone id that ``rid`` names (the clone itself or its configured child)."""
+    if rid is None:
+        return None
+    if rid in cluster.clones:
+        return rid
+    cid = cluster.in_clone.get(rid)
+    if cid is not None and cluster.clones[cid].child == rid:
+        return cid
+    return None
+
+
 def first_member(cluster: Cluster, rid: str | None) -> str | None:
+    """The primitive a colocation with ``rid`` binds (a clone stands for itself)."""
+    cid = clone_of(cluster, rid)
+    if cid is not None:
+        return cid
     members = expand(cluster, rid)
     return members[0] if members else None
 
@@ -81,6 +101,8 @@ class Placer:
             self.with_primary.setdefault(co.dependent, []).append(co)
             self.with_dependent.setdefault(co.primary, []).append(co)
         self._in_progress: set[str] = set()
+        self.clone_nodes: dict[str, set[str]] = {}
+        self.plain: dict[str, dict[str, int]] = {}  # base scores before stickiness
 
     # -- base scores -------------------------------------------------------
     def available(self, node: str) -> bool:
@@ -108,6 +130,7 @@ class Placer:
                     scores[name] = -INF
                 if not self.available(name):
                     scores[name] = -INF
+            self.plain[rid] = dict(scores)
             if rsc.managed:
                 for node in rsc.running:
                     if node in scores and scores[node] > -INF:
@@ -170,7 +193,13 @@ class Placer:
         table = dict(self.base[rid])
         for co in self.with_dependent.get(rid, ()):
             d = co.dependent
-            if d in seen or d in self.assigned or not co.influence or co.attribute != "#uname":
+            if (
+                d in seen
+                or d in self.assigned
+                or d in self.c.clones
+                or not co.influence
+                or co.attribute != "#uname"
+            ):
                 continue
             sub = self.dependent_table(d, co.score / INF, seen | {d})
             self._merge(table, sub, co.score / INF)
@@ -190,14 +219,25 @@ class Placer:
             return self.assigned[rid]
         if rid in self._in_progress:
             return None
-        self._in_progress.add(rid)
+        if rid in self.c.clones:
+            self.assign_clone(rid)
+            return None
         rsc = self.c.rscs[rid]
+        if rsc.clone is not None and not rsc.orphan:
+            self.assign_clone(rsc.clone)
+            return self.assigned.get(rid)
+        self._in_progress.add(rid)
         for co in self.with_primary.get(rid, ()):
             self.assign(co.primary)
         scores = dict(self.base[rid])
         for co in self.with_dependent.get(rid, ()):
             d = co.dependent
-            if d in self.assigned or not co.influence or co.attribute != "#uname":
+            if (
+                d in self.assigned
+                or d in self.c.clones
+                or not co.influence
+                or co.attribute != "#uname"
+            ):
                 continue
             sub = self.dependent_table(d, 1.0, {rid, d})
             self._merge(scores, sub, co.score / INF)
@@ -210,17 +250,24 @@ class Placer:
         self._in_progress.discard(rid)
         return chosen
 
+    def nodes_of(self, rid: str) -> set[str]:
+        """Where ``rid`` (a primitive or a clone) was placed."""
+        if rid in self.c.clones:
+            return self.clone_nodes.get(rid, set())
+        node = self.assigned.get(rid)
+        return {node} if node is not None else set()
+
     def apply_primary(self, scores: dict[str, int], co: Coloc) -> None:
-        pnode = self.assigned.get(co.primary)
+        pnodes = self.nodes_of(co.primary)
         attr = co.attribute
-        if pnode is None:
+        if not pnodes:
             if co.score >= INF:
                 for n in scores:
                     scores[n] = -INF
             return
-        pval = self.c.nodes[pnode].attrs.get(attr)
+        pvals = {self.c.nodes[p].attrs.get(attr) for p in pnodes} - {None}
         for n in scores:
-            same = self.c.nodes[n].attrs.get(attr) == pval and pval is not None
+            same = self.c.nodes[n].attrs.get(attr) in pvals
             if co.score >= INF:
                 if not same:
                     scores[n] = -INF
@@ -246,6 +293,58 @@ class Placer:
             if node in scores and scores[node] == scores[best] and self.available(node):
                 return node
         return best
+
+    # -- clones ------------------------------------------------------------
+    def assign_clone(self, cid: str) -> None:
+        """Place every instance of clone ``cid`` (Pacemaker's instance distribution)."""
+        if cid in self.clone_nodes or cid in self._in_progress:
+            return
+        self._in_progress.add(cid)
+        info = self.c.clones[cid]
+        for co in self.with_primary.get(cid, ()):
+            self.assign(co.primary)
+        units = clone_units(self.c, info)
+        tables = {u.number: self.unit_table(u, cid, self.base) for u in units}
+        parent = self.unit_table(units[0], cid, self.plain) if units else {}
+        chosen = distribute(info, units, tables, parent, self.available, self.count)
+        nodes: set[str] = set()
+        for u in units:
+            node = chosen.get(u.number)
+            first = self.c.rscs[u.rids[0]]
+            if not first.managed:
+                for rid in u.rids:
+                    self.assigned[rid] = next(iter(self.c.rscs[rid].running), None)
+                continue
+            for rid in u.rids:
+                rsc = self.c.rscs[rid]
+                ok = node is not None and rsc.target_role != "stopped"
+                ok = ok and node is not None and self.base[rid].get(node, -INF) > -INF
+                self.assigned[rid] = node if ok else None
+                if not ok:
+                    node = None
+                elif node is not None:
+                    self.count[node] += 1
+            if node is not None:
+                nodes.add(node)
+        self.clone_nodes[cid] = nodes
+        self._in_progress.discard(cid)
+
+    def unit_table(self, u: Unit, cid: str, base: dict[str, dict[str, int]]) -> dict[str, int]:
+        """One instance's node scores: its members', its dependents' and its primaries'."""
+        table = dict.fromkeys(self.node_names, 0)
+        for rid in u.rids:
+            for n in self.node_names:
+                table[n] = v.add(table[n], base[rid].get(n, -INF))
+        for co in self.with_dependent.get(cid, ()):
+            d = co.dependent
+            if d in self.assigned or d in self.c.clones or not co.influence:
+                continue
+            if co.attribute != "#uname":
+                continue
+            self._merge(table, self.dependent_table(d, 1.0, {d}), co.score / INF)
+        for co in self.with_primary.get(cid, ()):
+            self.apply_primary(table, co)
+        return table
 
     def run(self) -> dict[str, str | None]:
         self.base_scores()

@@ -7,6 +7,7 @@ from itertools import pairwise
 
 from paceline.cib.model import Action as CAction
 from paceline.cib.model import Order, OrderKind, Role
+from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.place import expand
 from paceline.scheduler.unpack import Cluster
 
@@ -183,10 +184,12 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
     acts: dict[tuple[str, str, int, str | None], Act] = {}
 
     def act(rid: str, task: str, interval: int, node: str | None) -> Act:
-        key = (rid, task, interval, node)
+        rsc = cluster.rscs.get(rid)
+        name = rsc.action_name if rsc is not None else rid
+        key = (name, task, interval, node)
         a = acts.get(key)
         if a is None:
-            a = Act(rid, task, interval, node)
+            a = Act(name, task, interval, node)
             acts[key] = a
         return a
 
@@ -207,7 +210,7 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
     # probes
     probes: dict[str, list[Act]] = {}
     for rid, rsc in cluster.rscs.items():
-        if rsc.orphan:
+        if rsc.orphan or rsc.clone is not None:
             continue
         for name in sorted(cluster.nodes):
             info = cluster.nodes[name]
@@ -242,8 +245,17 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
     def present(key: tuple[str, str]) -> Act | None:
         return (starts if key[1] == "start" else stops).get(key[0])
 
+    going = {rid: p.nxt for rid, p in plans.items()}
+    for cinfo in cluster.clones.values():
+        for rid, where in probe_targets(cluster, cinfo, going):
+            probes.setdefault(rid, []).append(act(rid, "monitor", 0, where))
     for rid in probes:
-        succ.setdefault((rid, "probe"), []).append((rid, "start"))
+        probed = cluster.rscs.get(rid)
+        if probed is not None and probed.clone is not None:
+            targets = cluster.clones[probed.clone].all_rids
+        else:
+            targets = [rid]
+        succ.setdefault((rid, "probe"), []).extend((x, "start") for x in targets)
     for src_key in list(succ):
         if src_key[1] == "probe":
             sources = probes[src_key[0]]
@@ -264,7 +276,8 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
                 t.edges.extend((src, dst) for src in sources)
             else:
                 stack.extend(succ.get(k, ()))
-    for members in cluster.groups.values():
+    together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
+    for members in together:
         for m in members:
             for n in members:
                 if m in stops and n in starts:

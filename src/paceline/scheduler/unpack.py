@@ -22,6 +22,7 @@ from paceline.cib.model import (
     RuleRef,
 )
 from paceline.scheduler import values as v
+from paceline.scheduler.clones import CloneInfo, clone_info, strip_instance
 from paceline.scheduler.rules import Evaluator
 
 
@@ -84,6 +85,13 @@ class Rsc:
     blocked: set[str] = field(default_factory=set)
     history: dict[str, dict[tuple[str, int], LrmRscOp]] = field(default_factory=dict)
     seen_on: set[str] = field(default_factory=set)
+    clone: str | None = None  # the clone this is an instance (member) of
+    clone_name: str | None = None  # the history name it was given (anonymous clones)
+
+    @property
+    def action_name(self) -> str:
+        """The name its actions carry in the graph (Pacemaker's clone_name, else its id)."""
+        return self.clone_name or self.id
 
     @property
     def managed(self) -> bool:
@@ -123,6 +131,8 @@ class Cluster:
     rules_by_id: dict[str, Rule]
     sets_by_id: dict[str, NvSet]
     aliases: dict[str, list[str]]  # template and tag ids -> resource ids
+    clones: dict[str, CloneInfo] = field(default_factory=dict)
+    in_clone: dict[str, str] = field(default_factory=dict)  # child/member id -> clone id
 
     def option(self, name: str, default: str) -> str:
         return self.options.get(name, default)
@@ -371,6 +381,35 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             meta["is-managed"] = "false"
         rscs[p.id] = Rsc(p.id, p, group, meta, _op_specs(p, op_defaults))
 
+    clones: dict[str, CloneInfo] = {}
+    in_clone: dict[str, str] = {}
+
+    def add_clone(r: Clone) -> None:
+        cmeta = first_values(r.meta_attributes, sets_by_id)
+        if r.legacy_master:
+            cmeta.setdefault("promotable", "true")
+        child = r.child
+        kids = list(child.children) if isinstance(child, Group) else [child]
+        info = clone_info(r.id, child.id, [k.id for k in kids], cmeta, len(nodes))
+        clones[r.id] = info
+        in_clone[child.id] = r.id
+        gmeta = dict(cmeta)
+        if isinstance(child, Group):
+            gmeta.update(first_values(child.meta_attributes, sets_by_id))
+        for k in kids:
+            in_clone[k.id] = r.id
+        for i in range(info.clone_max):
+            rids = [f"{k.id}:{i}" for k in kids]
+            info.instances.append(rids)
+            gid = f"{child.id}:{i}" if isinstance(child, Group) else None
+            if gid is not None:
+                groups[gid] = rids
+            for k, rid in zip(kids, rids, strict=True):
+                add_prim(replace(k, id=rid), gmeta, gid)
+                inst = rscs[rid]
+                inst.clone = r.id
+                inst.meta.setdefault("resource-stickiness", "1")
+
     for r in cfg.resources:
         if isinstance(r, Primitive):
             add_prim(r, {}, None)
@@ -382,7 +421,8 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                 add_prim(c, gmeta, r.id)
             top.append(r.id)
         elif isinstance(r, Clone):
-            continue  # clones: not yet
+            add_clone(r)
+            top.append(r.id)
 
     for ns in cib.status.node_states:
         if ns.lrm is None:
@@ -392,10 +432,22 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             continue
         for lr in ns.lrm.resources:
             rsc_opt = rscs.get(lr.id)
+            base = strip_instance(lr.id)
+            if base in in_clone and (rsc_opt is None or not clones[in_clone[base]].unique):
+                rsc_opt = _clone_instance(clones[in_clone[base]], base, lr.id, node_info.name, rscs)
             if rsc_opt is None:
-                rsc_opt = Rsc(lr.id, None, None, dict(rsc_defaults), [], orphan=True)
-                rscs[lr.id] = rsc_opt
-                top.append(lr.id)
+                rid = lr.id
+                cid = in_clone.get(base)
+                if cid is not None and not clones[cid].unique:  # every instance is in use
+                    k = clones[cid].clone_max
+                    while f"{base}:{k}" in rscs:
+                        k += 1
+                    rid = f"{base}:{k}"
+                rsc_opt = Rsc(rid, None, None, dict(rsc_defaults), [], orphan=True, clone=cid)
+                if rid != lr.id:
+                    rsc_opt.clone_name = lr.id
+                rscs[rid] = rsc_opt
+                top.append(rid)
             _apply_history(rsc_opt, node_info.name, list(lr.ops))
 
     for rsc in rscs.values():
@@ -406,5 +458,49 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         aliases[tag.id] = list(tag.refs)
     have_quorum = cib.have_quorum if cib.have_quorum is not None else True
     return Cluster(
-        cib, now, options, nodes, rscs, groups, top, have_quorum, rules_by_id, sets_by_id, aliases
+        cib,
+        now,
+        options,
+        nodes,
+        rscs,
+        groups,
+        top,
+        have_quorum,
+        rules_by_id,
+        sets_by_id,
+        aliases,
+        clones,
+        in_clone,
     )
+
+
+def _clone_instance(
+    info: CloneInfo, base: str, lrm_id: str, node: str, rscs: dict[str, Rsc]
+) -> Rsc | None:
+    """The instance of ``info`` that a history entry ``lrm_id`` on ``node`` belongs to.
+
+    An instance active on ``node`` (a cloned group's other member) takes it,
+    else the first instance not active anywhere; none left: ``None`` (an orphan).
+    """
+    if info.unique:
+        return None
+    pos = info.members.index(base)
+    inactive: Rsc | None = None
+    for inst in info.instances:
+        where: set[str] = set()
+        for rid in inst:
+            where |= set(rscs[rid].running)
+        rsc = rscs[inst[pos]]
+        if where:
+            if node in where and not rsc.running:
+                inactive = None
+                return _named(rsc, lrm_id)
+        elif inactive is None:
+            inactive = rsc
+    return _named(inactive, lrm_id) if inactive is not None else None
+
+
+def _named(rsc: Rsc, lrm_id: str) -> Rsc:
+    if lrm_id != rsc.id:
+        rsc.clone_name = lrm_id
+    return rsc

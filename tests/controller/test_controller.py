@@ -1,0 +1,133 @@
+"""The controller cores of two or three nodes on a perfect bus with fake agents."""
+
+from __future__ import annotations
+
+from tests.controller.harness import Bus
+
+from paceline.cib.model import Cib
+from paceline.controller import DcState
+from paceline.controller import status as st
+from paceline.controller.wire import pack_cib
+from paceline.crm import api
+
+CONFIG = """\
+primitive vip ocf:pacemaker:Dummy op monitor interval=10s timeout=20s
+primitive d1 ocf:pacemaker:Dummy op monitor interval=10s timeout=20s
+group g vip d1
+property stonith-enabled=false
+rsc_defaults resource-stickiness=100
+"""
+
+
+def cluster(names: list[str], text: str = CONFIG) -> Bus:
+    cib, _ = api.load(Cib(), text)
+    bus = Bus(names, cib)
+    bus.view(names)
+    bus.run()
+    return bus
+
+
+def assert_s4(bus: Bus) -> None:
+    for rsc in ("vip", "d1"):
+        assert len(bus.where(rsc)) <= 1, (rsc, bus.where(rsc), bus.log)
+
+
+def test_forms_and_starts_the_group_on_one_node() -> None:
+    bus = cluster(["n1", "n2"])
+    assert bus.where("vip") == bus.where("d1")
+    assert len(bus.where("vip")) == 1
+    dc = bus.nodes["n1"].ctl
+    assert dc.state is DcState.IDLE
+    # every node has the same CIB, with both nodes online
+    versions = {n.ctl.cib.version for n in bus.nodes.values()}
+    assert len(versions) == 1
+    for name in ("n1", "n2"):
+        ns = st.node_state(dc.cib, name)
+        assert ns is not None and ns.crmd == "online"
+    # recurring monitors run where the group runs
+    active = bus.nodes[bus.where("vip")[0]]
+    assert {k[0] for k in active.recurring} == {"vip", "d1"}
+    assert any("transition" in line and "Start" in line for line in bus.log)
+
+
+def test_standby_moves_the_group_and_online_keeps_it() -> None:
+    bus = cluster(["n1", "n2"])
+    first = bus.where("vip")[0]
+    other = "n2" if first == "n1" else "n1"
+    bus.submit(other, "r1", {"op": "attr", "node": first, "name": "standby", "value": "on"})
+    bus.run()
+    assert bus.replies[-1].ok, bus.replies
+    assert bus.where("vip") == [other] and bus.where("d1") == [other]
+    assert_s4(bus)
+    bus.submit(first, "r2", {"op": "attr", "node": first, "name": "standby", "value": None})
+    bus.run()
+    assert bus.where("vip") == [other]  # stickiness keeps it
+    # every node sees the change
+    for node in bus.nodes.values():
+        assert st.node_attribute(node.ctl.cib.configuration, first, "standby") is None
+
+
+def test_power_off_of_the_active_node_moves_the_group() -> None:
+    bus = cluster(["n1", "n2", "n3"])
+    first = bus.where("vip")[0]
+    bus.power_off(first)
+    bus.view([n for n in ("n1", "n2", "n3") if n != first])
+    bus.run()
+    survivors = bus.where("vip")
+    assert len(survivors) == 1 and survivors[0] != first
+    assert bus.where("d1") == survivors
+
+
+def test_failed_monitor_is_recovered_in_place_with_a_fail_count() -> None:
+    bus = cluster(["n1", "n2"])
+    first = bus.where("vip")[0]
+    bus.fail_monitor(first, "d1")
+    bus.run()
+    assert bus.where("d1") == [first]
+    assert bus.nodes[first].started.count("d1") == 2
+    dc = bus.nodes["n1"].ctl
+    assert st.transient(dc.cib, first).get("fail-count-d1#monitor_10000") == "1"
+    assert any("failed" in line for line in bus.log)
+
+
+def test_daemon_restart_reprobes_without_restarting() -> None:
+    bus = cluster(["n1", "n2"])
+    first = bus.where("vip")[0]
+    starts = list(bus.nodes[first].started)
+    bus.crash(first)
+    disk = bus.nodes[first].ctl.cib
+    bus.restart(first, disk)
+    bus.view(["n1", "n2"])
+    bus.run()
+    assert bus.where("vip") == [first]
+    assert bus.nodes[first].started == starts  # found running, not started again
+    assert {k[0] for k in bus.nodes[first].recurring} == {"vip", "d1"}
+
+
+def test_concurrent_change_is_refused() -> None:
+    bus = cluster(["n1", "n2"])
+    base = bus.nodes["n2"].ctl.cib
+    changed, _ = api.load(base, CONFIG + "property no-quorum-policy=ignore\n")
+    stale = str(base.version)
+    bus.submit("n2", "a", {"op": "replace", "cib": pack_cib(changed), "base": stale, "who": "t"})
+    bus.run()
+    assert bus.replies[-1].ok
+    again, _ = api.load(base, CONFIG + "property no-quorum-policy=freeze\n")
+    bus.submit("n2", "b", {"op": "replace", "cib": pack_cib(again), "base": stale, "who": "t"})
+    bus.run()
+    assert not bus.replies[-1].ok and "changed since" in bus.replies[-1].message
+    for node in bus.nodes.values():
+        assert st.option(node.ctl.cib, "no-quorum-policy", "stop") == "ignore"
+
+
+def test_cleanup_clears_the_fail_count_and_reprobes() -> None:
+    bus = cluster(["n1", "n2"])
+    first = bus.where("vip")[0]
+    bus.fail_monitor(first, "d1")
+    bus.run()
+    bus.submit("n2", "c", {"op": "cleanup", "rsc": "d1", "node": None})
+    bus.run()
+    assert bus.replies[-1].ok
+    dc = bus.nodes["n1"].ctl
+    assert "fail-count-d1#monitor_10000" not in st.transient(dc.cib, first)
+    assert bus.where("d1") == [first]
