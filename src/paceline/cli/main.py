@@ -27,6 +27,7 @@ VERBS: dict[str, str] = {
     "sim": "paceline.cli.sim",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
+    "status": "paceline.cli.status",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 
