@@ -28,6 +28,10 @@ VERBS: dict[str, str] = {
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
     "status": "paceline.cli.status",
+    "cluster": "paceline.cli.cluster",
+    "node": "paceline.cli.cluster",
+    "resource": "paceline.cli.cluster",
+    "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 

@@ -8,9 +8,10 @@ from itertools import pairwise
 
 from paceline.cib.model import Colocation, Location, Role, Rule, RuleRef
 from paceline.scheduler import values as v
-from paceline.scheduler.clones import Unit, clone_units, distribute
+from paceline.scheduler.clones import Unit, clone_units, distribute, strip_instance
 from paceline.scheduler.promote import promote
 from paceline.scheduler.rules import Evaluator
+from paceline.scheduler.tickets import apply_tickets
 from paceline.scheduler.unpack import Cluster, Rsc
 
 INF = v.INF
@@ -110,11 +111,13 @@ class Placer:
         self.plain: dict[str, dict[str, int]] = {}  # base scores before stickiness
         self.promo: dict[str, dict[str, int]] = {}  # promoted-role location scores
         self.roles: dict[str, Role] = {}  # the next role of promotable instances
+        self.no_promote: set[str] = set()  # instances that may not be promoted
+        self.fence: dict[str, str] = {}  # nodes to fence -> why
 
     # -- base scores -------------------------------------------------------
     def available(self, node: str) -> bool:
         n = self.c.nodes[node]
-        return n.online and not n.standby and not n.shutdown
+        return n.online and not n.standby and not n.shutdown and not n.unclean
 
     def base_scores(self) -> None:
         c = self.c
@@ -129,14 +132,25 @@ class Placer:
             scores = self.base[rid]
             thr = v.score(rsc.meta.get("migration-threshold"), threshold)
             timeout = v.interval_ms(rsc.meta.get("failure-timeout")) // 1000
+            keys = [rid]
+            if rsc.clone is not None:
+                keys += [rsc.clone_name or rid, strip_instance(rid)]
             for name, info in c.nodes.items():
-                fc = info.failcounts.get(rid, 0)
-                if fc and timeout and info.last_failure.get(rid, 0) + timeout <= c.now:
+                key = next((k for k in keys if k in info.failcounts), rid)
+                fc = info.failcounts.get(key, 0)
+                if fc and timeout and info.last_failure.get(key, 0) + timeout <= c.now:
                     fc = 0
                 if thr > 0 and fc >= thr:
                     scores[name] = -INF
                 if not self.available(name):
                     scores[name] = -INF
+        apply_tickets(self)
+        for node in self.fence:  # a node a ticket loss fences runs nothing
+            for scores in self.base.values():
+                if node in scores:
+                    scores[node] = -INF
+        for rid, rsc in c.rscs.items():
+            scores = self.base[rid]
             self.plain[rid] = dict(scores)
             if rsc.managed:
                 for node in rsc.running:

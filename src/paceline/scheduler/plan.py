@@ -8,6 +8,7 @@ from itertools import pairwise
 from paceline.cib.model import Action as CAction
 from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
 from paceline.scheduler.clones import probe_targets
+from paceline.scheduler.fencing import fence_action
 from paceline.scheduler.place import clone_of, expand
 from paceline.scheduler.unpack import Cluster
 
@@ -117,9 +118,13 @@ def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
 
 
 def build(
-    cluster: Cluster, placement: dict[str, str | None], roles: dict[str, Role] | None = None
+    cluster: Cluster,
+    placement: dict[str, str | None],
+    roles: dict[str, Role] | None = None,
+    fence: dict[str, str] | None = None,
 ) -> Transition:
     roles = roles or {}
+    fenced = fence_nodes(cluster, fence or {})
     plans: dict[str, Plan] = {}
     for rid, rsc in cluster.rscs.items():
         running = list(rsc.running)
@@ -239,7 +244,9 @@ def build(
         key = (name, task, interval, node)
         a = acts.get(key)
         if a is None:
-            a = Act(name, task, interval, node)
+            # what ran on a node being fenced stops with the fencing
+            implied = node in fenced and task in ("stop", "demote")
+            a = Act(name, task, interval, node, pseudo=implied)
             acts[key] = a
         return a
 
@@ -363,6 +370,24 @@ def build(
             for n in members:
                 if m in stops and n in starts:
                     t.edges.append((stops[m], starts[n]))
+    # fencing: before what stopped with it, and before every start and promote
+    shots: list[Act] = []
+    devices = {r.action_name for r in cluster.rscs.values() if r.agent.startswith("stonith:")}
+    for name in [n for n in cluster.nodes if n in fenced]:  # one at a time, in node order
+        shot = act("", f"stonith '{fence_action(cluster.options)}'", 0, name)
+        if shots:
+            t.edges.append((shots[-1], shot))
+        shots.append(shot)
+        for x in list(acts.values()):
+            if x.node == name and x.pseudo and x.rsc not in devices:
+                t.edges.append((shot, x))
+        for table in (starts, promotes):
+            for rid, x in table.items():
+                # x fencing device waits only where its state is unknown
+                rsc = cluster.rscs[rid]
+                if rsc.agent.startswith("stonith:") and _known_on(cluster, rid, name):
+                    continue
+                t.edges.append((shot, x))
     # shutdown
     for name, info in sorted(cluster.nodes.items()):
         if info.shutdown and info.online:
@@ -371,8 +396,34 @@ def build(
                 if s.node == name:
                     t.edges.append((s, sd))
     t.actions = sorted(acts.values(), key=lambda a: a.key)
-    t.summary = summary(cluster, plans)
+    t.summary = [
+        f"Fence ({fence_action(cluster.options)}) {n} '{why}'" for n, why in sorted(fenced.items())
+    ] + summary(cluster, plans)
     return t
+
+
+def fence_nodes(cluster: Cluster, extra: dict[str, str]) -> dict[str, str]:
+    """The nodes this transition fences, with why: unclean ones (when the
+    cluster may fence) and those ``extra`` names."""
+    out: dict[str, str] = {}
+    if not cluster.stonith_enabled:
+        return out
+    can = cluster.have_quorum or cluster.option("no-quorum-policy", "stop") == "ignore"
+    for name, info in cluster.nodes.items():
+        if info.unclean and can:
+            out[name] = info.unclean
+    for name, why in extra.items():
+        if can or cluster.nodes[name].online:
+            out.setdefault(name, why)
+    return out
+
+
+def _known_on(cluster: Cluster, rid: str, node: str) -> bool:
+    """Whether the state of ``rid`` (any instance, for a clone) on ``node`` is known."""
+    rsc = cluster.rscs[rid]
+    if rsc.clone is None:
+        return node in rsc.seen_on
+    return any(node in cluster.rscs[r].seen_on for r in cluster.clones[rsc.clone].all_rids)
 
 
 def _role_matches(op_role: Role | None, role: Role | None) -> bool:
