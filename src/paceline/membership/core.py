@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from paceline.core.errors import ProtocolError, StateError
@@ -48,6 +48,7 @@ from paceline.core.keys import Keyring
 from paceline.core.ports import Address, Rng
 from paceline.core.replay import ReplayFilter, SequenceCounter, Verdict
 from paceline.membership import wire
+from paceline.membership.config import ClusterConfig
 from paceline.membership.events import (
     Delivered,
     LinkChanged,
@@ -60,7 +61,7 @@ from paceline.membership.events import (
 from paceline.membership.links import LinkStatus
 from paceline.membership.messaging import Fragment, ViewStreams
 from paceline.membership.quorum import QuorumState, Votequorum
-from paceline.membership.settings import MembershipSettings
+from paceline.membership.settings import MembershipSettings, links_from_config
 
 MAX_EVENTS = 100_000
 """Events the core holds before the driver takes them (a limit on everything)."""
@@ -153,32 +154,19 @@ class MembershipCore:
         incarnation: int = 0,
         min_ring_seq: int = 0,
     ) -> None:
-        if not links:
-            raise ValueError("membership needs at least one link")
         if (settings.auth is AuthMode.NONE) != (authkey is None):
             raise ValueError("an authkey is needed exactly when authentication is on")
         self.settings = settings
         self.me = me
         self.rng = rng
         self.incarnation = incarnation
-        self.links = {link.number: link for link in sorted(links, key=lambda x: x.number)}
-        self._by_network = {link.local.network: link.number for link in links}
         keyring = None if authkey is None else Keyring.from_authkey(authkey)
         self.codec = FrameCodec(settings.auth, keyring)
         self.replay = ReplayFilter(max_senders=settings.max_nodes)
         self.frames = SequenceCounter(incarnation)
-        self.rto = max(0.01, settings.heartbeat / 4)
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
-        configured = set(settings.votes)
-        for link in links:
-            configured |= set(link.peers)
-        configured.discard(me)
-        self.discover = not configured
-        self.peers: dict[int, _Peer] = {p: _Peer() for p in sorted(configured)}
-        for link in links:
-            for p, address in link.peers.items():
-                if p != me:
-                    self.peers[p].address[link.number] = address
+        self.peers: dict[int, _Peer] = {}
+        configured = self._configure(settings, links)
         votes = dict(settings.votes) or dict.fromkeys([me, *configured], 1)
         expected = settings.expected_votes or sum(votes.values()) or 1
         self.votequorum = Votequorum(settings.quorum, expected, votes)
@@ -203,10 +191,67 @@ class MembershipCore:
         self._target_cache: tuple[int, ...] | None = None
         self._excluded: dict[int, float] = {}
         self._next_heartbeat = now
-        self._heartbeat_now = False
+        self._last_heartbeat = -1.0
         self._ack_at: float | None = None
         self._outbox: list[tuple[bytes, Address]] = []
         self._events: deque[object] = deque()
+        self._step(now)
+
+    def _configure(self, settings: MembershipSettings, links: Sequence[LinkSpec]) -> set[int]:
+        """Take ``settings`` and ``links``: the configured peers (added ones start
+        unheard, removed ones are forgotten); the set of configured peer ids."""
+        if not links:
+            raise ValueError("membership needs at least one link")
+        self.settings = settings
+        self.rto = max(0.01, settings.heartbeat / 4)
+        self.links = {link.number: link for link in sorted(links, key=lambda x: x.number)}
+        self._by_network = {link.local.network: link.number for link in links}
+        configured = set(settings.votes)
+        for link in links:
+            configured |= set(link.peers)
+        configured.discard(self.me)
+        self.discover = not configured
+        if not self.discover:
+            for gone in [p for p in self.peers if p not in configured]:
+                del self.peers[gone]
+                self.replay.forget(NodeId(gone))
+        for p in sorted(configured):
+            peer = self.peers.setdefault(p, _Peer())
+            peer.address = {}
+        for link in links:
+            for p, address in link.peers.items():
+                if p != self.me:
+                    self.peers[p].address[link.number] = address
+        return configured
+
+    def reconfigure(
+        self, settings: MembershipSettings, links: Sequence[LinkSpec], now: float
+    ) -> None:
+        """A reloaded configuration, on the running core (``paceline cluster reload``).
+
+        Added nodes are heartbeated and join the next view once heard; removed
+        nodes are forgotten at once (so they leave the view); votes and expected
+        votes are votequorum's new ones. The auth mode and key cannot change
+        here (``ValueError``): that needs a key roll.
+        """
+        if settings.auth is not self.settings.auth:
+            raise ValueError("the auth mode cannot change on a running node")
+        configured = self._configure(settings, links)
+        for node in [n for n in self.rows if n not in configured]:
+            del self.rows[node]
+        for node in [n for n in self._excluded if n not in configured]:
+            del self._excluded[node]
+        votes = dict(settings.votes) or dict.fromkeys([self.me, *configured], 1)
+        vq = self.votequorum
+        vq.options = settings.quorum
+        vq.known = votes
+        vq.members = {n: votes.get(n, 1) for n in vq.members if n in votes or n == self.me}
+        expected = settings.expected_votes or sum(votes.values()) or 1
+        changed = vq.set_expected(expected) if self.view is not None else None
+        if changed is not None:
+            self._emit(QuorumChanged(changed))
+        self._detect(now)
+        self._rows_changed()
         self._step(now)
 
     # -- the DatagramCore surface ----------------------------------------------
@@ -453,7 +498,7 @@ class MembershipCore:
         self._commit_until = now + 2 * self.settings.consensus
         if self._streams is not None:
             self._streams.freeze()
-        self._heartbeat_now = True
+        self._trigger_heartbeat(now)
 
     def _send_accept(self, to: int, ring: RingId, ok: bool) -> None:
         view, streams = self.view, self._streams
@@ -553,7 +598,7 @@ class MembershipCore:
             return
         if now >= proposal.started + self.settings.consensus:
             for p in missing:
-                self._excluded[p] = now + 2 * self.settings.consensus
+                self._excluded[p] = now + self.settings.consensus
             self._proposal = None
             self._settle_at = now
             return
@@ -616,7 +661,7 @@ class MembershipCore:
         self._streams = ViewStreams(
             m.ring, m.members, self.me, window=self.settings.window, rto=self.rto
         )
-        self._heartbeat_now = True
+        self._trigger_heartbeat(now)
 
     def _quorate(self, computed: bool) -> bool:
         """The view's quorate flag (a hook for the broken-core tests)."""
@@ -682,7 +727,7 @@ class MembershipCore:
         if reach != self.reach:
             self.reach = reach
             self._row_version += 1
-            self._heartbeat_now = True
+            self._trigger_heartbeat(now)
             self._rows_changed()
 
     def _agree(self, now: float) -> None:
@@ -767,13 +812,18 @@ class MembershipCore:
 
     # -- sending ----------------------------------------------------------------
 
+    def _trigger_heartbeat(self, now: float) -> None:
+        """Send a heartbeat soon (news: reachability, a promise, a view), at most
+        one per ``join / 4`` so that a burst of news costs one round."""
+        soon = max(now, self._last_heartbeat + self.settings.join / 4)
+        self._next_heartbeat = min(self._next_heartbeat, soon)
+
     def _heartbeats(self, now: float) -> None:
-        if now < self._next_heartbeat and not self._heartbeat_now:
+        if now < self._next_heartbeat:
             return
-        self._heartbeat_now = False
-        if now >= self._next_heartbeat:
-            jitter = self.rng.uniform(0.0, self.settings.heartbeat / 10)
-            self._next_heartbeat = now + self.settings.heartbeat - jitter
+        self._last_heartbeat = now
+        jitter = self.rng.uniform(0.0, self.settings.heartbeat / 10)
+        self._next_heartbeat = now + self.settings.heartbeat - jitter
         rows = [wire.Row(self.me, self.incarnation, self._row_version, self.reach)]
         rows += [self.rows[p] for p in sorted(self.reach) if p in self.rows]
         view, streams = self.view, self._streams
@@ -831,7 +881,9 @@ class MembershipCore:
             return
         payload = wire.encode(message)
         for m in others:
-            peer = self.peers[m]
+            peer = self.peers.get(m)
+            if peer is None:
+                continue  # removed by a reload; the next view leaves it out
             number = self._best_link(peer)
             for n in (number,) if number is not None else tuple(self.links):
                 address = peer.address.get(n)
@@ -842,3 +894,26 @@ class MembershipCore:
         if len(self._events) >= MAX_EVENTS:
             raise StateError("MembershipCore", f"{MAX_EVENTS} events undrained", "emit")
         self._events.append(event)
+
+
+def core_from_config(
+    config: ClusterConfig,
+    me: int,
+    authkey: bytes | None,
+    rng: Rng,
+    now: float,
+    *,
+    local_hosts: Mapping[int, str] | None = None,
+    incarnation: int = 0,
+    min_ring_seq: int = 0,
+) -> MembershipCore:
+    """A core for node ``me`` of a loaded corosync.conf (``links_from_config`` builds
+    its links; ``local_hosts`` are this machine's addresses per link for a
+    multicast file). ``incarnation`` is the persisted boot count, ``min_ring_seq``
+    the persisted ``highest_ring_seq``."""
+    settings = MembershipSettings.from_config(config)
+    links = links_from_config(config, me, local_hosts)
+    return MembershipCore(
+        settings, me, links, authkey, rng, now,
+        incarnation=incarnation, min_ring_seq=min_ring_seq,
+    )  # fmt: skip

@@ -98,6 +98,7 @@ class MembershipScenario:
     settle: float
     message_every: float
     token: float = TOKEN
+    heartbeats_per_token: int = 3
 
     @property
     def heal_at(self) -> float:
@@ -175,7 +176,7 @@ def settings_for(scenario: MembershipScenario, n: int) -> MembershipSettings:
     token = scenario.token
     return MembershipSettings(
         token=token,
-        heartbeat=token / 3,
+        heartbeat=token / scenario.heartbeats_per_token,
         consensus=1.2 * token,
         join=min(0.05, token / 10),
         auth=scenario.auth,
