@@ -9,6 +9,7 @@ from paceline.cib.model import Action as CAction
 from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
 from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.fencing import fence_action
+from paceline.scheduler.monitors import extra_monitors
 from paceline.scheduler.place import clone_of, expand
 from paceline.scheduler.unpack import Cluster
 
@@ -248,6 +249,14 @@ def build(
             acts[key] = a
         return a
 
+    def cancel(rid: str, interval: int, node: str | None) -> Act:
+        name = cluster.rscs[rid].action_name
+        key = (f"Cancel {name}", "monitor", interval, node)
+        a = acts.get(key)
+        if a is None:
+            a = acts[key] = Act(name, "monitor", interval, node, cancel=True)
+        return a
+
     starts: dict[str, Act] = {}
     stops: dict[str, Act] = {}
     promotes: dict[str, Act] = {}
@@ -302,10 +311,9 @@ def build(
                     and not p.start
                     and _was_running(hist.get(("monitor", op.interval)))
                 ):
-                    cancel = Act(rsc.action_name, "monitor", op.interval, p.nxt, cancel=True)
-                    acts[(f"Cancel {cancel.rsc}", "monitor", op.interval, p.nxt)] = cancel
+                    stale = cancel(rid, op.interval, p.nxt)
                     if after is not None:
-                        t.edges.append((cancel, after))
+                        t.edges.append((stale, after))
                 continue
             if not p.start and not changed_role and ("monitor", op.interval) in hist:
                 last = hist[("monitor", op.interval)]
@@ -327,6 +335,7 @@ def build(
     for cinfo in cluster.clones.values():
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
+    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
     for rid in probes:
         probed = cluster.rscs.get(rid)
         if probed is not None and probed.clone is not None:
@@ -334,6 +343,21 @@ def build(
         else:
             targets = [rid]
         succ.setdefault((rid, "probe"), []).extend((x, "start") for x in targets)
+    # a probe of an order's first comes before any stop of its then (found
+    # active unexpectedly, the first would need the then stopped)
+    then_of: dict[str, list[str]] = {}
+    for o in ords:
+        if o.mandatory and o.first_action == "start" and o.then_action == "start":
+            then_of.setdefault(o.first, []).append(o.then)
+    for rid in probes:
+        reached: set[str] = set()
+        todo = list(then_of.get(rid, ()))
+        while todo:
+            x = todo.pop()
+            if x not in reached:
+                reached.add(x)
+                todo += then_of.get(x, ())
+        succ.setdefault((rid, "probe"), []).extend((x, "stop") for x in sorted(reached))
     for src_key in list(succ):
         if src_key[1] == "probe":
             sources = probes[src_key[0]]
@@ -352,7 +376,7 @@ def build(
             dst = present(k)
             if dst is not None:
                 t.edges.extend((src, dst) for src in sources)
-            else:
+            elif src_key[1] != "probe":  # a probe orders only its own start
                 stack.extend(succ.get(k, ()))
     for cinfo in cluster.clones.values():
         if cinfo.promotable:
