@@ -58,22 +58,22 @@ def extra_monitors(
                     edges.append((stops[rid], c))
         if maint or not p.managed or rsc.orphan:
             continue
-        for op in rsc.ops:
-            if op.name != "monitor" or op.role is not Role.STOPPED or not op.enabled:
+        for spec in rsc.ops:
+            if spec.name != "monitor" or spec.role is not Role.STOPPED or not spec.enabled:
                 continue
             for node in online:
                 if cluster.nodes[node].maintenance:
                     continue
-                last = rsc.history.get(node, {}).get(("monitor", op.interval))
+                last = rsc.history.get(node, {}).get(("monitor", spec.interval))
                 if p.nxt == node:
                     if _active(last):
-                        c = cancel(rid, op.interval, node)
+                        c = cancel(rid, spec.interval, node)
                         if rid in starts:
                             edges.append((c, starts[rid]))
                     continue
                 if _active(last) and not (rid in stops and stops[rid].node == node):
                     continue
-                mon = act(rid, "monitor", op.interval, node)
+                mon = act(rid, "monitor", spec.interval, node)
                 for probe in probes.get(rid, ()):
                     if probe.node == node:
                         edges.append((probe, mon))

@@ -353,11 +353,11 @@ def build(
         reached: set[str] = set()
         todo = list(then_of.get(rid, ()))
         while todo:
-            x = todo.pop()
-            if x not in reached:
-                reached.add(x)
-                todo += then_of.get(x, ())
-        succ.setdefault((rid, "probe"), []).extend((x, "stop") for x in sorted(reached))
+            later = todo.pop()
+            if later not in reached:
+                reached.add(later)
+                todo += then_of.get(later, ())
+        succ.setdefault((rid, "probe"), []).extend((r, "stop") for r in sorted(reached))
     for src_key in list(succ):
         if src_key[1] == "probe":
             sources = probes[src_key[0]]
