@@ -10,6 +10,7 @@ from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
 from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.fencing import fence_action
 from paceline.scheduler.monitors import extra_monitors
+from paceline.scheduler.sets import order_pairs
 from paceline.scheduler.place import clone_of, expand
 from paceline.scheduler.unpack import Cluster
 
@@ -71,7 +72,7 @@ class Ord:
     then_action: str
     mandatory: bool
     restart: bool = True  # a start of first restarts a running then (not a whole clone)
-    first_clone: str | None = None  # then waits for the clone, blocked only if none runs
+    any_of: tuple[str, ...] | None = None  # then waits for any of these (a clone, a set)
 
 
 def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
@@ -83,12 +84,7 @@ def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
             out.append(Ord(a, "start", b, "start", True))
             out.append(Ord(b, "stop", a, "stop", True))
     for c in cluster.cib.configuration.constraints:
-        if not isinstance(c, Order) or c.resource_sets:
-            continue
-        fa = str(c.first_action or CAction.START)
-        ta = str(c.then_action or c.first_action or CAction.START)
-        tasks = ("start", "stop", "promote", "demote")
-        if fa not in tasks or ta not in tasks:
+        if not isinstance(c, Order):
             continue
         known = c.kind in tuple(OrderKind)
         if c.kind is not None and known:
@@ -97,26 +93,63 @@ def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
             mandatory = c.score is None or c.score.value > 0
         serialize = c.kind == OrderKind.SERIALIZE
         symmetrical = c.symmetrical if c.symmetrical is not None else not serialize
-        firsts = expand(cluster, c.first)
-        thens = expand(cluster, c.then)
-        fc, tc = clone_of(cluster, c.first), clone_of(cluster, c.then)
-        interleave = fc is not None and tc is not None and cluster.clones[tc].interleave
-        restart = (tc is None and fc is None) or interleave
-        wait = fc if fc is not None and not interleave else None
-        for a in firsts:
-            for b in thens:
-                if interleave and (where.get(a) is None or where.get(a) != where.get(b)):
-                    continue
-                out.append(Ord(a, fa, b, ta, mandatory, restart, wait))
-                if symmetrical:
-                    inv = {
-                        "start": "stop",
-                        "stop": "start",
-                        "promote": "demote",
-                        "demote": "promote",
-                    }
-                    out.append(Ord(b, inv[ta], a, inv[fa], mandatory, restart))
+        if c.resource_sets:
+            for pair in order_pairs(c.resource_sets, c.first_action, cluster.aliases):
+                any_of = None
+                if pair.any_of is not None:
+                    any_of = tuple(r for x in pair.any_of for r in expand(cluster, x))
+                _order(
+                    cluster,
+                    where,
+                    out,
+                    pair.first,
+                    pair.first_action,
+                    pair.then,
+                    pair.then_action,
+                    mandatory,
+                    symmetrical,
+                    any_of,
+                )
+            continue
+        fa = str(c.first_action or CAction.START)
+        ta = str(c.then_action or c.first_action or CAction.START)
+        if c.first and c.then:
+            _order(cluster, where, out, c.first, fa, c.then, ta, mandatory, symmetrical, None)
     return out
+
+
+_INVERSE = {"start": "stop", "stop": "start", "promote": "demote", "demote": "promote"}
+
+
+def _order(
+    cluster: Cluster,
+    where: dict[str, str | None],
+    out: list[Ord],
+    first: str,
+    fa: str,
+    then: str,
+    ta: str,
+    mandatory: bool,
+    symmetrical: bool,
+    any_of: tuple[str, ...] | None,
+) -> None:
+    """The primitive orderings of ``first fa`` then ``then ta`` (and the inverse)."""
+    if fa not in _INVERSE or ta not in _INVERSE:
+        return
+    firsts = expand(cluster, first)
+    thens = expand(cluster, then)
+    fc, tc = clone_of(cluster, first), clone_of(cluster, then)
+    interleave = fc is not None and tc is not None and cluster.clones[tc].interleave
+    restart = (tc is None and fc is None) or interleave
+    if any_of is None and fc is not None and not interleave:
+        any_of = tuple(cluster.clones[fc].all_rids)
+    for a in firsts:
+        for b in thens:
+            if interleave and (where.get(a) is None or where.get(a) != where.get(b)):
+                continue
+            out.append(Ord(a, fa, b, ta, mandatory, restart, any_of))
+            if symmetrical:
+                out.append(Ord(b, _INVERSE[ta], a, _INVERSE[fa], mandatory, restart))
 
 
 def build(
@@ -178,9 +211,7 @@ def build(
             a, b = plans.get(o.first), plans.get(o.then)
             if a is None or b is None or not b.managed or b.nxt is None or b.blocked_start:
                 continue
-            if o.first_clone is not None and any(
-                _runs(plans[r]) for r in cluster.clones[o.first_clone].all_rids
-            ):
+            if o.any_of is not None and any(_runs(plans[r]) for r in o.any_of if r in plans):
                 continue
             if not _runs(a):
                 b.start = False
