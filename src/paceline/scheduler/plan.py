@@ -10,8 +10,8 @@ from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
 from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.fencing import fence_action
 from paceline.scheduler.monitors import extra_monitors
-from paceline.scheduler.sets import order_pairs
 from paceline.scheduler.place import clone_of, expand
+from paceline.scheduler.sets import order_pairs
 from paceline.scheduler.unpack import Cluster
 
 
