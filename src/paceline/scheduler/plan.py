@@ -9,6 +9,7 @@ from paceline.cib.model import Action as CAction
 from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
 from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.fencing import fence_action
+from paceline.scheduler.migration import can_migrate, order_edges
 from paceline.scheduler.monitors import extra_monitors
 from paceline.scheduler.place import clone_of, expand
 from paceline.scheduler.sets import order_pairs
@@ -62,6 +63,7 @@ class Plan:
     nxt_role: Role | None = None
     promote: bool = False
     demote: bool = False
+    migrate: bool = False
 
 
 @dataclass(slots=True)
@@ -221,7 +223,9 @@ def build(
                     b.nxt = None
                 b.reason = f"due to unrunnable {o.first} start"
                 changed = True
-    # implied restarts
+    for p in plans.values():
+        p.migrate = can_migrate(cluster, p, fenced)
+    # implied restarts (a migration restarts nothing)
     changed = True
     while changed:
         changed = False
@@ -236,6 +240,7 @@ def build(
                     o.restart
                     and b.managed
                     and a.start
+                    and not a.migrate
                     and b.nxt is not None
                     and b.cur == b.nxt
                     and not b.start
@@ -249,6 +254,7 @@ def build(
                 and o.then_action == "stop"
                 and a.managed
                 and b.stop
+                and not b.migrate
                 and a.cur is not None
                 and not a.stop
             ):
@@ -265,8 +271,20 @@ def build(
             p.demote = p.cur_role is Role.PROMOTED and (p.stop or p.nxt_role is not Role.PROMOTED)
             p.promote = p.nxt_role is Role.PROMOTED and (p.start or p.cur_role is not Role.PROMOTED)
 
+    changed = True
+    while changed:  # what must start after a resource that restarts cannot migrate
+        changed = False
+        for o in ords:
+            a, b = plans.get(o.first), plans.get(o.then)
+            if a is None or b is None or not b.migrate or not o.mandatory:
+                continue
+            if o.first_action == "start" and a.stop and a.start and not a.migrate:
+                b.migrate = False
+                changed = True
+
     t = Transition(placement=dict(placement))
     acts: dict[tuple[str, str, int, str | None], Act] = {}
+    migrating: dict[str, tuple[Act, Act]] = {}  # action name -> (migrate_to, migrate_from)
 
     def act(rid: str, task: str, interval: int, node: str | None) -> Act:
         rsc = cluster.rscs.get(rid)
@@ -299,6 +317,13 @@ def build(
             stops[rid] = act(rid, "stop", 0, p.cur)
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
+        if p.migrate and p.cur is not None and p.nxt is not None:
+            name = cluster.rscs[rid].action_name
+            start = acts[(name, "start", 0, p.nxt)] = Act(name, "start", 0, p.nxt, pseudo=True)
+            starts[rid] = start
+            to, frm = act(rid, "migrate_to", 0, p.cur), act(rid, "migrate_from", 0, p.nxt)
+            migrating[name] = (to, frm)
+            t.edges += [(to, frm), (frm, stops[rid]), (frm, start)]
         extra = [act(rid, "stop", 0, n) for n in p.extra] if p.managed else []
         if rid in stops and rid in starts:
             t.edges.append((stops[rid], starts[rid]))
@@ -406,7 +431,8 @@ def build(
             seen.add(k)
             dst = present(k)
             if dst is not None:
-                t.edges.extend((src, dst) for src in sources)
+                for src in sources:
+                    t.edges += order_edges(src, dst, migrating)
             elif src_key[1] != "probe":  # a probe orders only its own start
                 stack.extend(succ.get(k, ()))
     for cinfo in cluster.clones.values():
@@ -527,7 +553,7 @@ def _line(p: Plan) -> str | None:
         return f"Stop       {p.rid}\t( {where} )  {p.reason or 'due to node availability'}"
     if p.cur is not None and p.start and p.nxt is not None:
         if p.cur != p.nxt:
-            verb = "Recover" if p.failed else "Move"
+            verb = "Recover" if p.failed else "Migrate" if p.migrate else "Move"
             if cur_role is not nxt_role:
                 detail = f"{cur_role} {p.cur} -> {nxt_role} {p.nxt}"
             elif need_role:
