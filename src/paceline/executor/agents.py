@@ -43,6 +43,10 @@ class AgentCatalog:
     names: frozenset[str]
     describe: Callable[[str], AgentDescription | None] | None = field(default=None, compare=False)
     """The meta-data of an installed agent (None: not asked, e.g. in tests)."""
+    shipped: frozenset[str] = frozenset()
+    """Paceline's own agents that ship with this installation (``OWN_AGENTS``):
+    they exist for the migrations and verify even before ``make install-agents``
+    puts them under the OCF root; ``names`` (what ``ra`` lists) is what is installed."""
 
     def exists(self, spec: str) -> bool:
         """``spec`` is installed (``class:provider:type`` or ``class:type``)."""
@@ -51,7 +55,7 @@ class AgentCatalog:
             return f"lsb:{parts[1]}" in self.names or f"systemd:{parts[1]}" in self.names
         if parts[0] == "systemd" and len(parts) == 2:
             return f"systemd:{parts[1].removesuffix('.service')}" in self.names
-        return spec in self.names
+        return spec in self.names or spec in self.shipped
 
     def classes(self) -> tuple[str, ...]:
         return tuple(sorted({name.split(":", 1)[0] for name in self.names}))
@@ -104,8 +108,11 @@ def scan_agents(
             for unit in units
             if unit.endswith(".service") and "@" not in unit
         )
-    names.update(shipped_agents(own_agents))
-    return AgentCatalog(frozenset(names), functools.partial(_cached_metadata, str(ocf_root)))
+    return AgentCatalog(
+        frozenset(names),
+        functools.partial(_cached_metadata, str(ocf_root)),
+        shipped=frozenset(shipped_agents(own_agents)),
+    )
 
 
 def shipped_agents(own_agents: Mapping[str, str] = OWN_AGENTS) -> set[str]:
