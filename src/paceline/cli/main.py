@@ -26,6 +26,8 @@ VERBS: dict[str, str] = {
     "simulate": "paceline.cli.simulate",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
+    "quorum": "paceline.cli.membership",
+    "links": "paceline.cli.membership",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 
