@@ -33,7 +33,7 @@ def conf_text(
     lab: Lab,
     nodes: Sequence[str] | None = None,
     *,
-    token: int = 500,
+    token: int | None = 500,
     rings: int = 1,
     multicast: bool = False,
     quorum: str = "",
@@ -45,9 +45,8 @@ def conf_text(
     crypto = (
         "    crypto_hash: sha256\n    crypto_cipher: none\n" if secauth else "    secauth: off\n"
     )
-    totem = (
-        f"totem {{\n    version: 2\n    cluster_name: {plan.prefix}\n    token: {token}\n{crypto}"
-    )
+    token_line = "" if token is None else f"    token: {token}\n"  # None: Paceline's default
+    totem = f"totem {{\n    version: 2\n    cluster_name: {plan.prefix}\n{token_line}{crypto}"
     if multicast:
         net = plan.public_subnet(0).network_address
         totem += (

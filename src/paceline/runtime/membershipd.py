@@ -14,7 +14,8 @@ and serves on ``ROOT/run/paceline/membership.sock`` (``runtime.control``):
 - ``members``: the installed view, the reachable peers;
 - ``counters``: the core's drop/traffic counters, the driver's socket and
   timer figures;
-- ``events``: the last ``EVENT_LOG`` events, one line each (``since`` N).
+- ``events``: the last ``EVENT_LOG`` events after number ``since``, each
+  ``{"n", "time" (wall clock when the daemon took it), "type", "event" (one line)}``.
 
 Each event is also logged, one line, to ``ROOT/var/log/paceline/membership.log``.
 State that must survive a restart (``ROOT/var/lib/paceline/membership.json``):
@@ -203,7 +204,7 @@ class MembershipService:
             self.settings, self.me, self.links, authkey, random.Random(), time.monotonic(),
             incarnation=self.state.incarnation, min_ring_seq=self.state.highest_ring_seq,
         )  # fmt: skip
-        self.events: deque[tuple[int, float, str]] = deque(maxlen=EVENT_LOG)
+        self.events: deque[tuple[int, float, str, str]] = deque(maxlen=EVENT_LOG)
         self.event_count = 0
         self.driver: CoreDriver[Any] | None = None
         self._logfile: Any = None
@@ -213,7 +214,7 @@ class MembershipService:
     def on_event(self, event: object) -> None:
         self.event_count += 1
         line = str(event)
-        self.events.append((self.event_count, time.time(), line))
+        self.events.append((self.event_count, time.time(), type(event).__name__, line))
         if self._logfile is not None:
             self._logfile.write(
                 f"{time.strftime('%b %d %H:%M:%S')} {type(event).__name__}: {line}\n"
@@ -289,7 +290,11 @@ class MembershipService:
         since = args.get("since", 0)
         if not isinstance(since, int):
             raise ConfigError("'since' must be an event number", field="since")
-        return [{"n": n, "time": t, "event": e} for n, t, e in self.events if n > since]
+        return [
+            {"n": n, "time": t, "type": kind, "event": e}
+            for n, t, kind, e in self.events
+            if n > since
+        ]
 
     # --- life -------------------------------------------------------------------
 
