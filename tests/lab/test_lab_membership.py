@@ -136,6 +136,25 @@ def test_a_one_way_partition_converges_to_mutually_reachable_views(lab: Lab) -> 
     whole(lab)
 
 
+def test_messages_reach_every_member_in_sender_order_large_ones_too(lab: Lab) -> None:
+    ring = whole(lab)
+    since = {n: len(mb.ask(lab, n, "events")) for n in NODES}
+    for i in range(30):
+        mb.ask(lab, "node2", "broadcast", {"text": f"m{i}"})
+    mb.ask(lab, "node2", "broadcast", {"size": 200_000})  # fragmented on the wire
+
+    def delivered(name: str) -> list[str]:
+        evs = mb.ask(lab, name, "events")[since[name] :]
+        return [e["event"] for e in evs if e["type"] == "Delivered"]
+
+    ring_text = f"{ring[0]}.{ring[1]}"
+    want = [f"delivered 2#{k} in {ring_text} ({len(f'm{k - 1}')}B)" for k in range(1, 31)]
+    want.append(f"delivered 2#31 in {ring_text} (200000B)")
+    for n in NODES:
+        wait_for(lambda n=n: len(delivered(n)) >= 31, f"{n} got all 31 messages")  # type: ignore[misc]
+        assert delivered(n) == want, n
+
+
 def test_bad_packets_from_the_host_are_dropped_and_counted(lab: Lab) -> None:
     ring = whole(lab)
     node = lab.plan.node("node1")

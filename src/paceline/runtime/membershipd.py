@@ -14,6 +14,8 @@ and serves on ``ROOT/run/paceline/membership.sock`` (``runtime.control``):
 - ``members``: the installed view, the reachable peers;
 - ``counters``: the core's drop/traffic counters, the driver's socket and
   timer figures;
+- ``broadcast``: send ``{"text": STR}`` (UTF-8) or ``{"size": N}`` (N bytes)
+  to the view; the delivered messages show up in ``events`` on every member;
 - ``events``: the last ``EVENT_LOG`` events after number ``since``, each
   ``{"n", "time" (wall clock when the daemon took it), "type", "event" (one line)}``.
 
@@ -43,7 +45,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from paceline.core.errors import ConfigError, PacelineError
+from paceline.core.errors import ConfigError, PacelineError, StateError
 from paceline.core.paths import Paths
 from paceline.membership.config import (
     Auth,
@@ -53,7 +55,7 @@ from paceline.membership.config import (
     local_node,
     nodeid_from_address,
 )
-from paceline.runtime.control import ControlServer
+from paceline.runtime.control import ControlError, ControlServer
 from paceline.runtime.membership import CoreDriver
 
 SOCKET_NAME = "membership.sock"
@@ -286,6 +288,20 @@ class MembershipService:
             "incarnation": self.state.incarnation,
         }
 
+    async def op_broadcast(self, args: dict[str, Any]) -> Any:
+        text, size = args.get("text"), args.get("size")
+        if isinstance(text, str):
+            payload = text.encode()
+        elif isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+            payload = bytes(size)
+        else:
+            raise ConfigError("broadcast needs 'text' (a string) or 'size' (bytes)", field="args")
+        try:
+            await self._core(lambda c: c.broadcast(payload))
+        except (StateError, ValueError) as exc:  # no view yet, queue full, too large
+            raise ControlError("invalid", str(exc)) from None
+        return {"bytes": len(payload)}
+
     async def op_events(self, args: dict[str, Any]) -> Any:
         since = args.get("since", 0)
         if not isinstance(since, int):
@@ -299,7 +315,7 @@ class MembershipService:
     # --- life -------------------------------------------------------------------
 
     def register(self, server: ControlServer) -> None:
-        for op in ("quorum", "links", "members", "counters", "events"):
+        for op in ("quorum", "links", "members", "counters", "broadcast", "events"):
             server.register(op, getattr(self, f"op_{op}"))
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
