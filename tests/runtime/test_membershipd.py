@@ -8,6 +8,7 @@ seen leaving.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -159,6 +160,20 @@ def test_two_daemons_form_a_view_and_the_cli_prints_corosyncs_tables(
     assert rc == 0 and "Nodes:            1\n" in out  # two_node: the survivor stays quorate
     rc, out = cli(capsys, "--root", str(a.root), "links")
     assert rc == 1 and "nodeid:          2:\tdisconnected" in out
+
+    alone = a.ask("members")["view"]["ring"]
+    saved = json.loads((b.root / "var/lib/paceline/membership.json").read_text())
+    assert saved == {"incarnation": 1, "highest_ring_seq": saved["highest_ring_seq"]}
+    assert saved["highest_ring_seq"] >= view["ring"][0]
+    again = Daemon(b.root, 2)
+    try:
+        back = wait_for(
+            lambda: (v := again.ask("members")["view"]) and v["members"] == [1, 2] and v
+        )
+        assert tuple(back["ring"]) > tuple(alone), "ring ids keep growing across a restart"
+        assert again.ask("counters")["incarnation"] == 2
+    finally:
+        again.stop()
 
 
 def test_the_cli_says_when_no_daemon_runs(

@@ -210,6 +210,7 @@ class MembershipService:
         self.event_count = 0
         self.driver: CoreDriver[Any] | None = None
         self._logfile: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- events (on the daemon's loop) -------------------------------------------
 
@@ -224,8 +225,23 @@ class MembershipService:
             self._logfile.flush()
         view = getattr(event, "view", None)
         ring = getattr(view, "ring", None)
-        if ring is not None and ring.seq > self.state.highest_ring_seq:
-            self.state.highest_ring_seq = ring.seq
+        if ring is not None:
+            self._persist_seq(ring.seq)
+            if self.driver is not None and self._loop is not None:
+                # the core may have promised a higher seq in the join: persist that too, read
+                # in the driver thread (the only one that touches the core)
+                loop = self._loop
+                fut = self.driver.call(lambda c: c.highest_ring_seq)
+                fut.add_done_callback(
+                    lambda f: (
+                        f.exception() is None
+                        and loop.call_soon_threadsafe(self._persist_seq, f.result())
+                    )
+                )
+
+    def _persist_seq(self, seq: int) -> None:
+        if seq > self.state.highest_ring_seq:
+            self.state.highest_ring_seq = seq
             self.state.save()
 
     # --- control ops ------------------------------------------------------------
@@ -323,6 +339,7 @@ class MembershipService:
         self._logfile = open(self.paths.log / LOG_NAME, "a")  # noqa: SIM115 (closed in stop)
         for note in self.notes:
             self._logfile.write(f"config: {note}\n")
+        self._loop = loop
         self.driver = CoreDriver(self.core, self.links, on_event=self.on_event, loop=loop)
         self.driver.start()
 
