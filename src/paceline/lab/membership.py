@@ -153,4 +153,7 @@ def view(lab: Lab, name: str) -> tuple[tuple[int, int], tuple[int, ...]] | None:
         v = ask(lab, name, "members", timeout=2.0)["view"]
     except ControlError:
         return None
-    return None if v is None else (tuple(v["ring"]), tuple(v["members"]))  # type: ignore[return-value]
+    if v is None:
+        return None
+    seq, rep = v["ring"]
+    return (int(seq), int(rep)), tuple(int(m) for m in v["members"])
