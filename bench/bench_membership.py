@@ -29,6 +29,7 @@ import itertools
 import os
 import socket
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -197,11 +198,18 @@ def busy_on_loop() -> dict[str, Any]:
 
 def busy_loop() -> dict[str, Any]:
     threaded = busy_threaded()
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(0.001)  # what a daemon may set: the GIL changes hands sooner
+    try:
+        threaded_1ms = busy_threaded()
+    finally:
+        sys.setswitchinterval(old)
     reference = busy_on_loop()
     out: dict[str, Any] = {
         "interval_ms": INTERVAL * 1000,
         "busy_block_ms": BUSY_BLOCK * 1000,
         "threaded_driver": threaded,
+        "threaded_driver_switchinterval_1ms": threaded_1ms,
         "reference_driver_on_busy_loop": reference,
     }
     if threaded.get("gap_max_ms") and reference.get("gap_max_ms"):
