@@ -26,6 +26,7 @@ PURE_PACKAGES = (
     "fencing",
     "replication",
     "sim",
+    "monitor",
 )
 # Modules inside pure packages that are named I/O edges (DESIGN.md rule 1).
 EDGES = {

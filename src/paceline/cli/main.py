@@ -28,6 +28,7 @@ VERBS: dict[str, str] = {
     "keygen": "paceline.cli.membership",
     "quorum": "paceline.cli.membership",
     "links": "paceline.cli.membership",
+    "status": "paceline.cli.status",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 

@@ -268,6 +268,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
             elif task == "monitor" and op.interval == 0 and rc == 7:
                 role = Role.STOPPED
                 continue
+            elif task == "monitor" and rc == 9:
+                role = Role.PROMOTED
             elif task == "monitor" and rc == 7 and op.interval > 0:
                 role = Role.STARTED if role is Role.STOPPED else role
             elif role is Role.STOPPED or task == "start":
@@ -391,6 +393,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         child = r.child
         kids = list(child.children) if isinstance(child, Group) else [child]
         info = clone_info(r.id, child.id, [k.id for k in kids], cmeta, len(nodes))
+        # only OCF and fencing agents can tell unique instances apart
+        if any(str(k.agent_class or "ocf") not in ("ocf", "stonith") for k in kids):
+            info.unique = False
         clones[r.id] = info
         in_clone[child.id] = r.id
         gmeta = dict(cmeta)
@@ -434,7 +439,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             rsc_opt = rscs.get(lr.id)
             base = strip_instance(lr.id)
             if base in in_clone and (rsc_opt is None or not clones[in_clone[base]].unique):
-                rsc_opt = _clone_instance(clones[in_clone[base]], base, lr.id, node_info.name, rscs)
+                cinfo = clones[in_clone[base]]
+                active = _leaves_active(cinfo, base, rscs, node_info.name, list(lr.ops))
+                rsc_opt = _clone_instance(cinfo, base, lr.id, node_info.name, rscs, active)
             if rsc_opt is None:
                 rid = lr.id
                 cid = in_clone.get(base)
@@ -451,6 +458,10 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             _apply_history(rsc_opt, node_info.name, list(lr.ops))
 
     for rsc in rscs.values():
+        if rsc.clone is not None and clones[rsc.clone].promotable:
+            for node, role in rsc.running.items():
+                if role is Role.STARTED:
+                    rsc.running[node] = Role.UNPROMOTED
         if rsc.stop_failed and not v.is_true(options.get("stonith-enabled"), True):
             rsc.blocked |= rsc.stop_failed
     aliases: dict[str, list[str]] = dict(template_users)
@@ -474,18 +485,35 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
     )
 
 
+def _leaves_active(
+    info: CloneInfo, base: str, rscs: dict[str, Rsc], node: str, ops: list[LrmRscOp]
+) -> bool:
+    """Whether a history leaves the resource active on ``node`` (read on a scratch copy)."""
+    model = rscs[info.instances[0][info.members.index(base)]] if info.instances else None
+    scratch = Rsc(base, None, None, model.meta if model else {}, model.ops if model else [])
+    _apply_history(scratch, node, ops)
+    return bool(scratch.running)
+
+
 def _clone_instance(
-    info: CloneInfo, base: str, lrm_id: str, node: str, rscs: dict[str, Rsc]
+    info: CloneInfo, base: str, lrm_id: str, node: str, rscs: dict[str, Rsc], active: bool
 ) -> Rsc | None:
     """The instance of ``info`` that a history entry ``lrm_id`` on ``node`` belongs to.
 
     An instance active on ``node`` (a cloned group's other member) takes it,
     else the first instance not active anywhere; none left: ``None`` (an orphan).
+    A history that leaves the resource inactive goes to the instance it names,
+    if that one is free (as Pacemaker's graphs show).
     """
     if info.unique:
         return None
     pos = info.members.index(base)
     inactive: Rsc | None = None
+    exact = rscs.get(lrm_id)
+    if not active and exact is not None and exact.clone == info.id and not exact.running:
+        same = [r for inst in info.instances if lrm_id in inst for r in inst]
+        if not any(rscs[r].running for r in same):
+            return exact
     for inst in info.instances:
         where: set[str] = set()
         for rid in inst:
@@ -504,3 +532,17 @@ def _named(rsc: Rsc, lrm_id: str) -> Rsc:
     if lrm_id != rsc.id:
         rsc.clone_name = lrm_id
     return rsc
+
+
+def op_specs(prim: Primitive) -> list[OpSpec]:
+    """The operations ``prim`` configures, as the history folding reads them."""
+    return [_op_spec(o) for o in prim.operations]
+
+
+def fold_history(rsc: Rsc, node: str, ops: Iterable[LrmRscOp]) -> None:
+    """Fold one node's operation history of ``rsc`` into its state (role on
+    ``node``, failed, stop failed, blocked, history by (task, interval)).
+
+    The public face of the unpacking above, for readers of the status section
+    other than the scheduler (``paceline status``)."""
+    _apply_history(rsc, node, list(ops))
