@@ -24,11 +24,16 @@ VERBS: dict[str, str] = {
     "verify": "paceline.cli.verify",
     "ra": "paceline.cli.ra",
     "simulate": "paceline.cli.simulate",
+    "sim": "paceline.cli.sim",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
     "quorum": "paceline.cli.membership",
     "links": "paceline.cli.membership",
     "status": "paceline.cli.status",
+    "cluster": "paceline.cli.cluster",
+    "node": "paceline.cli.cluster",
+    "resource": "paceline.cli.cluster",
+    "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 

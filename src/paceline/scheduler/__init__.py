@@ -26,4 +26,4 @@ def schedule_with_state(cib: Cib, now: int | None = None) -> tuple[Cluster, Tran
     cluster = unpack(cib, now)
     placer = Placer(cluster)
     placement = placer.run()
-    return cluster, build(cluster, placement, placer.roles)
+    return cluster, build(cluster, placement, placer.roles, placer.fence)

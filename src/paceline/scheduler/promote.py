@@ -102,6 +102,8 @@ def promote(placer: Placer, info: CloneInfo) -> None:
             placer.roles[rid] = Role.UNPROMOTED
         s = instance_score(placer, info, rids, node)
         rsc = placer.c.rscs[rids[0]]
+        if any(r in placer.no_promote for r in rids):
+            continue
         if s is None or s < 0 or not rsc.managed or rsc.target_role == "unpromoted":
             continue
         if rsc.target_role == "slave":

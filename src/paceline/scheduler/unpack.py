@@ -23,6 +23,7 @@ from paceline.cib.model import (
 )
 from paceline.scheduler import values as v
 from paceline.scheduler.clones import CloneInfo, clone_info, strip_instance
+from paceline.scheduler.fencing import node_status
 from paceline.scheduler.rules import Evaluator
 
 
@@ -54,6 +55,8 @@ class NodeInfo:
     standby: bool = False
     maintenance: bool = False
     shutdown: bool = False
+    pending: bool = False
+    unclean: str | None = None  # why it must be fenced
     attrs: dict[str, str] = field(default_factory=dict)
     failcounts: dict[str, int] = field(default_factory=dict)
     last_failure: dict[str, int] = field(default_factory=dict)
@@ -301,14 +304,6 @@ def _op_spec(o: Op) -> OpSpec:
     )
 
 
-def _online(ns_in_ccm: str | None, crmd: str | None, join: str | None) -> bool:
-    in_ccm = ns_in_ccm is not None and (v.is_true(ns_in_ccm) or ns_in_ccm.isdigit())
-    crmd_on = crmd is not None and (crmd == "online" or crmd.isdigit())
-    if not in_ccm or not crmd_on:
-        return False
-    return join in (None, "member")
-
-
 def unpack(cib: Cib, now: int | None) -> Cluster:
     cfg = cib.configuration
     rules_by_id, sets_by_id = _collect_ids(cib)
@@ -324,12 +319,15 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         info.attrs.update(first_values(n.instance_attributes, sets_by_id))
         nodes[n.uname] = info
     by_id = {info.id: info for info in nodes.values()}
+    fencing = v.is_true(options.get("stonith-enabled"), True)
+    seen: set[str] = set()
     for ns in cib.status.node_states:
         info_opt = nodes.get(ns.uname or "") or by_id.get(ns.id or "")
         if info_opt is None:
             continue
         info = info_opt
-        info.online = _online(ns.in_ccm, ns.crmd, ns.join)
+        seen.add(info.name)
+        info.online, info.pending, info.unclean = node_status(ns, fencing)
         if ns.transient_attributes is not None:
             transient = first_values(ns.transient_attributes.instance_attributes, sets_by_id)
             for name, value in transient.items():
@@ -343,7 +341,10 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                     info.attrs[name] = value
         if ns.shutdown and ns.shutdown != "0":
             info.shutdown = True
+    startup_fencing = fencing and v.is_true(options.get("startup-fencing"), True)
     for info in nodes.values():
+        if startup_fencing and info.name not in seen:
+            info.unclean = "node is unclean"
         info.standby = v.is_true(info.attrs.get("standby"))
         info.maintenance = v.is_true(info.attrs.get("maintenance"))
         info.attrs.setdefault("#uname", info.name)
@@ -433,7 +434,7 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         if ns.lrm is None:
             continue
         node_info = nodes.get(ns.uname or "") or by_id.get(ns.id or "")
-        if node_info is None or not node_info.online:
+        if node_info is None or not (node_info.online or node_info.unclean):
             continue
         for lr in ns.lrm.resources:
             rsc_opt = rscs.get(lr.id)
@@ -462,8 +463,12 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             for node, role in rsc.running.items():
                 if role is Role.STARTED:
                     rsc.running[node] = Role.UNPROMOTED
-        if rsc.stop_failed and not v.is_true(options.get("stonith-enabled"), True):
+        if rsc.stop_failed and not fencing:
             rsc.blocked |= rsc.stop_failed
+        elif rsc.stop_failed:  # a stop that failed is recovered by fencing its node
+            for node in sorted(rsc.stop_failed):
+                if nodes[node].unclean is None:
+                    nodes[node].unclean = f"{rsc.id} failed there"
     aliases: dict[str, list[str]] = dict(template_users)
     for tag in cfg.tags:
         aliases[tag.id] = list(tag.refs)
