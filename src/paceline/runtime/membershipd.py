@@ -180,8 +180,7 @@ class MembershipService:
     """The membership core, its driver and its control ops, for one node (see the module doc)."""
 
     def __init__(self, paths: Paths, *, nodeid: int | None = None, hostname: str | None = None):
-        from paceline.membership.core import MembershipCore
-        from paceline.membership.settings import MembershipSettings, links_from_config
+        from paceline.membership.core import core_from_config
 
         self.paths = paths
         conf = paths.corosync_conf
@@ -194,18 +193,22 @@ class MembershipService:
             self.config, hostname or socket.gethostname(), host_addresses(), nodeid
         )
         self.me = self.identity.nodeid
-        self.settings = MembershipSettings.from_config(self.config)
-        self.links = links_from_config(self.config, self.me, self.identity.hosts)
         authkey = _read_authkey(self.config, paths)
         self.state = StateFile(paths.lib / STATE_NAME)
         self.state.incarnation += 1
         self.state.save()
         self.names = {n.nodeid: n.name or str(n.nodeid) for n in self.config.nodes}
         self.names.setdefault(self.me, self.identity.name)
-        self.core = MembershipCore(
-            self.settings, self.me, self.links, authkey, random.Random(), time.monotonic(),
-            incarnation=self.state.incarnation, min_ring_seq=self.state.highest_ring_seq,
-        )  # fmt: skip
+        try:
+            self.core = core_from_config(
+                self.config, self.me, authkey, random.Random(), time.monotonic(),
+                local_hosts=self.identity.hosts, incarnation=self.state.incarnation,
+                min_ring_seq=self.state.highest_ring_seq,
+            )  # fmt: skip
+        except ValueError as exc:  # a link this node has no address on, and the like
+            raise ConfigError(str(exc), file=str(conf)) from None
+        self.settings = self.core.settings
+        self.links = list(self.core.links.values())
         self.events: deque[tuple[int, float, str, str]] = deque(maxlen=EVENT_LOG)
         self.event_count = 0
         self.driver: CoreDriver[Any] | None = None
