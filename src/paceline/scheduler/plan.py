@@ -459,6 +459,15 @@ def build(
             return act(rid, task, 0, node)
 
         notifications(cluster, cinfo, plans, by_task, monitors, pseudo, real, t.edges)
+    if cluster.option("placement-strategy", "default") != "default":
+        # capacity is freed before it is taken again: stops before starts on a node
+        loads = [r for r, x in cluster.rscs.items() if x.utilization]
+        for r in loads:
+            if r not in stops:
+                continue
+            for q in loads:
+                if q in starts and starts[q].node == stops[r].node and q != r:
+                    t.edges.append((stops[r], starts[q]))
     together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
     for members in together:
         for m in members:
