@@ -24,6 +24,7 @@ VERBS: dict[str, str] = {
     "verify": "paceline.cli.verify",
     "ra": "paceline.cli.ra",
     "simulate": "paceline.cli.simulate",
+    "sim": "paceline.cli.sim",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
     "status": "paceline.cli.status",

@@ -89,7 +89,8 @@ def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
         tasks = ("start", "stop", "promote", "demote")
         if fa not in tasks or ta not in tasks:
             continue
-        if c.kind is not None:
+        known = c.kind in tuple(OrderKind)
+        if c.kind is not None and known:
             mandatory = c.kind == OrderKind.MANDATORY
         else:
             mandatory = c.score is None or c.score.value > 0
@@ -129,16 +130,13 @@ def build(
     for rid, rsc in cluster.rscs.items():
         running = list(rsc.running)
         cur = running[0] if running else None
-        if cur is not None and placement.get(rid) in running:
-            cur = placement[rid]
         nxt = placement.get(rid)
         failed = cur is not None and cur in rsc.failed
         p = Plan(rid, cur, nxt, failed, rsc.managed)
         if len(running) > 1 and p.managed:
+            # multiply active: stopped everywhere, started again where it goes;
+            # the summary words it from the first node it runs on
             p.extra = [n for n in running if n != cur]
-            if nxt is not None and nxt in running:
-                p.extra = [n for n in running if n != nxt]
-                p.cur = p.extra.pop(0)
             p.stop = True
             p.start = nxt is not None
         elif p.managed:
@@ -177,7 +175,7 @@ def build(
             if not o.mandatory or o.first_action != "start" or o.then_action != "start":
                 continue
             a, b = plans.get(o.first), plans.get(o.then)
-            if a is None or b is None or not b.managed or not b.start:
+            if a is None or b is None or not b.managed or b.nxt is None or b.blocked_start:
                 continue
             if o.first_clone is not None and any(
                 _runs(plans[r]) for r in cluster.clones[o.first_clone].all_rids
@@ -451,8 +449,8 @@ def summary(cluster: Cluster, plans: dict[str, Plan]) -> list[str]:
         line = _line(p)
         if line:
             lines.append(line)
-        for n in p.extra:
-            lines.append(f"Stop       {p.rid}\t( {n} )  due to node availability")
+        if not p.start:
+            lines += [f"Stop       {p.rid}\t( {n} )  due to node availability" for n in p.extra]
     return lines
 
 
