@@ -11,6 +11,7 @@ from paceline.scheduler import values as v
 from paceline.scheduler.clones import Unit, clone_units, distribute, strip_instance
 from paceline.scheduler.promote import promote
 from paceline.scheduler.rules import Evaluator
+from paceline.scheduler.sets import colocation_pairs
 from paceline.scheduler.tickets import apply_tickets
 from paceline.scheduler.unpack import Cluster, Rsc
 
@@ -77,7 +78,20 @@ def colocations(cluster: Cluster) -> list[Coloc]:
         for a, b in pairwise(members):
             out.append(Coloc(f"{gid}-internal", b, a, INF, "#uname", True))
     for c in cluster.cib.configuration.constraints:
-        if not isinstance(c, Colocation) or c.resource_sets:
+        if not isinstance(c, Colocation):
+            continue
+        if c.resource_sets:
+            s = c.score.value if c.score is not None else 0
+            attr = c.node_attribute or "#uname"
+            influence = v.is_true(c.influence, True)
+            for pair in colocation_pairs(c.resource_sets, cluster.aliases):
+                for dep in _bound(cluster, pair.first):
+                    for pri in _bound(cluster, pair.then):
+                        out.append(
+                            Coloc(
+                                c.id, dep, pri, s, attr, influence, pair.first_role, pair.then_role
+                            )
+                        )
             continue
         s = c.score.value if c.score is not None else 0
         dep_role = c.rsc_role if c.rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
