@@ -238,8 +238,8 @@ def build(
             if a is None or b is None or not b.managed or b.nxt is None or b.blocked_start:
                 continue
             if o.any_of is not None:
-                running = sum(1 for r in o.any_of if r in plans and _runs(plans[r]))
-                if running >= o.minimum:
+                up = sum(1 for r in o.any_of if r in plans and _runs(plans[r]))
+                if up >= o.minimum:
                     continue
             if not _runs(a):
                 b.start = False
