@@ -27,6 +27,8 @@ VERBS: dict[str, str] = {
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
     "status": "paceline.cli.status",
+    "node": "paceline.cli.node",
+    "resource": "paceline.cli.resource",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 
