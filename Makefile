@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 PACKAGES_FILE := packaging/debian-packages.txt
 PYTEST_ARGS ?=
 
-.PHONY: setup deps venv test check lint typecheck unit demo bench sim clean
+.PHONY: setup deps venv test check lint typecheck unit demo bench sim clean install-agents
 
 setup: deps venv
 
@@ -56,6 +56,10 @@ typecheck:
 
 unit: venv
 	$(VPY) -m pytest -q -m "not lab and not crmsh and not slow" $(PYTEST_ARGS)
+
+# Paceline's own OCF agents (ocf:paceline:drbd) under /usr/lib/ocf/resource.d/paceline/.
+install-agents: venv
+	$(VPY) -m paceline.runtime.ocf_drbd install /usr/lib/ocf
 
 demo: setup
 	@bash examples/demo.sh

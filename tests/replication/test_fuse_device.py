@@ -12,7 +12,6 @@ import errno
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,27 +21,12 @@ from pathlib import Path
 
 import pytest
 
+from fuse_env import needs_fuse
 from paceline.replication import device
 from paceline.runtime.blockio import FileBlockStore
 
 HELPER = Path(__file__).with_name("fuse_helper.py")
 BLOCKS = 16384  # 64 MiB
-
-
-def _missing() -> str | None:
-    if os.geteuid() != 0:
-        return "needs root (FUSE mount, losetup, mount)"
-    if not os.path.exists("/dev/fuse"):
-        return "/dev/fuse is absent (no FUSE in this kernel/container)"
-    if not os.path.exists("/dev/loop-control"):
-        return "/dev/loop-control is absent (no loop driver)"
-    for tool in ("losetup", "mkfs.ext4", "mount", "umount", "fusermount3"):
-        if shutil.which(tool) is None:
-            return f"{tool} is not installed"
-    return None
-
-
-needs_fuse = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
 
 
 def _run(*cmd: str) -> str:

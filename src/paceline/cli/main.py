@@ -29,6 +29,7 @@ VERBS: dict[str, str] = {
     "status": "paceline.cli.status",
     "node": "paceline.cli.node",
     "resource": "paceline.cli.resource",
+    "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
 

@@ -38,6 +38,7 @@ __all__ = [
     "DeviceError",
     "Loop",
     "attach",
+    "backing_of",
     "by_res_link",
     "detach",
     "find_loops",
@@ -115,6 +116,12 @@ def find_loops(backing: Path | str) -> list[str]:
         if back.strip().removesuffix(" (deleted)") == target:
             found.append(name)
     return found
+
+
+def backing_of(loop: str) -> str:
+    """The backing file losetup reports for ``loop`` (relative to a mount it cannot reach
+    when that mount is gone)."""
+    return _losetup("--noheadings", "--list", "--output", "BACK-FILE", loop).strip()
 
 
 def in_use(device: str) -> bool:

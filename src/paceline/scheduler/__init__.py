@@ -18,13 +18,12 @@ __all__ = ["Act", "Cluster", "Transition", "schedule", "schedule_with_state", "t
 
 def schedule(cib: Cib, now: int | None = None) -> Transition:
     """The transition for ``cib`` at ``now`` (epoch seconds; default: its execution-date)."""
-    cluster = unpack(cib, now)
-    placement = Placer(cluster).run()
-    return build(cluster, placement)
+    return schedule_with_state(cib, now)[1]
 
 
 def schedule_with_state(cib: Cib, now: int | None = None) -> tuple[Cluster, Transition]:
     """``schedule`` plus the unpacked cluster state (for printing the status)."""
     cluster = unpack(cib, now)
-    placement = Placer(cluster).run()
-    return cluster, build(cluster, placement)
+    placer = Placer(cluster)
+    placement = placer.run()
+    return cluster, build(cluster, placement, placer.roles, placer.fence)

@@ -139,10 +139,7 @@ def distribute(
             out[u.number] = None
             continue
         nodes.sort(key=lambda n: (-table[n], count.get(n, 0) + per_node[n], n))
-        best = nodes[0]
-        if u.current in nodes and table[u.current] == table[best]:
-            best = u.current
-        take(u, best)
+        take(u, nodes[0])
     return out
 
 

@@ -8,8 +8,10 @@ from itertools import pairwise
 
 from paceline.cib.model import Colocation, Location, Role, Rule, RuleRef
 from paceline.scheduler import values as v
-from paceline.scheduler.clones import Unit, clone_units, distribute
+from paceline.scheduler.clones import Unit, clone_units, distribute, strip_instance
+from paceline.scheduler.promote import promote
 from paceline.scheduler.rules import Evaluator
+from paceline.scheduler.tickets import apply_tickets
 from paceline.scheduler.unpack import Cluster, Rsc
 
 INF = v.INF
@@ -23,6 +25,13 @@ class Coloc:
     score: int
     attribute: str
     influence: bool
+    dep_role: Role | None = None
+    pri_role: Role | None = None
+
+    @property
+    def placement(self) -> bool:
+        """Whether it moves the dependent (a promoted-role dependent only changes promotion)."""
+        return self.dep_role not in (Role.PROMOTED, Role.UNPROMOTED)
 
 
 def expand(cluster: Cluster, rid: str | None) -> list[str]:
@@ -70,19 +79,16 @@ def colocations(cluster: Cluster) -> list[Coloc]:
     for c in cluster.cib.configuration.constraints:
         if not isinstance(c, Colocation) or c.resource_sets:
             continue
-        if c.rsc_role in (Role.PROMOTED, Role.UNPROMOTED) or c.with_rsc_role in (
-            Role.PROMOTED,
-            Role.UNPROMOTED,
-        ):
-            continue
         dep = first_member(cluster, c.rsc)
         pri = first_member(cluster, c.with_rsc)
         if dep is None or pri is None:
             continue
         s = c.score.value if c.score is not None else 0
-        out.append(
-            Coloc(c.id, dep, pri, s, c.node_attribute or "#uname", v.is_true(c.influence, True))
-        )
+        dep_role = c.rsc_role if c.rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
+        pri_role = c.with_rsc_role if c.with_rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
+        attr = c.node_attribute or "#uname"
+        influence = v.is_true(c.influence, True)
+        out.append(Coloc(c.id, dep, pri, s, attr, influence, dep_role, pri_role))
     return out
 
 
@@ -103,11 +109,15 @@ class Placer:
         self._in_progress: set[str] = set()
         self.clone_nodes: dict[str, set[str]] = {}
         self.plain: dict[str, dict[str, int]] = {}  # base scores before stickiness
+        self.promo: dict[str, dict[str, int]] = {}  # promoted-role location scores
+        self.roles: dict[str, Role] = {}  # the next role of promotable instances
+        self.no_promote: set[str] = set()  # instances that may not be promoted
+        self.fence: dict[str, str] = {}  # nodes to fence -> why
 
     # -- base scores -------------------------------------------------------
     def available(self, node: str) -> bool:
         n = self.c.nodes[node]
-        return n.online and not n.standby and not n.shutdown
+        return n.online and not n.standby and not n.shutdown and not n.unclean
 
     def base_scores(self) -> None:
         c = self.c
@@ -122,14 +132,25 @@ class Placer:
             scores = self.base[rid]
             thr = v.score(rsc.meta.get("migration-threshold"), threshold)
             timeout = v.interval_ms(rsc.meta.get("failure-timeout")) // 1000
+            keys = [rid]
+            if rsc.clone is not None:
+                keys += [rsc.clone_name or rid, strip_instance(rid)]
             for name, info in c.nodes.items():
-                fc = info.failcounts.get(rid, 0)
-                if fc and timeout and info.last_failure.get(rid, 0) + timeout <= c.now:
+                key = next((k for k in keys if k in info.failcounts), rid)
+                fc = info.failcounts.get(key, 0)
+                if fc and timeout and info.last_failure.get(key, 0) + timeout <= c.now:
                     fc = 0
                 if thr > 0 and fc >= thr:
                     scores[name] = -INF
                 if not self.available(name):
                     scores[name] = -INF
+        apply_tickets(self)
+        for node in self.fence:  # a node a ticket loss fences runs nothing
+            for scores in self.base.values():
+                if node in scores:
+                    scores[node] = -INF
+        for rid, rsc in c.rscs.items():
+            scores = self.base[rid]
             self.plain[rid] = dict(scores)
             if rsc.managed:
                 for node in rsc.running:
@@ -140,8 +161,9 @@ class Placer:
 
     def location(self, con: Location) -> None:
         c = self.c
-        if con.role in (Role.PROMOTED, Role.UNPROMOTED):
+        if con.role is Role.UNPROMOTED:
             return
+        table = self.promo if con.role is Role.PROMOTED else self.base
         targets: list[str] = []
         if con.rsc:
             targets = expand(c, con.rsc)
@@ -160,7 +182,7 @@ class Placer:
                 return
             s = con.score.value if con.score is not None else 0
             for rid in targets:
-                self._add(rid, con.node, s)
+                self._add(table, rid, con.node, s)
             return
         for rule in con.rules:
             r = rule
@@ -170,8 +192,9 @@ class Placer:
                     continue
                 r = resolved
             assert isinstance(r, Rule)
-            if r.role in (Role.PROMOTED, Role.UNPROMOTED):
+            if r.role is Role.UNPROMOTED:
                 continue
+            rtable = self.promo if r.role is Role.PROMOTED else table
             for name, info in c.nodes.items():
                 if not self.ev.rule(r, info.attrs):
                     continue
@@ -182,10 +205,11 @@ class Placer:
                 else:
                     s = 0
                 for rid in targets:
-                    self._add(rid, name, s)
+                    self._add(rtable, rid, name, s)
 
-    def _add(self, rid: str, node: str, s: int) -> None:
-        scores = self.base[rid]
+    @staticmethod
+    def _add(table: dict[str, dict[str, int]], rid: str, node: str, s: int) -> None:
+        scores = table.setdefault(rid, {})
         scores[node] = v.add(scores[node], s) if node in scores else s
 
     # -- assignment --------------------------------------------------------
@@ -250,15 +274,26 @@ class Placer:
         self._in_progress.discard(rid)
         return chosen
 
-    def nodes_of(self, rid: str) -> set[str]:
-        """Where ``rid`` (a primitive or a clone) was placed."""
+    def nodes_of(self, rid: str, role: Role | None = None) -> set[str]:
+        """Where ``rid`` (a primitive or a clone, in ``role`` if given) was placed."""
         if rid in self.c.clones:
-            return self.clone_nodes.get(rid, set())
+            if role not in (Role.PROMOTED, Role.UNPROMOTED):
+                return self.clone_nodes.get(rid, set())
+            out = set()
+            for inst in self.c.clones[rid].instances:
+                node = self.assigned.get(inst[0])
+                if node is not None and (self.roles.get(inst[0]) is Role.PROMOTED) == (
+                    role is Role.PROMOTED
+                ):
+                    out.add(node)
+            return out
         node = self.assigned.get(rid)
         return {node} if node is not None else set()
 
     def apply_primary(self, scores: dict[str, int], co: Coloc) -> None:
-        pnodes = self.nodes_of(co.primary)
+        if not co.placement:
+            return
+        pnodes = self.nodes_of(co.primary, co.pri_role)
         attr = co.attribute
         if not pnodes:
             if co.score >= INF:
@@ -327,6 +362,8 @@ class Placer:
             if node is not None:
                 nodes.add(node)
         self.clone_nodes[cid] = nodes
+        if info.promotable:
+            promote(self, info)
         self._in_progress.discard(cid)
 
     def unit_table(self, u: Unit, cid: str, base: dict[str, dict[str, int]]) -> dict[str, int]:

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from paceline.cib.model import Action as CAction
-from paceline.cib.model import Order, OrderKind, Role
+from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
 from paceline.scheduler.clones import probe_targets
-from paceline.scheduler.place import expand
+from paceline.scheduler.fencing import fence_action
+from paceline.scheduler.place import clone_of, expand
 from paceline.scheduler.unpack import Cluster
 
 
@@ -21,10 +22,13 @@ class Act:
     interval: int
     node: str | None
     pseudo: bool = False
+    cancel: bool = False  # cancelling the recurring operation ``task``/``interval``
 
     @property
     def key(self) -> str:
         base = f"{self.rsc}_{self.task}_{self.interval}" if self.rsc else self.task
+        if self.cancel:
+            base = f"Cancel {base}"
         return f"{base} {self.node}" if self.node else base
 
 
@@ -51,6 +55,11 @@ class Plan:
     blocked_start: bool = False
     extra: list[str] = field(default_factory=list)
     unrunnable: bool = False
+    promotable: bool = False
+    cur_role: Role | None = None
+    nxt_role: Role | None = None
+    promote: bool = False
+    demote: bool = False
 
 
 @dataclass(slots=True)
@@ -60,9 +69,13 @@ class Ord:
     then: str
     then_action: str
     mandatory: bool
+    restart: bool = True  # a start of first restarts a running then (not a whole clone)
+    first_clone: str | None = None  # then waits for the clone, blocked only if none runs
 
 
-def orders(cluster: Cluster) -> list[Ord]:
+def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
+    """Every ordering between primitives (``where``: the node of each, to pair
+    interleaved clone instances)."""
     out: list[Ord] = []
     for members in cluster.groups.values():
         for a, b in pairwise(members):
@@ -73,7 +86,8 @@ def orders(cluster: Cluster) -> list[Ord]:
             continue
         fa = str(c.first_action or CAction.START)
         ta = str(c.then_action or c.first_action or CAction.START)
-        if fa not in ("start", "stop") or ta not in ("start", "stop"):
+        tasks = ("start", "stop", "promote", "demote")
+        if fa not in tasks or ta not in tasks:
             continue
         if c.kind is not None:
             mandatory = c.kind == OrderKind.MANDATORY
@@ -83,16 +97,34 @@ def orders(cluster: Cluster) -> list[Ord]:
         symmetrical = c.symmetrical if c.symmetrical is not None else not serialize
         firsts = expand(cluster, c.first)
         thens = expand(cluster, c.then)
+        fc, tc = clone_of(cluster, c.first), clone_of(cluster, c.then)
+        interleave = fc is not None and tc is not None and cluster.clones[tc].interleave
+        restart = (tc is None and fc is None) or interleave
+        wait = fc if fc is not None and not interleave else None
         for a in firsts:
             for b in thens:
-                out.append(Ord(a, fa, b, ta, mandatory))
+                if interleave and (where.get(a) is None or where.get(a) != where.get(b)):
+                    continue
+                out.append(Ord(a, fa, b, ta, mandatory, restart, wait))
                 if symmetrical:
-                    inv = {"start": "stop", "stop": "start"}
-                    out.append(Ord(b, inv[ta], a, inv[fa], mandatory))
+                    inv = {
+                        "start": "stop",
+                        "stop": "start",
+                        "promote": "demote",
+                        "demote": "promote",
+                    }
+                    out.append(Ord(b, inv[ta], a, inv[fa], mandatory, restart))
     return out
 
 
-def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
+def build(
+    cluster: Cluster,
+    placement: dict[str, str | None],
+    roles: dict[str, Role] | None = None,
+    fence: dict[str, str] | None = None,
+) -> Transition:
+    roles = roles or {}
+    fenced = fence_nodes(cluster, fence or {})
     plans: dict[str, Plan] = {}
     for rid, rsc in cluster.rscs.items():
         running = list(rsc.running)
@@ -112,8 +144,13 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
         elif p.managed:
             p.stop = cur is not None and (cur != nxt or failed)
             p.start = nxt is not None and (cur != nxt or failed)
+        p.promotable = rsc.clone is not None and cluster.clones[rsc.clone].promotable
+        if p.promotable:
+            p.cur_role = rsc.running.get(p.cur) if p.cur is not None else None
+            p.nxt_role = roles.get(rid, Role.UNPROMOTED)
         plans[rid] = p
-    ords = orders(cluster)
+    where = {rid: p.nxt or p.cur for rid, p in plans.items()}
+    ords = orders(cluster, where)
     policy = cluster.option("no-quorum-policy", "stop")
     if not cluster.have_quorum and policy in ("stop", "freeze", "demote", "suicide"):
         for p in plans.values():
@@ -142,7 +179,11 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             a, b = plans.get(o.first), plans.get(o.then)
             if a is None or b is None or not b.managed or not b.start:
                 continue
-            if a.nxt is None or a.unrunnable or a.blocked_start:
+            if o.first_clone is not None and any(
+                _runs(plans[r]) for r in cluster.clones[o.first_clone].all_rids
+            ):
+                continue
+            if not _runs(a):
                 b.start = False
                 b.blocked_start = b.cur is None
                 b.stop = b.cur is not None
@@ -161,7 +202,14 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
             if a is None or b is None:
                 continue
             if o.first_action == "start" and o.then_action == "start":
-                if b.managed and a.start and b.nxt is not None and b.cur == b.nxt and not b.start:
+                if (
+                    o.restart
+                    and b.managed
+                    and a.start
+                    and b.nxt is not None
+                    and b.cur == b.nxt
+                    and not b.start
+                ):
                     b.start = b.stop = True
                     b.reason = f"due to required {a.rid} start"
                     changed = True
@@ -180,6 +228,13 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
                     a.reason = f"due to required {b.rid} stop"
                 changed = True
 
+    for p in plans.values():
+        if p.promotable and p.managed:
+            if p.nxt is None or (not p.start and p.cur != p.nxt):
+                p.nxt_role = None
+            p.demote = p.cur_role is Role.PROMOTED and (p.stop or p.nxt_role is not Role.PROMOTED)
+            p.promote = p.nxt_role is Role.PROMOTED and (p.start or p.cur_role is not Role.PROMOTED)
+
     t = Transition(placement=dict(placement))
     acts: dict[tuple[str, str, int, str | None], Act] = {}
 
@@ -189,12 +244,17 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
         key = (name, task, interval, node)
         a = acts.get(key)
         if a is None:
-            a = Act(name, task, interval, node)
+            # what ran on a node being fenced stops with the fencing
+            implied = node in fenced and task in ("stop", "demote")
+            a = Act(name, task, interval, node, pseudo=implied)
             acts[key] = a
         return a
 
     starts: dict[str, Act] = {}
     stops: dict[str, Act] = {}
+    promotes: dict[str, Act] = {}
+    demotes: dict[str, Act] = {}
+    by_task = {"start": starts, "stop": stops, "promote": promotes, "demote": demotes}
     for rid in cluster.rscs:
         p = plans[rid]
         if p.stop and p.cur is not None:
@@ -207,6 +267,14 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
         for e in extra:
             if rid in starts:
                 t.edges.append((e, starts[rid]))
+        if p.demote and p.cur is not None:
+            demotes[rid] = act(rid, "demote", 0, p.cur)
+            if rid in stops:
+                t.edges.append((demotes[rid], stops[rid]))
+        if p.promote and p.nxt is not None:
+            promotes[rid] = act(rid, "promote", 0, p.nxt)
+            if rid in starts:
+                t.edges.append((starts[rid], promotes[rid]))
     # probes
     probes: dict[str, list[Act]] = {}
     for rid, rsc in cluster.rscs.items():
@@ -225,30 +293,42 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
         if not p.start and p.cur != p.nxt:
             continue
         hist = rsc.history.get(p.nxt, {})
+        after = promotes.get(rid) or demotes.get(rid) or starts.get(rid)
+        changed_role = rid in promotes or rid in demotes
         for op in rsc.ops:
             if op.name != "monitor" or op.interval <= 0 or not op.enabled:
                 continue
-            if op.role not in (None, Role.STARTED):
+            if not _role_matches(op.role, p.nxt_role if p.promotable else None):
+                if (
+                    changed_role
+                    and not p.start
+                    and _was_running(hist.get(("monitor", op.interval)))
+                ):
+                    cancel = Act(rsc.action_name, "monitor", op.interval, p.nxt, cancel=True)
+                    acts[(f"Cancel {cancel.rsc}", "monitor", op.interval, p.nxt)] = cancel
+                    if after is not None:
+                        t.edges.append((cancel, after))
                 continue
-            if not p.start and ("monitor", op.interval) in hist:
+            if not p.start and not changed_role and ("monitor", op.interval) in hist:
                 last = hist[("monitor", op.interval)]
-                if last.rc_code == 0 or last.op_status == -1:
+                if last.rc_code in (0, 8) or last.op_status == -1:
                     continue
             mon = act(rid, "monitor", op.interval, p.nxt)
-            if rid in starts:
-                t.edges.append((starts[rid], mon))
+            if after is not None:
+                t.edges.append((after, mon))
     # orders between resources, carried through actions that are not needed
     succ: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for o in ords:
         succ.setdefault((o.first, o.first_action), []).append((o.then, o.then_action))
 
     def present(key: tuple[str, str]) -> Act | None:
-        return (starts if key[1] == "start" else stops).get(key[0])
+        table = by_task.get(key[1])
+        return table.get(key[0]) if table is not None else None
 
     going = {rid: p.nxt for rid, p in plans.items()}
     for cinfo in cluster.clones.values():
-        for rid, where in probe_targets(cluster, cinfo, going):
-            probes.setdefault(rid, []).append(act(rid, "monitor", 0, where))
+        for rid, pnode in probe_targets(cluster, cinfo, going):
+            probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
     for rid in probes:
         probed = cluster.rscs.get(rid)
         if probed is not None and probed.clone is not None:
@@ -276,12 +356,38 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
                 t.edges.extend((src, dst) for src in sources)
             else:
                 stack.extend(succ.get(k, ()))
+    for cinfo in cluster.clones.values():
+        if cinfo.promotable:
+            rids = cinfo.all_rids
+            ranks = [demotes, stops, starts, promotes]
+            for lo, hi in ((0, 1), (0, 3), (2, 3)):
+                firsts = [ranks[lo][r] for r in rids if r in ranks[lo]]
+                thens = [ranks[hi][r] for r in rids if r in ranks[hi]]
+                t.edges.extend((a, b) for a in firsts for b in thens)
     together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
     for members in together:
         for m in members:
             for n in members:
                 if m in stops and n in starts:
                     t.edges.append((stops[m], starts[n]))
+    # fencing: before what stopped with it, and before every start and promote
+    shots: list[Act] = []
+    devices = {r.action_name for r in cluster.rscs.values() if r.agent.startswith("stonith:")}
+    for name in [n for n in cluster.nodes if n in fenced]:  # one at a time, in node order
+        shot = act("", f"stonith '{fence_action(cluster.options)}'", 0, name)
+        if shots:
+            t.edges.append((shots[-1], shot))
+        shots.append(shot)
+        for x in list(acts.values()):
+            if x.node == name and x.pseudo and x.rsc not in devices:
+                t.edges.append((shot, x))
+        for table in (starts, promotes):
+            for rid, x in table.items():
+                # x fencing device waits only where its state is unknown
+                rsc = cluster.rscs[rid]
+                if rsc.agent.startswith("stonith:") and _known_on(cluster, rid, name):
+                    continue
+                t.edges.append((shot, x))
     # shutdown
     for name, info in sorted(cluster.nodes.items()):
         if info.shutdown and info.online:
@@ -290,8 +396,50 @@ def build(cluster: Cluster, placement: dict[str, str | None]) -> Transition:
                 if s.node == name:
                     t.edges.append((s, sd))
     t.actions = sorted(acts.values(), key=lambda a: a.key)
-    t.summary = summary(cluster, plans)
+    t.summary = [
+        f"Fence ({fence_action(cluster.options)}) {n} '{why}'" for n, why in sorted(fenced.items())
+    ] + summary(cluster, plans)
     return t
+
+
+def fence_nodes(cluster: Cluster, extra: dict[str, str]) -> dict[str, str]:
+    """The nodes this transition fences, with why: unclean ones (when the
+    cluster may fence) and those ``extra`` names."""
+    out: dict[str, str] = {}
+    if not cluster.stonith_enabled:
+        return out
+    can = cluster.have_quorum or cluster.option("no-quorum-policy", "stop") == "ignore"
+    for name, info in cluster.nodes.items():
+        if info.unclean and can:
+            out[name] = info.unclean
+    for name, why in extra.items():
+        if can or cluster.nodes[name].online:
+            out.setdefault(name, why)
+    return out
+
+
+def _known_on(cluster: Cluster, rid: str, node: str) -> bool:
+    """Whether the state of ``rid`` (any instance, for a clone) on ``node`` is known."""
+    rsc = cluster.rscs[rid]
+    if rsc.clone is None:
+        return node in rsc.seen_on
+    return any(node in cluster.rscs[r].seen_on for r in cluster.clones[rsc.clone].all_rids)
+
+
+def _role_matches(op_role: Role | None, role: Role | None) -> bool:
+    """Whether a recurring operation for ``op_role`` runs in ``role`` (None: not promotable)."""
+    if op_role in (Role.PROMOTED, Role.UNPROMOTED):
+        return role is op_role
+    return op_role is not Role.STOPPED and role is not Role.PROMOTED
+
+
+def _was_running(op: LrmRscOp | None) -> bool:
+    return op is not None and (op.rc_code in (0, 8) or op.op_status == -1)
+
+
+def _runs(p: Plan) -> bool:
+    """Whether the resource of ``p`` will be running after the transition."""
+    return p.nxt is not None and not p.unrunnable and not p.blocked_start
 
 
 def summary(cluster: Cluster, plans: dict[str, Plan]) -> list[str]:
@@ -309,19 +457,41 @@ def summary(cluster: Cluster, plans: dict[str, Plan]) -> list[str]:
 
 
 def _line(p: Plan) -> str | None:
+    """The summary line of one resource, as crm_simulate words it."""
+    cur_role = p.cur_role or Role.STARTED
+    nxt_role = p.nxt_role or Role.STARTED
+    need_role = p.promotable and (
+        cur_role in (Role.UNPROMOTED, Role.PROMOTED) or nxt_role is Role.PROMOTED
+    )
     if p.blocked_start and p.nxt and not p.start and p.cur is None:
         return f"Start      {p.rid}\t( {p.nxt} )  {p.reason} (blocked)"
     if p.cur is None and p.start and p.nxt:
+        if need_role and nxt_role is Role.PROMOTED:
+            return f"Promote    {p.rid}\t( Stopped -> Promoted {p.nxt} )"
         return f"Start      {p.rid}\t( {p.nxt} )"
     if p.cur is not None and p.stop and not p.start:
-        return f"Stop       {p.rid}\t( {p.cur} )  {p.reason or 'due to node availability'}"
+        where = f"{cur_role} {p.cur}" if need_role else p.cur
+        return f"Stop       {p.rid}\t( {where} )  {p.reason or 'due to node availability'}"
     if p.cur is not None and p.start and p.nxt is not None:
         if p.cur != p.nxt:
             verb = "Recover" if p.failed else "Move"
-            return f"{verb:<10} {p.rid}\t( {p.cur} -> {p.nxt} )"
+            if cur_role is not nxt_role:
+                detail = f"{cur_role} {p.cur} -> {nxt_role} {p.nxt}"
+            elif need_role:
+                detail = f"{p.cur} -> {p.nxt} {cur_role}"
+            else:
+                detail = f"{p.cur} -> {p.nxt}"
+            return f"{verb:<10} {p.rid}\t( {detail} )"
+        where = f"{cur_role} {p.cur}" if need_role else p.cur
+        if cur_role is not nxt_role:
+            verb = "Promote" if nxt_role is Role.PROMOTED else "Demote"
+            return f"{verb:<10} {p.rid}\t( {cur_role} -> {nxt_role} {p.cur} )"
         if p.failed:
-            return f"Recover    {p.rid}\t( {p.cur} )"
-        return f"Restart    {p.rid}\t( {p.cur} )  {p.reason}".rstrip()
+            return f"Recover    {p.rid}\t( {where} )"
+        return f"Restart    {p.rid}\t( {where} )  {p.reason}".rstrip()
+    if p.cur is not None and (p.promote or p.demote):
+        verb = "Promote" if p.promote else "Demote"
+        return f"{verb:<10} {p.rid}\t( {cur_role} -> {nxt_role} {p.cur} )"
     return None
 
 

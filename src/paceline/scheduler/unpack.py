@@ -23,6 +23,7 @@ from paceline.cib.model import (
 )
 from paceline.scheduler import values as v
 from paceline.scheduler.clones import CloneInfo, clone_info, strip_instance
+from paceline.scheduler.fencing import node_status
 from paceline.scheduler.rules import Evaluator
 
 
@@ -54,6 +55,8 @@ class NodeInfo:
     standby: bool = False
     maintenance: bool = False
     shutdown: bool = False
+    pending: bool = False
+    unclean: str | None = None  # why it must be fenced
     attrs: dict[str, str] = field(default_factory=dict)
     failcounts: dict[str, int] = field(default_factory=dict)
     last_failure: dict[str, int] = field(default_factory=dict)
@@ -268,6 +271,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
             elif task == "monitor" and op.interval == 0 and rc == 7:
                 role = Role.STOPPED
                 continue
+            elif task == "monitor" and rc == 9:
+                role = Role.PROMOTED
             elif task == "monitor" and rc == 7 and op.interval > 0:
                 role = Role.STARTED if role is Role.STOPPED else role
             elif role is Role.STOPPED or task == "start":
@@ -299,14 +304,6 @@ def _op_spec(o: Op) -> OpSpec:
     )
 
 
-def _online(ns_in_ccm: str | None, crmd: str | None, join: str | None) -> bool:
-    in_ccm = ns_in_ccm is not None and (v.is_true(ns_in_ccm) or ns_in_ccm.isdigit())
-    crmd_on = crmd is not None and (crmd == "online" or crmd.isdigit())
-    if not in_ccm or not crmd_on:
-        return False
-    return join in (None, "member")
-
-
 def unpack(cib: Cib, now: int | None) -> Cluster:
     cfg = cib.configuration
     rules_by_id, sets_by_id = _collect_ids(cib)
@@ -322,12 +319,15 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         info.attrs.update(first_values(n.instance_attributes, sets_by_id))
         nodes[n.uname] = info
     by_id = {info.id: info for info in nodes.values()}
+    fencing = v.is_true(options.get("stonith-enabled"), True)
+    seen: set[str] = set()
     for ns in cib.status.node_states:
         info_opt = nodes.get(ns.uname or "") or by_id.get(ns.id or "")
         if info_opt is None:
             continue
         info = info_opt
-        info.online = _online(ns.in_ccm, ns.crmd, ns.join)
+        seen.add(info.name)
+        info.online, info.pending, info.unclean = node_status(ns, fencing)
         if ns.transient_attributes is not None:
             transient = first_values(ns.transient_attributes.instance_attributes, sets_by_id)
             for name, value in transient.items():
@@ -341,7 +341,10 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                     info.attrs[name] = value
         if ns.shutdown and ns.shutdown != "0":
             info.shutdown = True
+    startup_fencing = fencing and v.is_true(options.get("startup-fencing"), True)
     for info in nodes.values():
+        if startup_fencing and info.name not in seen:
+            info.unclean = "node is unclean"
         info.standby = v.is_true(info.attrs.get("standby"))
         info.maintenance = v.is_true(info.attrs.get("maintenance"))
         info.attrs.setdefault("#uname", info.name)
@@ -391,6 +394,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         child = r.child
         kids = list(child.children) if isinstance(child, Group) else [child]
         info = clone_info(r.id, child.id, [k.id for k in kids], cmeta, len(nodes))
+        # only OCF and fencing agents can tell unique instances apart
+        if any(str(k.agent_class or "ocf") not in ("ocf", "stonith") for k in kids):
+            info.unique = False
         clones[r.id] = info
         in_clone[child.id] = r.id
         gmeta = dict(cmeta)
@@ -428,13 +434,15 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         if ns.lrm is None:
             continue
         node_info = nodes.get(ns.uname or "") or by_id.get(ns.id or "")
-        if node_info is None or not node_info.online:
+        if node_info is None or not (node_info.online or node_info.unclean):
             continue
         for lr in ns.lrm.resources:
             rsc_opt = rscs.get(lr.id)
             base = strip_instance(lr.id)
             if base in in_clone and (rsc_opt is None or not clones[in_clone[base]].unique):
-                rsc_opt = _clone_instance(clones[in_clone[base]], base, lr.id, node_info.name, rscs)
+                cinfo = clones[in_clone[base]]
+                active = _leaves_active(cinfo, base, rscs, node_info.name, list(lr.ops))
+                rsc_opt = _clone_instance(cinfo, base, lr.id, node_info.name, rscs, active)
             if rsc_opt is None:
                 rid = lr.id
                 cid = in_clone.get(base)
@@ -451,8 +459,16 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             _apply_history(rsc_opt, node_info.name, list(lr.ops))
 
     for rsc in rscs.values():
-        if rsc.stop_failed and not v.is_true(options.get("stonith-enabled"), True):
+        if rsc.clone is not None and clones[rsc.clone].promotable:
+            for node, role in rsc.running.items():
+                if role is Role.STARTED:
+                    rsc.running[node] = Role.UNPROMOTED
+        if rsc.stop_failed and not fencing:
             rsc.blocked |= rsc.stop_failed
+        elif rsc.stop_failed:  # a stop that failed is recovered by fencing its node
+            for node in sorted(rsc.stop_failed):
+                if nodes[node].unclean is None:
+                    nodes[node].unclean = f"{rsc.id} failed there"
     aliases: dict[str, list[str]] = dict(template_users)
     for tag in cfg.tags:
         aliases[tag.id] = list(tag.refs)
@@ -474,18 +490,35 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
     )
 
 
+def _leaves_active(
+    info: CloneInfo, base: str, rscs: dict[str, Rsc], node: str, ops: list[LrmRscOp]
+) -> bool:
+    """Whether a history leaves the resource active on ``node`` (read on a scratch copy)."""
+    model = rscs[info.instances[0][info.members.index(base)]] if info.instances else None
+    scratch = Rsc(base, None, None, model.meta if model else {}, model.ops if model else [])
+    _apply_history(scratch, node, ops)
+    return bool(scratch.running)
+
+
 def _clone_instance(
-    info: CloneInfo, base: str, lrm_id: str, node: str, rscs: dict[str, Rsc]
+    info: CloneInfo, base: str, lrm_id: str, node: str, rscs: dict[str, Rsc], active: bool
 ) -> Rsc | None:
     """The instance of ``info`` that a history entry ``lrm_id`` on ``node`` belongs to.
 
     An instance active on ``node`` (a cloned group's other member) takes it,
     else the first instance not active anywhere; none left: ``None`` (an orphan).
+    A history that leaves the resource inactive goes to the instance it names,
+    if that one is free (as Pacemaker's graphs show).
     """
     if info.unique:
         return None
     pos = info.members.index(base)
     inactive: Rsc | None = None
+    exact = rscs.get(lrm_id)
+    if not active and exact is not None and exact.clone == info.id and not exact.running:
+        same = [r for inst in info.instances if lrm_id in inst for r in inst]
+        if not any(rscs[r].running for r in same):
+            return exact
     for inst in info.instances:
         where: set[str] = set()
         for rid in inst:
