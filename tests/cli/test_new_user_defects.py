@@ -154,10 +154,16 @@ def test_hand_edited_cib_says_how_to_recover(seeded: Path) -> None:
 
 
 def test_typo_cib_path_is_not_silent(tmp_path: Path) -> None:
-    run = paceline(tmp_path / "typo" / "cib.xml", "configure", "show")
-    assert run.err.startswith("paceline: warning: ") and "no such CIB file" in run.err
-    assert str(tmp_path / "typo" / "cib.xml") in run.err
-    assert not (tmp_path / "typo").exists()
+    # issue 10: a --cib in a directory that does not exist is an error naming it
+    # (it was a warning and exit 0), for reading and for changing alike
+    for command in (["show"], ["primitive", "d", "ocf:pacemaker:Dummy"], []):
+        run = paceline(tmp_path / "typo" / "cib.xml", "configure", *command)
+        assert_one_line_error(run, str(tmp_path / "typo" / "cib.xml"), "no such directory")
+        assert not (tmp_path / "typo").exists()
+    # a missing file in a directory that exists is a new, empty CIB
+    run = paceline(tmp_path / "cib.xml", "configure", "show")
+    assert run.code == 0 and run.err.startswith("paceline: warning: ")
+    assert "no such CIB file" in run.err and str(tmp_path / "cib.xml") in run.err
 
 
 # ----------------------------------------------------------- input limits

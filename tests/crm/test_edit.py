@@ -52,7 +52,7 @@ def test_apply_statement_adds_and_replaces() -> None:
             "vip-instance_attributes", (NvPair("vip-instance_attributes-ip", "ip", "198.18.0.64"),)
         ),
     )
-    assert cib2.epoch == cib.epoch + 1
+    assert cib2.epoch == cib.epoch  # edits are staged: the epoch grows at commit (issue 10)
     cib3, _ = apply_statement(cib2, "primitive extra Dummy")
     assert [r.id for r in cib3.configuration.resources] == ["g", "cl", "extra"]
 

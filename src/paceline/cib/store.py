@@ -123,8 +123,16 @@ def write_cib(path: Path, cib: Cib, *, allow_older: bool = False) -> str:
     a full disk) leaves them untouched too.
     """
     path = resolve(path)
-    if not allow_older and path.exists():
-        current = read_cib(path, verify=False)
+    current: Cib | None = None
+    if path.exists():
+        try:
+            current = read_cib(path, verify=False)
+        except ConfigError:
+            if not allow_older:
+                raise  # a damaged file cannot be proven older
+    if current is not None:
+        _finish_interrupted(path, current)
+    if not allow_older and current is not None:
         if current.version >= cib.version:
             raise ConfigError(
                 f"refusing to write CIB version {cib.version}: the file has {current.version}",
@@ -150,6 +158,18 @@ def write_cib(path: Path, cib: Cib, *, allow_older: bool = False) -> str:
     os.replace(tmp_sig, sig)
     _fsync_dir(path.parent)
     return digest
+
+
+def _finish_interrupted(path: Path, current: Cib) -> None:
+    """A write killed between its two renames left the file's digest pending:
+    put it in place before this write replaces the pending one (else a kill
+    early in this write would leave a file that matches neither digest)."""
+    sig = sig_path(path)
+    pending = _pending(sig)
+    recorded = _read_sig(pending)
+    if recorded is not None and recorded == config_digest(current.configuration):
+        os.replace(pending, sig)
+        _fsync_dir(path.parent)
 
 
 def _write_synced(path: Path, data: bytes) -> None:

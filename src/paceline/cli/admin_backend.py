@@ -3,9 +3,11 @@
 Every verb is one function taking a ``Backend``: it reads the CIB, computes
 an ``paceline.admin.Edit`` with the pure functions, and hands the edit to
 the backend. ``FileBackend`` works on a CIB file (``--cib FILE``): the new
-CIB is written atomically with its digest, only when it changed. The live
-path (through the node daemon's control socket, when ``--cib`` is not given)
-is another ``Backend`` with the same two methods.
+CIB is written atomically with its digest, only when it changed. Without
+``--cib`` the verbs go to the running cluster through ``live`` (the node
+daemon's socket, ``paceline.cli.cluster``'s handlers); a live ``Backend``
+(read the CIB, commit an edit through the DC) would let every verb use the
+same functions on both paths.
 """
 
 from __future__ import annotations
@@ -68,23 +70,28 @@ class FileBackend:
         return int(time.time())
 
 
-LiveFactory = Callable[[argparse.Namespace], Backend]
-LIVE: list[LiveFactory] = []
-"""The live backend's factory, registered by the module that talks to the node
-daemon (``LIVE.append(factory)``); empty until then."""
-
-
-def backend_for(args: argparse.Namespace) -> Backend:
-    """``--cib FILE`` (or ``PACELINE_CIB``): that file; else the live cluster."""
+def offline(args: argparse.Namespace) -> Backend | None:
+    """``--cib FILE`` (or ``PACELINE_CIB``): that file; None means the live cluster."""
     if getattr(args, "cib", None):
         return FileBackend(Path(args.cib))
-    if LIVE:
-        return LIVE[-1](args)
-    raise ConfigError(
-        "no running cluster to talk to (the live path is not built yet)",
-        field="--cib",
-        expected="--cib FILE to work on a CIB file",
-    )
+    return None
+
+
+def live(args: argparse.Namespace, group: str, verb: str) -> int:
+    """Run ``group verb`` on the running cluster, through the node daemon's
+    socket (the handlers of ``paceline.cli.cluster``)."""
+    from paceline.cli import cluster
+
+    table = cluster.LIVE_NODE if group == "node" else cluster.LIVE_RESOURCE
+    handler = table.get(verb)
+    if handler is None:
+        raise ConfigError(
+            f"'{group} {verb}' works on a CIB file only so far",
+            field=group,
+            text=verb,
+            expected="--cib FILE",
+        )
+    return handler(args)
 
 
 def report(out: Output, edit: Edit) -> None:

@@ -205,7 +205,9 @@ class Interpreter:
         (crm refuses such a primitive; we keep it, as the agent may be installed
         before the cluster runs it, but a typo should not wait for verify)."""
         cfg = self.session.staged.configuration
-        rsc = find_resource(cfg, ident)
+        # a statement's object is mostly at the top level: found there without
+        # indexing the whole configuration again after each statement
+        rsc = next((r for r in cfg.resources if r.id == ident), None) or find_resource(cfg, ident)
         if not isinstance(rsc, Primitive):
             rsc = next((t for t in cfg.templates if t.id == ident), None)
         if not isinstance(rsc, Primitive | Template):

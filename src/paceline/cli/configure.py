@@ -16,7 +16,9 @@ file as it was. A change that adds configuration errors (``verify``) is
 refused unless ``-F``/``--force``; errors the CIB already had do not block.
 The file is ``--cib FILE`` / ``PACELINE_CIB``, else
 ``ROOT/var/lib/paceline/cib.xml``; it is created (with an empty
-configuration) by the first write.
+configuration) by the first write. A missing file reads as an empty
+configuration (with a warning); a ``--cib`` whose directory does not exist is
+an error (a typo), and nothing is created.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import textwrap
 from functools import partial
 
+from paceline.cib.store import resolve
 from paceline.cli.commands import COMMANDS, STATEMENTS, Interpreter, never_asked
 from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
@@ -85,6 +88,13 @@ def run(args: argparse.Namespace) -> int:
     out = Output()
     path = cib_path(args)
     words: list[str] = args.command
+    directory = resolve(path).parent
+    if args.cib and not directory.is_dir() and words[:1] not in (["help"], ["?"]):
+        # a typo in --cib: nothing to show, and a change must not make up directories
+        out.error(
+            f"{path}: no such directory {directory} (check --cib / PACELINE_CIB); nothing done"
+        )
+        return 1
     if words and words[0] in READ_ONLY - {"help", "?"} and not path.exists():
         out.warning(
             f"{path}: no such CIB file, showing an empty configuration "

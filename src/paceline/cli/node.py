@@ -4,9 +4,10 @@
     paceline node online|maintenance|ready [NODE] [--cib FILE]
     paceline node list [--cib FILE]
 
-NODE defaults to this host's name. Each verb is one function of a
-``Backend`` (``paceline.cli.admin_backend``): ``--cib FILE`` edits that file,
-written as ``crm_attribute`` writes node attributes.
+NODE defaults to this host's name. ``--cib FILE`` edits that file, written as
+``crm_attribute`` writes node attributes; without it, ``standby``, ``online``
+and ``list`` go to the running cluster (``paceline.cli.cluster``).
+Each offline verb is one function of a ``Backend`` (``paceline.cli.admin_backend``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import socket
 
 from paceline.admin import Edit, node_list, node_maintenance, node_standby
-from paceline.cli.admin_backend import Backend, backend_for, report
+from paceline.cli.admin_backend import Backend, live, offline, report
 from paceline.cli.output import Output
 
 
@@ -75,7 +76,9 @@ def listing(backend: Backend) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     out = Output()
-    backend = backend_for(args)
+    backend = offline(args)
+    if backend is None:
+        return live(args, "node", args.node_verb)
     verb = args.node_verb
     if verb == "list":
         for line in listing(backend):

@@ -9,8 +9,10 @@
     paceline resource restart RSC                         needs the running cluster
 
 The constraints are those ``crm_resource --move/--ban`` write
-(``cli-prefer-RSC``, ``cli-ban-RSC-on-NODE``). Each verb is one function of
-a ``Backend`` (``paceline.cli.admin_backend``).
+(``cli-prefer-RSC``, ``cli-ban-RSC-on-NODE``); ``--lifetime`` is a duration,
+as for crm_resource. Each verb is one function of a ``Backend``
+(``paceline.cli.admin_backend``). Without ``--cib``, start/stop/move/ban/
+clear/cleanup go to the running cluster (``paceline.cli.cluster``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from paceline.admin import (
     resource_target_role,
 )
 from paceline.admin.resources import locate
-from paceline.cli.admin_backend import Backend, FileBackend, backend_for, report
+from paceline.cli.admin_backend import Backend, FileBackend, live, offline, report
 from paceline.cli.output import Output
 from paceline.core.errors import ConfigError
 
@@ -132,7 +134,9 @@ def status(backend: Backend, rsc: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     out = Output()
-    backend = backend_for(args)
+    backend = offline(args)
+    if backend is None:
+        return live(args, "resource", args.rsc_verb)
     verb, rsc = args.rsc_verb, args.rsc
     if verb == "status":
         for line in status(backend, rsc):

@@ -23,6 +23,7 @@ from lxml import etree
 
 from paceline import crm
 from paceline.cib.codec import decode_cib, encode_cib
+from paceline.cib.codec.encode import configuration_to_element, object_element
 from paceline.cib.model import Cib, Configuration
 from paceline.cib.store import read_cib, resolve, sig_path, write_cib
 from paceline.cib.versions import bump_epoch
@@ -233,10 +234,9 @@ class Session:
         return [ident for ident, text in after.items() if before.get(ident) != text]
 
     def show_xml(self, ids: list[str] | None = None) -> str:
-        data = encode_cib(self.staged)
         if not ids:
-            return data.decode("utf-8")
-        return xml_elements(data, ids)
+            return encode_cib(self.staged).decode("utf-8")
+        return xml_elements(self.staged, ids)
 
     def verify(self) -> tuple[Finding, ...]:
         from paceline.crm.verify import verify
@@ -263,24 +263,33 @@ class Session:
         return new
 
 
-def xml_elements(cib_xml: bytes, ids: list[str]) -> str:
-    """The configuration elements with these ids, as ``show xml ID...`` prints them."""
-    root = etree.fromstring(cib_xml)
+def xml_elements(cib: Cib, ids: list[str]) -> str:
+    """The configuration elements with these ids, as ``show xml ID...`` prints them.
+
+    An object (``codec.object_element``) is encoded alone; an id of an element
+    inside one (an op, a rule) is looked for in the encoded configuration."""
     parts: list[str] = []
+    whole: etree._Element | None = None
     for ident in ids:
-        matches = root.xpath("/cib/configuration//*[@id=$ident]", ident=ident)
-        found = (
-            [n for n in matches if isinstance(n, etree._Element)]
-            if isinstance(matches, list)
-            else []
-        )
-        if not found:
-            raise ConfigError(f"no such object: {ident}", text=ident)
-        element = copy.deepcopy(found[0])
+        element = object_element(cib.configuration, ident)
+        if element is None:
+            if whole is None:
+                whole = configuration_to_element(cib.configuration)
+            element = _inner_element(whole, ident)
         element.tail = None
         etree.indent(element)
         parts.append(etree.tostring(element, encoding="unicode") + "\n")
     return "".join(parts)
+
+
+def _inner_element(configuration: etree._Element, ident: str) -> etree._Element:
+    matches = configuration.xpath(".//*[@id=$ident]", ident=ident)
+    found = (
+        [n for n in matches if isinstance(n, etree._Element)] if isinstance(matches, list) else []
+    )
+    if not found:
+        raise ConfigError(f"no such object: {ident}", text=ident)
+    return copy.deepcopy(found[0])
 
 
 def _shifted(exc: ConfigError, lines: int) -> ConfigError:

@@ -19,7 +19,9 @@ state machine (``TABLE``):
 - ``PULLING``: a member has a newer CIB: the DC asks for it (``pull``/``push``)
   and keeps the highest (admin_epoch, epoch, num_updates).
 - ``SETTLING``: some member still runs an action (sent by a DC that died):
-  wait for its result instead of guessing, so nothing runs twice or is lost.
+  wait for its result instead of guessing, so nothing runs twice or is lost;
+  a node outside the view that is still heard (its daemon restarted) is
+  awaited too (``REJOIN_WAIT_S``), so its resources are not started twice.
 - ``IDLE`` / ``RUNNING`` / ``ABORTING``: the scheduler runs on the joined
   CIB; the transition's actions go to the nodes as their inputs complete;
   results land in the status section and the CIB is broadcast; an
@@ -76,6 +78,9 @@ from paceline.scheduler.unpack import Cluster, first_values
 DEFAULT_TIMEOUT_MS = 20_000
 DEFAULT_RECHECK_S = 15 * 60
 JOIN_RETRY_S = 2.0
+REJOIN_WAIT_S = 5.0
+"""How long the DC waits for a node that left the view but is still heard
+(its daemon restarted) before recovering its resources elsewhere."""
 MAX_QUEUED_CHANGES = 64
 MAX_EARLY_JOINS = 64
 MAX_CHAIN = 20
@@ -114,7 +119,7 @@ TABLE: dict[tuple[DcState, Input], str] = {
     (DcState.PULLING, Input.PUSH): "_dc_push",
     (DcState.PULLING, Input.JOIN): "_dc_join_late",
     (DcState.PULLING, Input.TIMER): "_dc_join_timer",
-    (DcState.SETTLING, Input.TIMER): "_dc_recheck",
+    (DcState.SETTLING, Input.TIMER): "_dc_settle_timer",
     (DcState.IDLE, Input.TIMER): "_dc_recheck",
     (DcState.RUNNING, Input.TIMER): "_dc_recheck",
     (DcState.ABORTING, Input.TIMER): "_dc_recheck",
@@ -168,6 +173,7 @@ class Controller:
         self.deadline_join: float | None = None
         self.deadline_recheck: float | None = None
         self.deadline_expiry: float | None = None
+        self.deadline_rejoin: float | None = None
         self.recheck_needed = False
         self._out: list[Effect] = []
         self._dirty = False
@@ -204,6 +210,10 @@ class Controller:
 
     def on_op_result(self, outcome: OpOutcome, now: float, wall: float) -> list[Effect]:
         return self._run(now, wall, lambda: self._op_result(outcome))
+
+    def on_quorum(self, quorate: bool, now: float, wall: float) -> list[Effect]:
+        """Votequorum changed its verdict within the installed view."""
+        return self._run(now, wall, lambda: self._quorum(quorate))
 
     def on_timer(self, now: float, wall: float) -> list[Effect]:
         return self._run(now, wall, self._timer)
@@ -274,6 +284,7 @@ class Controller:
         self.joins = {}
         self.pull_from = None
         self.deadline_join = self.deadline_recheck = self.deadline_expiry = None
+        self.deadline_rejoin = None
         if view.dc == self.node:
             self.state = DcState.JOINING
             self.deadline_join = self._now + JOIN_RETRY_S
@@ -288,6 +299,15 @@ class Controller:
         if self.state is DcState.JOINING:
             for sender, msg in sorted(self.early_joins.pop(view.ring, {}).items()):
                 self._message(sender, msg)
+
+    def _quorum(self, quorate: bool) -> None:
+        if self.view is None or self.view.quorate == quorate:
+            return
+        self.view = replace(self.view, quorate=quorate)
+        if self.is_dc:
+            self.cib = replace(self.cib, have_quorum=quorate)
+            self._dirty = True
+            self._abort("quorum " + ("gained" if quorate else "lost"))
 
     def _send_join(self) -> None:
         body = {
@@ -539,14 +559,38 @@ class Controller:
             cib = bump_epoch(cib)
         self.cib = cib
         self._refresh_status()
+        rejoining = sorted(n for n in self.view.alive if n not in self.view.members)
+        if rejoining:
+            # Heard but not a member: its daemon restarted (a new incarnation). Its
+            # resources may well run: wait for it to rejoin and report, rather than
+            # recover them elsewhere and have them run twice.
+            self.deadline_rejoin = self._now + REJOIN_WAIT_S
+            self._log(
+                f"DC {self.node} waits up to {REJOIN_WAIT_S:.0f}s for {', '.join(rejoining)} "
+                "(still heard: its daemon restarted) to rejoin before recovering its resources"
+            )
+        self.state = DcState.SETTLING
+        self._settle("the membership changed")
+
+    def _settle(self, reason: str) -> None:
+        """Leave SETTLING once no member runs an action of an earlier DC and no
+        restarting node is awaited."""
         if self._pending():
-            self.state = DcState.SETTLING
             self._log(
                 f"DC {self.node} waits for actions still running from an earlier DC: {self._pending_text()}"
             )
             return
+        if self.deadline_rejoin is not None and self._now < self.deadline_rejoin:
+            return
+        self.deadline_rejoin = None
         self.state = DcState.IDLE
-        self._schedule("the membership changed")
+        self._schedule(reason)
+
+    def _dc_settle_timer(self, _fn: object = None) -> None:
+        if self.deadline_rejoin is not None and self._now >= self.deadline_rejoin:
+            self.deadline_rejoin = None
+            self._log(f"DC {self.node} stops waiting for restarted nodes to rejoin")
+            self._settle("the restarted node did not rejoin in time")
 
     def _refresh_status(self) -> None:
         assert self.view is not None
@@ -615,9 +659,9 @@ class Controller:
             self._abort(f"{rec.rsc} {rec.action} on {sender} {what}")
         elif step is None and self.state is DcState.IDLE and rec.interval_ms == 0:
             self._abort(f"{rec.rsc} {rec.action} on {sender} finished outside a transition")
-        if self.state is DcState.SETTLING and not self._pending():
-            self.state = DcState.IDLE
-            self._schedule("the actions of the earlier DC finished")
+        if self.state is DcState.SETTLING:
+            if not self._pending():
+                self._settle("the actions of the earlier DC finished")
             return
         self._advance()
 
@@ -792,8 +836,12 @@ class Controller:
     def _timer(self) -> None:
         if not self.is_dc:
             self.deadline_join = self.deadline_recheck = self.deadline_expiry = None
+            self.deadline_rejoin = None
             return
         if self.deadline_join is not None and self._now >= self.deadline_join:
+            self._dispatch_timer()
+            return
+        if self.deadline_rejoin is not None and self._now >= self.deadline_rejoin:
             self._dispatch_timer()
             return
         due = [

@@ -11,12 +11,15 @@ from paceline.cib.model import Cib
 
 @dataclass(frozen=True, slots=True)
 class ViewInfo:
-    """An installed membership view: ``members`` maps node name -> node id."""
+    """An installed membership view: ``members`` maps node name -> node id;
+    ``alive`` names the nodes heard at install time (a node heard but not a
+    member is restarting, not dead)."""
 
     ring: str
     members: Mapping[str, str]
     dc: str
     quorate: bool
+    alive: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

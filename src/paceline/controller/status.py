@@ -23,7 +23,7 @@ from paceline.cib.model import (
 INFINITY = "INFINITY"
 
 
-def _set_pair(
+def set_pair(
     items: tuple[NvSetItem, ...], prefix: str, name: str, value: str | None
 ) -> tuple[NvSetItem, ...]:
     """``items`` with ``name`` set to ``value`` in its first nvset (removed when None)."""
@@ -75,7 +75,7 @@ def set_node_attribute(
     nodes = list(cfg.nodes)
     for i, n in enumerate(nodes):
         if n.uname == node:
-            attrs = _set_pair(n.instance_attributes, f"nodes-{n.id}", name, value)
+            attrs = set_pair(n.instance_attributes, f"nodes-{n.id}", name, value)
             nodes[i] = replace(n, instance_attributes=attrs)
             return replace(cfg, nodes=tuple(nodes))
     raise KeyError(node)
@@ -177,7 +177,7 @@ def set_transient(cib: Cib, node: str, name: str, value: str | None) -> Cib:
         return cib
     node_id = ns.id or _node_id(cib, node)
     ta = ns.transient_attributes or TransientAttributes(node_id)
-    attrs = _set_pair(ta.instance_attributes, f"status-{node_id}", name, value)
+    attrs = set_pair(ta.instance_attributes, f"status-{node_id}", name, value)
     return _put_state(cib, replace(ns, transient_attributes=replace(ta, instance_attributes=attrs)))
 
 

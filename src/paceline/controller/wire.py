@@ -18,7 +18,7 @@ from paceline.cib.model import Cib
 from paceline.core.errors import ConfigError, ProtocolError
 
 VERSION = 1
-MAX_MESSAGE = 60_000
+MAX_MESSAGE = 1024 * 1024
 """The largest message we send (bytes of JSON); a CIB beyond it is refused."""
 MAX_CIB_XML = 8 * 1024 * 1024
 

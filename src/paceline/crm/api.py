@@ -14,10 +14,9 @@ from dataclasses import replace
 from enum import StrEnum
 
 from paceline.cib.model import Cib, Node
-from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
-from paceline.crm import lexer
-from paceline.crm.build import assemble, flatten, key_of, merge
+from paceline.crm import incremental, lexer
+from paceline.crm.build import assemble, claimed_ids, flatten, key_of, merge, with_config
 from paceline.crm.delete import delete
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, NoticeKind
@@ -52,16 +51,6 @@ def _allocator(statements: list[Statement], base_ids: Iterable[list[str]]) -> Id
     for entry_ids in base_ids:
         for ident in entry_ids:
             ids.claim(ident)
-    return ids
-
-
-def _claimed_ids(entry: Statement) -> list[str]:
-    """The ids an existing object holds in the namespace of element ids: a node's
-    own id is a namespace of its own (``node node1`` and ``primitive node1``
-    coexist, as they do when both are loaded from one file)."""
-    ids = ids_of(entry)
-    if entry.kind is StatementKind.NODE:
-        return [ident for ident in ids if ident != entry.id]
     return ids
 
 
@@ -151,13 +140,18 @@ def _load(
     raws, trailing = lexer.lex(text, file)
     if expect is not None and len(raws) != expect:
         raise ConfigError("expected exactly one statement", file=file, text=text)
+    if mode is LoadMode.UPDATE:
+        added = _add(cib, raws, file, agent_exists, filesystem_supported, expect)
+        if added is not None:
+            new, notices, statements = added
+            return new, notices + _trailing(trailing, file), statements
     base_ids: dict[tuple[str, str], list[str]] = {}
     if mode is LoadMode.REPLACE:
         base_entries: list[Statement] = []
         statements = parse_raw(raws)
     else:
         base_entries = flatten(cib.configuration)
-        base_ids = {key_of(e): _claimed_ids(e) for e in base_entries}
+        base_ids = {key_of(e): claimed_ids(e) for e in base_entries}
         # The ids made up for the text avoid those of every object that stays;
         # which objects the text redefines is guessed from its words, and the
         # text is parsed again only if the parse shows the guess was wrong.
@@ -172,19 +166,58 @@ def _load(
     statements, notices = modernize(
         statements, ids, agent_exists, filesystem_supported=filesystem_supported
     )
-    if trailing:
-        notices.append(
-            Notice(
-                NoticeKind.DROPPED,
-                f"{len(trailing)} comment line(s) after the last statement not stored",
-                "a comment is kept with the statement that follows it",
-                file,
-                trailing[0],
-            )
-        )
+    notices.extend(_trailing(trailing, file))
     entries = merge(base_entries, statements)
     config = assemble(entries, ids)
-    return with_configuration(cib, config), notices, statements
+    return with_config(cib, config), notices, statements
+
+
+def _add(
+    cib: Cib,
+    raws: list[lexer.Statement],
+    file: str | None,
+    agent_exists: AgentExists | None,
+    filesystem_supported: FilesystemSupported | None,
+    expect: int | None,
+) -> tuple[Cib, list[Notice], list[Statement]] | None:
+    """:func:`_load` in update mode of text that only adds objects, without
+    rebuilding the configuration (``incremental``); None: take the general path."""
+    facts = incremental.take(cib.configuration)
+    keys, unames = _guessed(raws)
+    if not keys.isdisjoint(facts.keys) or not unames.isdisjoint(facts.unames):
+        return None  # it probably redefines objects
+    try:
+        statements = parse_raw(raws, ids=IdAllocator(base=facts.taken))
+    except ConfigError:
+        return None  # the general path says what is wrong (or that it was no error)
+    keys, unames = _defined(statements)
+    if not keys.isdisjoint(facts.keys) or not unames.isdisjoint(facts.unames):
+        return None  # it redefines objects
+    if expect is not None and len(statements) != expect:
+        return None
+    ids = IdAllocator((i for s in statements for i in ids_of(s)[1:]), base=facts.taken)
+    statements, notices = modernize(
+        statements, ids, agent_exists, filesystem_supported=filesystem_supported
+    )
+    config = incremental.extend(cib.configuration, facts, statements)
+    if config is None:
+        return None
+    incremental.remember(config, facts)
+    return with_config(cib, config), notices, statements
+
+
+def _trailing(trailing: tuple[int, ...], file: str | None) -> list[Notice]:
+    if not trailing:
+        return []
+    return [
+        Notice(
+            NoticeKind.DROPPED,
+            f"{len(trailing)} comment line(s) after the last statement not stored",
+            "a comment is kept with the statement that follows it",
+            file,
+            trailing[0],
+        )
+    ]
 
 
 def edit_objects(
@@ -255,9 +288,9 @@ def load_cib(
     notices.extend(changed)
     if mode is LoadMode.REPLACE and not changed:
         # Nothing to migrate: the configuration exactly as the file has it.
-        return with_configuration(cib, loaded.configuration), notices
+        return with_config(cib, loaded.configuration), notices
     config = assemble(merge(base_entries, statements), ids)
-    return with_configuration(cib, config), notices
+    return with_config(cib, config), notices
 
 
 def apply_statement(

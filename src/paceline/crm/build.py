@@ -18,6 +18,7 @@ from paceline.cib.model import (
     AclTarget,
     Alert,
     Bundle,
+    Cib,
     Clone,
     Colocation,
     Configuration,
@@ -51,10 +52,20 @@ from paceline.crm.statements import (
     Statement,
     StatementKind,
     Where,
+    ids_of,
 )
 from paceline.crm.walk import walk
 
-__all__ = ["assemble", "flatten", "key_of", "merge"]
+__all__ = [
+    "assemble",
+    "claimed_ids",
+    "clone_of",
+    "flatten",
+    "group_of",
+    "key_of",
+    "merge",
+    "with_config",
+]
 
 _NOWHERE = Where()
 _ACL_KINDS = {
@@ -62,6 +73,14 @@ _ACL_KINDS = {
     AclTarget: StatementKind.ACL_TARGET,
     AclGroup: StatementKind.ACL_GROUP,
 }
+
+
+def with_config(cib: Cib, config: Configuration) -> Cib:
+    """``cib`` with this configuration. The epoch stays: edits are staged, and
+    the epoch grows when they are committed (``paceline.cli.session``), once."""
+    if config == cib.configuration:
+        return cib
+    return dataclasses.replace(cib, configuration=config)
 
 
 def _stmt(kind: StatementKind, ident: str, definition: Definition) -> Statement:
@@ -311,14 +330,7 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
                         "primitives only in a group",
                     )
                 members.append(built)
-            return Group(
-                definition.id,
-                tuple(members),
-                definition.description,
-                definition.meta_attributes,
-                definition.instance_attributes,
-                definition.comments,
-            )
+            return group_of(definition, tuple(members))
         if isinstance(definition, CloneDef):
             cloned = build(definition.child, statement)
             if not isinstance(cloned, Primitive | Group):
@@ -328,15 +340,7 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
                     f"{statement.kind} {definition.id}: cannot clone {definition.child}",
                     "a primitive or a group",
                 )
-            return Clone(
-                definition.id,
-                cloned,
-                definition.description,
-                definition.meta_attributes,
-                definition.instance_attributes,
-                definition.legacy_master,
-                definition.comments,
-            )
+            return clone_of(definition, cloned)
         raise _error(
             parent, ident, f"{ident} is a {statement.kind}, not a resource", "a resource id"
         )
@@ -377,6 +381,41 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
     )
     _check_references(statements, config)
     return config
+
+
+def group_of(definition: GroupDef, members: tuple[Primitive, ...]) -> Group:
+    """The group a ``group`` statement defines, with its members built."""
+    return Group(
+        definition.id,
+        members,
+        definition.description,
+        definition.meta_attributes,
+        definition.instance_attributes,
+        definition.comments,
+    )
+
+
+def clone_of(definition: CloneDef, child: Primitive | Group) -> Clone:
+    """The clone a ``clone``/``ms`` statement defines, with its child built."""
+    return Clone(
+        definition.id,
+        child,
+        definition.description,
+        definition.meta_attributes,
+        definition.instance_attributes,
+        definition.legacy_master,
+        definition.comments,
+    )
+
+
+def claimed_ids(entry: Statement) -> list[str]:
+    """The ids an object holds in the namespace of element ids: a node's
+    own id is a namespace of its own (``node node1`` and ``primitive node1``
+    coexist, as they do when both are loaded from one file)."""
+    ids = ids_of(entry)
+    if entry.kind is StatementKind.NODE:
+        return [ident for ident in ids if ident != entry.id]
+    return ids
 
 
 def _blocks(statements: list[Statement], section: Section) -> tuple[NvSet | NvSetRef, ...]:

@@ -39,9 +39,8 @@ from paceline.cib.model import (
     Tag,
     Ticket,
 )
-from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
-from paceline.crm.build import assemble, flatten
+from paceline.crm.build import assemble, flatten, with_config
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import Notice, NoticeKind
 from paceline.crm.statements import (
@@ -114,7 +113,7 @@ def delete(cib: Cib, ids: Iterable[str], *, cascade: bool = False) -> tuple[Cib,
 
 def _rebuild(cib: Cib, entries: list[Statement]) -> Cib:
     ids = IdAllocator(ident for entry in entries for ident in ids_of(entry))
-    return with_configuration(cib, assemble(entries, ids))
+    return with_config(cib, assemble(entries, ids))
 
 
 def _note(notices: list[Notice], kind: NoticeKind, what: str, why: str) -> None:

@@ -10,7 +10,7 @@ allocator is told which ids are already taken.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
 __all__ = ["IdAllocator"]
 
@@ -18,14 +18,19 @@ _MAX_SUFFIX = 100_000
 
 
 class IdAllocator:
-    """Hands out unused ids; remembers every id it gave or was told about."""
+    """Hands out unused ids; remembers every id it gave or was told about.
 
-    def __init__(self, taken: Iterable[str] = ()) -> None:
+    ``base`` is a set of taken ids read but never copied or changed (the ids of
+    a whole CIB, for an edit that adds to it: copying them would make every
+    edit linear in the size of the CIB)."""
+
+    def __init__(self, taken: Iterable[str] = (), *, base: Set[str] = frozenset()) -> None:
         self._taken: set[str] = set(taken)
+        self._base = base
 
     def claim(self, ident: str) -> bool:
         """Record an id written in the input; False if it was already taken."""
-        if ident in self._taken:
+        if ident in self._taken or ident in self._base:
             return False
         self._taken.add(ident)
         return True
@@ -34,7 +39,7 @@ class IdAllocator:
         """``base`` if free, else ``base-0``, ``base-1``, ..."""
         candidate = base
         suffix = 0
-        while candidate in self._taken:
+        while candidate in self._taken or candidate in self._base:
             if suffix >= _MAX_SUFFIX:
                 raise ValueError(f"no free id left for {base!r}")
             candidate = f"{base}-{suffix}"

@@ -81,9 +81,16 @@ def parse(text: str, file: str | None = None, *, taken_ids: Iterable[str] = ()) 
     return parse_raw(lexer.tokenize(text, file), taken_ids=taken_ids)
 
 
-def parse_raw(raws: Iterable[lexer.Statement], *, taken_ids: Iterable[str] = ()) -> list[Statement]:
-    """:func:`parse` of text the lexer has already cut into statements."""
-    ids = IdAllocator(taken_ids)
+def parse_raw(
+    raws: Iterable[lexer.Statement],
+    *,
+    taken_ids: Iterable[str] = (),
+    ids: IdAllocator | None = None,
+) -> list[Statement]:
+    """:func:`parse` of text the lexer has already cut into statements; ``ids``
+    (instead of ``taken_ids``): the allocator to make ids with."""
+    if ids is None:
+        ids = IdAllocator(taken_ids)
     out: list[Statement] = []
     for raw in raws:
         if raw.tokens[0].text == "xml" and len(raw.tokens) == 2 and raw.tokens[1].quoted:

@@ -23,9 +23,8 @@ from paceline.cib.model import (
     Tag,
     Ticket,
 )
-from paceline.cib.versions import with_configuration
 from paceline.core.errors import ConfigError
-from paceline.crm.build import assemble, flatten
+from paceline.crm.build import assemble, flatten, with_config
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import Notice, NoticeKind
 from paceline.crm.statements import (
@@ -89,7 +88,7 @@ def rename(cib: Cib, old: str, new: str) -> tuple[Cib, list[Notice]]:
             )
         )
     ids = IdAllocator(taken | {new})
-    return with_configuration(cib, assemble(out, ids)), notices
+    return with_config(cib, assemble(out, ids)), notices
 
 
 def _swap(values: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:

@@ -9,11 +9,11 @@ for this, only warned about.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from paceline.cib.model import Cib, Primitive, Template
-from paceline.cib.model.lookup import primitives
+from paceline.cib.model import Cib, Primitive, Resource, Template
 from paceline.cib.model.rules import NvSet
+from paceline.cib.walk import walk_resources
 from paceline.executor.ocf import AgentDescription, unknown_parameters
 
 Describe = Callable[[str], AgentDescription | None]
@@ -38,21 +38,39 @@ def _params(rsc: Primitive | Template) -> dict[str, str]:
     return names
 
 
-def _agents_of(cib: Cib) -> Iterator[Primitive | Template]:
-    yield from primitives(cib.configuration)
-    yield from cib.configuration.templates
+def _agents_of(resources: Iterable[Resource]) -> Iterator[Primitive]:
+    for rsc, _parent in walk_resources(tuple(resources)):
+        if isinstance(rsc, Primitive):
+            yield rsc
+
+
+def changed_agents(before: Cib, after: Cib) -> Iterator[Primitive | Template]:
+    """The primitives and templates of ``after`` that are new or differ from
+    ``before``'s. An edit keeps every object it did not change (the same
+    object), so only the top-level objects that are not shared are walked:
+    an edit's cost does not grow with the size of the CIB."""
+    old_cfg, new_cfg = before.configuration, after.configuration
+    if old_cfg is new_cfg:
+        return
+    shared = {id(r) for r in old_cfg.resources} & {id(r) for r in new_cfg.resources}
+    old = {r.id: r for r in _agents_of(r for r in old_cfg.resources if id(r) not in shared)}
+    for rsc in _agents_of(r for r in new_cfg.resources if id(r) not in shared):
+        if old.get(rsc.id) != rsc:
+            yield rsc
+    if old_cfg.templates != new_cfg.templates:
+        old_templates = {t.id: t for t in old_cfg.templates}
+        for template in new_cfg.templates:
+            if old_templates.get(template.id) != template:
+                yield template
 
 
 def parameter_warnings(before: Cib, after: Cib, catalog: object) -> list[str]:
     """One warning line per changed primitive or template with unknown parameters."""
     describe: Describe | None = getattr(catalog, "describe", None)
-    if describe is None or before.configuration is after.configuration:
+    if describe is None:
         return []
-    old = {r.id: r for r in _agents_of(before)}
     lines: list[str] = []
-    for rsc in _agents_of(after):
-        if old.get(rsc.id) == rsc:
-            continue
+    for rsc in changed_agents(before, after):
         spec = _own_agent(rsc)
         if spec is None:
             continue

@@ -91,6 +91,11 @@ class Tracker:
         self.inflight[r.rid] = r
         return r
 
+    def reserve_id(self) -> int:
+        """A request id for a request the tracker does not follow (a read)."""
+        self._next += 1
+        return self._next
+
     def feed(self, rid: int, ev: Ev) -> Result | None:
         """Apply ``ev`` to request ``rid``; the result when the request completes."""
         r = self.inflight.get(rid)

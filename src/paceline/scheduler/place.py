@@ -11,6 +11,7 @@ from paceline.scheduler import values as v
 from paceline.scheduler.clones import Unit, clone_units, distribute, strip_instance
 from paceline.scheduler.promote import promote
 from paceline.scheduler.rules import Evaluator
+from paceline.scheduler.sets import colocation_pairs
 from paceline.scheduler.tickets import apply_tickets
 from paceline.scheduler.unpack import Cluster, Rsc
 
@@ -77,19 +78,39 @@ def colocations(cluster: Cluster) -> list[Coloc]:
         for a, b in pairwise(members):
             out.append(Coloc(f"{gid}-internal", b, a, INF, "#uname", True))
     for c in cluster.cib.configuration.constraints:
-        if not isinstance(c, Colocation) or c.resource_sets:
+        if not isinstance(c, Colocation):
             continue
-        dep = first_member(cluster, c.rsc)
-        pri = first_member(cluster, c.with_rsc)
-        if dep is None or pri is None:
+        if c.resource_sets:
+            s = c.score.value if c.score is not None else 0
+            attr = c.node_attribute or "#uname"
+            influence = v.is_true(c.influence, True)
+            for pair in colocation_pairs(c.resource_sets, cluster.aliases):
+                for dep in _bound(cluster, pair.first):
+                    for pri in _bound(cluster, pair.then):
+                        out.append(
+                            Coloc(
+                                c.id, dep, pri, s, attr, influence, pair.first_role, pair.then_role
+                            )
+                        )
             continue
         s = c.score.value if c.score is not None else 0
         dep_role = c.rsc_role if c.rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
         pri_role = c.with_rsc_role if c.with_rsc_role in (Role.PROMOTED, Role.UNPROMOTED) else None
         attr = c.node_attribute or "#uname"
         influence = v.is_true(c.influence, True)
-        out.append(Coloc(c.id, dep, pri, s, attr, influence, dep_role, pri_role))
+        for dep in _bound(cluster, c.rsc):
+            for pri in _bound(cluster, c.with_rsc):
+                out.append(Coloc(c.id, dep, pri, s, attr, influence, dep_role, pri_role))
     return out
+
+
+def _bound(cluster: Cluster, rid: str | None) -> list[str]:
+    """What a colocation of ``rid`` binds: one resource, or each a template or tag names."""
+    if rid is not None and rid in cluster.aliases and rid not in cluster.rscs:
+        out = [first_member(cluster, r) for r in cluster.aliases[rid]]
+        return [r for r in out if r is not None]
+    one = first_member(cluster, rid)
+    return [one] if one is not None else []
 
 
 class Placer:
@@ -109,6 +130,7 @@ class Placer:
         self._in_progress: set[str] = set()
         self.clone_nodes: dict[str, set[str]] = {}
         self.plain: dict[str, dict[str, int]] = {}  # base scores before stickiness
+        self.work: dict[str, dict[str, int]] = {}  # scores with the primaries applied
         self.promo: dict[str, dict[str, int]] = {}  # promoted-role location scores
         self.roles: dict[str, Role] = {}  # the next role of promotable instances
         self.no_promote: set[str] = set()  # instances that may not be promoted
@@ -214,20 +236,27 @@ class Placer:
 
     # -- assignment --------------------------------------------------------
     def dependent_table(self, rid: str, factor: float, seen: set[str]) -> dict[str, int]:
-        table = dict(self.base[rid])
+        table = dict(self.work.get(rid, self.base[rid]))
         for co in self.with_dependent.get(rid, ()):
-            d = co.dependent
-            if (
-                d in seen
-                or d in self.assigned
-                or d in self.c.clones
-                or not co.influence
-                or co.attribute != "#uname"
-            ):
-                continue
-            sub = self.dependent_table(d, co.score / INF, seen | {d})
-            self._merge(table, sub, co.score / INF)
+            self._influence(table, co, seen, co.score / INF)
         return {n: _scale(s, factor) for n, s in table.items()} if factor != 1 else table
+
+    def _influence(self, table: dict[str, int], co: Coloc, seen: set[str], depth: float) -> None:
+        """Fold a dependent's preferences into its primary's ``table`` (scaled by
+        the colocation score; by attribute value for a node-attribute colocation)."""
+        d = co.dependent
+        if d in seen or d in self.assigned or d in self.c.clones or not co.influence:
+            return
+        sub = self.dependent_table(d, depth, seen | {d})
+        if co.attribute != "#uname":
+            attrs = {n: self.c.nodes[n].attrs.get(co.attribute) for n in self.node_names}
+            best: dict[str | None, int] = {}
+            for n, sc in sub.items():
+                key = attrs.get(n)
+                if key is not None:
+                    best[key] = max(best.get(key, -INF), sc)
+            sub = {n: best.get(attrs[n], -INF) for n in self.node_names}
+        self._merge(table, sub, co.score / INF)
 
     @staticmethod
     def _merge(table: dict[str, int], sub: dict[str, int], factor: float) -> None:
@@ -251,22 +280,15 @@ class Placer:
             self.assign_clone(rsc.clone)
             return self.assigned.get(rid)
         self._in_progress.add(rid)
+        # each primary is placed first, and binds this one at once (its
+        # other primaries then see where it can still go)
+        work = self.work.setdefault(rid, dict(self.base[rid]))
         for co in self.with_primary.get(rid, ()):
             self.assign(co.primary)
-        scores = dict(self.base[rid])
+            self.apply_primary(work, co)
+        scores = dict(work)
         for co in self.with_dependent.get(rid, ()):
-            d = co.dependent
-            if (
-                d in self.assigned
-                or d in self.c.clones
-                or not co.influence
-                or co.attribute != "#uname"
-            ):
-                continue
-            sub = self.dependent_table(d, 1.0, {rid, d})
-            self._merge(scores, sub, co.score / INF)
-        for co in self.with_primary.get(rid, ()):
-            self.apply_primary(scores, co)
+            self._influence(scores, co, {rid}, 1.0)
         chosen = self.choose(rsc, scores)
         self.assigned[rid] = chosen
         if chosen is not None:
@@ -322,12 +344,9 @@ class Placer:
         candidates = [n for n, s in scores.items() if s >= 0 and self.available(n)]
         if not candidates:
             return None
-        candidates.sort(key=lambda n: (-scores[n], self.count[n], n))
-        best = candidates[0]
-        for node in rsc.running:
-            if node in scores and scores[node] == scores[best] and self.available(node):
-                return node
-        return best
+        # best score, then fewest resources, then where it runs, then name
+        candidates.sort(key=lambda n: (-scores[n], self.count[n], n not in rsc.running, n))
+        return candidates[0]
 
     # -- clones ------------------------------------------------------------
     def assign_clone(self, cid: str) -> None:
@@ -373,12 +392,7 @@ class Placer:
             for n in self.node_names:
                 table[n] = v.add(table[n], base[rid].get(n, -INF))
         for co in self.with_dependent.get(cid, ()):
-            d = co.dependent
-            if d in self.assigned or d in self.c.clones or not co.influence:
-                continue
-            if co.attribute != "#uname":
-                continue
-            self._merge(table, self.dependent_table(d, 1.0, {d}), co.score / INF)
+            self._influence(table, co, set(), 1.0)
         for co in self.with_primary.get(cid, ()):
             self.apply_primary(table, co)
         return table

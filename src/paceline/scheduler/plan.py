@@ -9,7 +9,10 @@ from paceline.cib.model import Action as CAction
 from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
 from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.fencing import fence_action
+from paceline.scheduler.migration import can_migrate, order_edges
+from paceline.scheduler.monitors import extra_monitors
 from paceline.scheduler.place import clone_of, expand
+from paceline.scheduler.sets import order_pairs
 from paceline.scheduler.unpack import Cluster
 
 
@@ -60,6 +63,7 @@ class Plan:
     nxt_role: Role | None = None
     promote: bool = False
     demote: bool = False
+    migrate: bool = False
 
 
 @dataclass(slots=True)
@@ -70,7 +74,7 @@ class Ord:
     then_action: str
     mandatory: bool
     restart: bool = True  # a start of first restarts a running then (not a whole clone)
-    first_clone: str | None = None  # then waits for the clone, blocked only if none runs
+    any_of: tuple[str, ...] | None = None  # then waits for any of these (a clone, a set)
 
 
 def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
@@ -82,39 +86,72 @@ def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
             out.append(Ord(a, "start", b, "start", True))
             out.append(Ord(b, "stop", a, "stop", True))
     for c in cluster.cib.configuration.constraints:
-        if not isinstance(c, Order) or c.resource_sets:
+        if not isinstance(c, Order):
             continue
-        fa = str(c.first_action or CAction.START)
-        ta = str(c.then_action or c.first_action or CAction.START)
-        tasks = ("start", "stop", "promote", "demote")
-        if fa not in tasks or ta not in tasks:
-            continue
-        if c.kind is not None:
+        known = c.kind in tuple(OrderKind)
+        if c.kind is not None and known:
             mandatory = c.kind == OrderKind.MANDATORY
         else:
             mandatory = c.score is None or c.score.value > 0
         serialize = c.kind == OrderKind.SERIALIZE
         symmetrical = c.symmetrical if c.symmetrical is not None else not serialize
-        firsts = expand(cluster, c.first)
-        thens = expand(cluster, c.then)
-        fc, tc = clone_of(cluster, c.first), clone_of(cluster, c.then)
-        interleave = fc is not None and tc is not None and cluster.clones[tc].interleave
-        restart = (tc is None and fc is None) or interleave
-        wait = fc if fc is not None and not interleave else None
-        for a in firsts:
-            for b in thens:
-                if interleave and (where.get(a) is None or where.get(a) != where.get(b)):
-                    continue
-                out.append(Ord(a, fa, b, ta, mandatory, restart, wait))
-                if symmetrical:
-                    inv = {
-                        "start": "stop",
-                        "stop": "start",
-                        "promote": "demote",
-                        "demote": "promote",
-                    }
-                    out.append(Ord(b, inv[ta], a, inv[fa], mandatory, restart))
+        if c.resource_sets:
+            for pair in order_pairs(c.resource_sets, c.first_action, cluster.aliases):
+                any_of = None
+                if pair.any_of is not None:
+                    any_of = tuple(r for x in pair.any_of for r in expand(cluster, x))
+                _order(
+                    cluster,
+                    where,
+                    out,
+                    pair.first,
+                    pair.first_action,
+                    pair.then,
+                    pair.then_action,
+                    mandatory,
+                    symmetrical,
+                    any_of,
+                )
+            continue
+        fa = str(c.first_action or CAction.START)
+        ta = str(c.then_action or c.first_action or CAction.START)
+        if c.first and c.then:
+            _order(cluster, where, out, c.first, fa, c.then, ta, mandatory, symmetrical, None)
     return out
+
+
+_INVERSE = {"start": "stop", "stop": "start", "promote": "demote", "demote": "promote"}
+
+
+def _order(
+    cluster: Cluster,
+    where: dict[str, str | None],
+    out: list[Ord],
+    first: str,
+    fa: str,
+    then: str,
+    ta: str,
+    mandatory: bool,
+    symmetrical: bool,
+    any_of: tuple[str, ...] | None,
+) -> None:
+    """The primitive orderings of ``first fa`` then ``then ta`` (and the inverse)."""
+    if fa not in _INVERSE or ta not in _INVERSE:
+        return
+    firsts = expand(cluster, first)
+    thens = expand(cluster, then)
+    fc, tc = clone_of(cluster, first), clone_of(cluster, then)
+    interleave = fc is not None and tc is not None and cluster.clones[tc].interleave
+    restart = (tc is None and fc is None) or interleave
+    if any_of is None and fc is not None and not interleave:
+        any_of = tuple(cluster.clones[fc].all_rids)
+    for a in firsts:
+        for b in thens:
+            if interleave and (where.get(a) is None or where.get(a) != where.get(b)):
+                continue
+            out.append(Ord(a, fa, b, ta, mandatory, restart, any_of))
+            if symmetrical:
+                out.append(Ord(b, _INVERSE[ta], a, _INVERSE[fa], mandatory, restart))
 
 
 def build(
@@ -129,16 +166,13 @@ def build(
     for rid, rsc in cluster.rscs.items():
         running = list(rsc.running)
         cur = running[0] if running else None
-        if cur is not None and placement.get(rid) in running:
-            cur = placement[rid]
         nxt = placement.get(rid)
         failed = cur is not None and cur in rsc.failed
         p = Plan(rid, cur, nxt, failed, rsc.managed)
         if len(running) > 1 and p.managed:
+            # multiply active: stopped everywhere, started again where it goes;
+            # the summary words it from the first node it runs on
             p.extra = [n for n in running if n != cur]
-            if nxt is not None and nxt in running:
-                p.extra = [n for n in running if n != nxt]
-                p.cur = p.extra.pop(0)
             p.stop = True
             p.start = nxt is not None
         elif p.managed:
@@ -177,11 +211,9 @@ def build(
             if not o.mandatory or o.first_action != "start" or o.then_action != "start":
                 continue
             a, b = plans.get(o.first), plans.get(o.then)
-            if a is None or b is None or not b.managed or not b.start:
+            if a is None or b is None or not b.managed or b.nxt is None or b.blocked_start:
                 continue
-            if o.first_clone is not None and any(
-                _runs(plans[r]) for r in cluster.clones[o.first_clone].all_rids
-            ):
+            if o.any_of is not None and any(_runs(plans[r]) for r in o.any_of if r in plans):
                 continue
             if not _runs(a):
                 b.start = False
@@ -191,7 +223,9 @@ def build(
                     b.nxt = None
                 b.reason = f"due to unrunnable {o.first} start"
                 changed = True
-    # implied restarts
+    for p in plans.values():
+        p.migrate = can_migrate(cluster, p, fenced)
+    # implied restarts (a migration restarts nothing)
     changed = True
     while changed:
         changed = False
@@ -206,6 +240,7 @@ def build(
                     o.restart
                     and b.managed
                     and a.start
+                    and not a.migrate
                     and b.nxt is not None
                     and b.cur == b.nxt
                     and not b.start
@@ -219,6 +254,7 @@ def build(
                 and o.then_action == "stop"
                 and a.managed
                 and b.stop
+                and not b.migrate
                 and a.cur is not None
                 and not a.stop
             ):
@@ -235,8 +271,20 @@ def build(
             p.demote = p.cur_role is Role.PROMOTED and (p.stop or p.nxt_role is not Role.PROMOTED)
             p.promote = p.nxt_role is Role.PROMOTED and (p.start or p.cur_role is not Role.PROMOTED)
 
+    changed = True
+    while changed:  # what must start after a resource that restarts cannot migrate
+        changed = False
+        for o in ords:
+            a, b = plans.get(o.first), plans.get(o.then)
+            if a is None or b is None or not b.migrate or not o.mandatory:
+                continue
+            if o.first_action == "start" and a.stop and a.start and not a.migrate:
+                b.migrate = False
+                changed = True
+
     t = Transition(placement=dict(placement))
     acts: dict[tuple[str, str, int, str | None], Act] = {}
+    migrating: dict[str, tuple[Act, Act]] = {}  # action name -> (migrate_to, migrate_from)
 
     def act(rid: str, task: str, interval: int, node: str | None) -> Act:
         rsc = cluster.rscs.get(rid)
@@ -250,6 +298,14 @@ def build(
             acts[key] = a
         return a
 
+    def cancel(rid: str, interval: int, node: str | None) -> Act:
+        name = cluster.rscs[rid].action_name
+        key = (f"Cancel {name}", "monitor", interval, node)
+        a = acts.get(key)
+        if a is None:
+            a = acts[key] = Act(name, "monitor", interval, node, cancel=True)
+        return a
+
     starts: dict[str, Act] = {}
     stops: dict[str, Act] = {}
     promotes: dict[str, Act] = {}
@@ -261,6 +317,13 @@ def build(
             stops[rid] = act(rid, "stop", 0, p.cur)
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
+        if p.migrate and p.cur is not None and p.nxt is not None:
+            name = cluster.rscs[rid].action_name
+            start = acts[(name, "start", 0, p.nxt)] = Act(name, "start", 0, p.nxt, pseudo=True)
+            starts[rid] = start
+            to, frm = act(rid, "migrate_to", 0, p.cur), act(rid, "migrate_from", 0, p.nxt)
+            migrating[name] = (to, frm)
+            t.edges += [(to, frm), (frm, stops[rid]), (frm, start)]
         extra = [act(rid, "stop", 0, n) for n in p.extra] if p.managed else []
         if rid in stops and rid in starts:
             t.edges.append((stops[rid], starts[rid]))
@@ -304,10 +367,9 @@ def build(
                     and not p.start
                     and _was_running(hist.get(("monitor", op.interval)))
                 ):
-                    cancel = Act(rsc.action_name, "monitor", op.interval, p.nxt, cancel=True)
-                    acts[(f"Cancel {cancel.rsc}", "monitor", op.interval, p.nxt)] = cancel
+                    stale = cancel(rid, op.interval, p.nxt)
                     if after is not None:
-                        t.edges.append((cancel, after))
+                        t.edges.append((stale, after))
                 continue
             if not p.start and not changed_role and ("monitor", op.interval) in hist:
                 last = hist[("monitor", op.interval)]
@@ -329,6 +391,7 @@ def build(
     for cinfo in cluster.clones.values():
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
+    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
     for rid in probes:
         probed = cluster.rscs.get(rid)
         if probed is not None and probed.clone is not None:
@@ -336,6 +399,21 @@ def build(
         else:
             targets = [rid]
         succ.setdefault((rid, "probe"), []).extend((x, "start") for x in targets)
+    # a probe of an order's first comes before any stop of its then (found
+    # active unexpectedly, the first would need the then stopped)
+    then_of: dict[str, list[str]] = {}
+    for o in ords:
+        if o.mandatory and o.first_action == "start" and o.then_action == "start":
+            then_of.setdefault(o.first, []).append(o.then)
+    for rid in probes:
+        reached: set[str] = set()
+        todo = list(then_of.get(rid, ()))
+        while todo:
+            later = todo.pop()
+            if later not in reached:
+                reached.add(later)
+                todo += then_of.get(later, ())
+        succ.setdefault((rid, "probe"), []).extend((r, "stop") for r in sorted(reached))
     for src_key in list(succ):
         if src_key[1] == "probe":
             sources = probes[src_key[0]]
@@ -353,8 +431,9 @@ def build(
             seen.add(k)
             dst = present(k)
             if dst is not None:
-                t.edges.extend((src, dst) for src in sources)
-            else:
+                for src in sources:
+                    t.edges += order_edges(src, dst, migrating)
+            elif src_key[1] != "probe":  # a probe orders only its own start
                 stack.extend(succ.get(k, ()))
     for cinfo in cluster.clones.values():
         if cinfo.promotable:
@@ -451,8 +530,8 @@ def summary(cluster: Cluster, plans: dict[str, Plan]) -> list[str]:
         line = _line(p)
         if line:
             lines.append(line)
-        for n in p.extra:
-            lines.append(f"Stop       {p.rid}\t( {n} )  due to node availability")
+        if not p.start:
+            lines += [f"Stop       {p.rid}\t( {n} )  due to node availability" for n in p.extra]
     return lines
 
 
@@ -474,7 +553,7 @@ def _line(p: Plan) -> str | None:
         return f"Stop       {p.rid}\t( {where} )  {p.reason or 'due to node availability'}"
     if p.cur is not None and p.start and p.nxt is not None:
         if p.cur != p.nxt:
-            verb = "Recover" if p.failed else "Move"
+            verb = "Recover" if p.failed else "Migrate" if p.migrate else "Move"
             if cur_role is not nxt_role:
                 detail = f"{cur_role} {p.cur} -> {nxt_role} {p.nxt}"
             elif need_role:

@@ -29,6 +29,11 @@ def _num(text: str) -> float | None:
         return None
 
 
+def _int(text: str) -> float | None:
+    m = re.match(r"\s*[+-]?\d+", text)
+    return float(int(m.group(0))) if m else None
+
+
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text))
 
@@ -37,10 +42,11 @@ def _compare(left: str, right: str, kind: ExprType | None) -> int | None:
     if kind in (ExprType.INTEGER, ExprType.NUMBER) or (
         kind is None and _num(left) is not None and _num(right) is not None
     ):
-        a, b = _num(left), _num(right)
-        if a is None or b is None:
-            return None
-        return (a > b) - (a < b)
+        # integers are read as strtoll does (``3.6`` is 3); unreadable: as text
+        read = _int if kind is ExprType.INTEGER else _num
+        a, b = read(left), read(right)
+        if a is not None and b is not None:
+            return (a > b) - (a < b)
     if kind is ExprType.VERSION:
         va, vb = _version(left), _version(right)
         return (va > vb) - (va < vb)

@@ -7,14 +7,18 @@ from lxml import etree
 from paceline.cib.codec.encode_rules import encode_nvsets, encode_rule
 from paceline.cib.codec.encode_status import encode_status
 from paceline.cib.codec.writer import add, attrs, comment, sub
+from paceline.cib.index import index_of
 from paceline.cib.model.cib import SCHEMA, Cib
 from paceline.cib.model.config import (
+    AclEntry,
     AclGroup,
     AclRole,
     AclTarget,
     Alert,
     AlertRecipient,
     Configuration,
+    Node,
+    Tag,
 )
 from paceline.cib.model.constraints import (
     Colocation,
@@ -90,18 +94,7 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
     encode_nvsets(crm_config, "cluster_property_set", cfg.crm_config)
     nodes = sub(el, "nodes")
     for node in cfg.nodes:
-        n = add(
-            nodes,
-            "node",
-            ("id", node.id),
-            ("uname", node.uname),
-            ("type", node.type),
-            ("description", node.description),
-            ("score", node.score),
-        )
-        comment(n, node.comments)
-        encode_nvsets(n, "instance_attributes", node.instance_attributes)
-        encode_nvsets(n, "utilization", node.utilization)
+        _node(nodes, node)
     resources = sub(el, "resources")
     for template in cfg.templates:
         _primitive(resources, template)
@@ -136,36 +129,106 @@ def configuration_to_element(cfg: Configuration) -> etree._Element:
     if cfg.tags:
         tags = sub(el, "tags")
         for tag in cfg.tags:
-            t = add(tags, "tag", ("id", tag.id))
-            comment(t, tag.comments)
-            for ref in tag.refs:
-                add(t, "obj_ref", ("id", ref))
+            _tag(tags, tag)
     if cfg.acls:
         acls = sub(el, "acls")
         for entry in cfg.acls:
-            if isinstance(entry, AclRole):
-                role = add(acls, "acl_role", ("id", entry.id), ("description", entry.description))
-                comment(role, entry.comments)
-                for perm in entry.permissions:
-                    add(
-                        role,
-                        "acl_permission",
-                        ("id", perm.id),
-                        ("kind", perm.kind),
-                        ("xpath", perm.xpath),
-                        ("reference", perm.reference),
-                        ("object-type", perm.object_type),
-                        ("attribute", perm.attribute),
-                        ("description", perm.description),
-                    )
-            else:
-                tag_name = "acl_group" if isinstance(entry, AclGroup) else "acl_target"
-                assert isinstance(entry, AclGroup | AclTarget)
-                who = add(acls, tag_name, ("id", entry.id), ("name", entry.name))
-                comment(who, entry.comments)
-                for role_id in entry.roles:
-                    add(who, "role", ("id", role_id))
+            _acl(acls, entry)
     return el
+
+
+def _node(parent: etree._Element, node: Node) -> None:
+    n = add(
+        parent,
+        "node",
+        ("id", node.id),
+        ("uname", node.uname),
+        ("type", node.type),
+        ("description", node.description),
+        ("score", node.score),
+    )
+    comment(n, node.comments)
+    encode_nvsets(n, "instance_attributes", node.instance_attributes)
+    encode_nvsets(n, "utilization", node.utilization)
+
+
+def _tag(parent: etree._Element, tag: Tag) -> None:
+    t = add(parent, "tag", ("id", tag.id))
+    comment(t, tag.comments)
+    for ref in tag.refs:
+        add(t, "obj_ref", ("id", ref))
+
+
+def _acl(acls: etree._Element, entry: AclEntry) -> None:
+    if isinstance(entry, AclRole):
+        role = add(acls, "acl_role", ("id", entry.id), ("description", entry.description))
+        comment(role, entry.comments)
+        for perm in entry.permissions:
+            add(
+                role,
+                "acl_permission",
+                ("id", perm.id),
+                ("kind", perm.kind),
+                ("xpath", perm.xpath),
+                ("reference", perm.reference),
+                ("object-type", perm.object_type),
+                ("attribute", perm.attribute),
+                ("description", perm.description),
+            )
+    else:
+        tag_name = "acl_group" if isinstance(entry, AclGroup) else "acl_target"
+        assert isinstance(entry, AclGroup | AclTarget)
+        who = add(acls, tag_name, ("id", entry.id), ("name", entry.name))
+        comment(who, entry.comments)
+        for role_id in entry.roles:
+            add(who, "role", ("id", role_id))
+
+
+def object_element(cfg: Configuration, ident: str) -> etree._Element | None:
+    """The element of the configuration object ``ident`` (a node by id or name,
+    a resource at any depth, a template, constraint, property block, tag,
+    alert or ACL entry), encoded alone, as ``configuration_to_element`` would
+    write it; None if no object has that id. ``show xml ID`` encodes only
+    the objects asked for."""
+    index = index_of(cfg)
+    scratch = etree.Element("scratch")
+    rsc = index.resource_or_template(ident)
+    constraint = index.constraints.get(ident)
+    node = index.node(ident)
+    if isinstance(rsc, Template):
+        _primitive(scratch, rsc)
+    elif rsc is not None:
+        _resource(scratch, rsc)
+    elif constraint is not None:
+        _constraint(scratch, constraint)
+    elif node is not None:
+        _node(scratch, node)
+    else:
+        _other_object(scratch, cfg, ident)
+    return scratch[0] if len(scratch) else None
+
+
+def _other_object(scratch: etree._Element, cfg: Configuration, ident: str) -> None:
+    for name, blocks in (
+        ("cluster_property_set", cfg.crm_config),
+        ("meta_attributes", cfg.rsc_defaults),
+        ("meta_attributes", cfg.op_defaults),
+    ):
+        block = next((b for b in blocks if getattr(b, "id", None) == ident), None)
+        if block is not None:
+            encode_nvsets(scratch, name, (block,))
+            return
+    tag = next((t for t in cfg.tags if t.id == ident), None)
+    if tag is not None:
+        _tag(scratch, tag)
+        return
+    alert = next((a for a in cfg.alerts if a.id == ident), None)
+    if alert is not None:
+        _alert(scratch, alert)
+        return
+    acl = next((a for a in cfg.acls if a.id == ident), None)
+    if acl is not None:
+        _acl(scratch, acl)
 
 
 # -- resources ----------------------------------------------------------------

@@ -1,0 +1,281 @@
+"""Live verbs: ``paceline cluster start|stop``, ``paceline node …``, ``paceline resource …``.
+
+paceline cluster start            start this node's daemon (supervised: restarted if it dies)
+paceline cluster stop             stop it (resources keep running: ``node standby`` first)
+paceline node standby|online [NODE]    (default: this node)
+paceline node list
+paceline resource start|stop RSC
+paceline resource move RSC NODE [--lifetime ISO-DATE]   (cli-prefer-RSC)
+paceline resource ban RSC NODE [--lifetime ISO-DATE]    (cli-ban-RSC-on-NODE)
+paceline resource clear RSC [NODE]
+paceline resource cleanup [RSC] [--node NODE]
+
+They talk to ``ROOT/run/paceline/node.sock``; every change goes through the
+DC with the CIB version it was made on, so a concurrent change is refused
+(and retried once on a fresh read), never overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from paceline.cli.paths import paths_from
+from paceline.core.errors import ConfigError, PacelineError
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0
+CALL_TIMEOUT = 20.0
+
+
+def register(subparsers: Any) -> None:
+    c = subparsers.add_parser("cluster", help="start or stop this node's daemon")
+    csub = c.add_subparsers(dest="cluster_verb", metavar="VERB", required=True)
+    s = csub.add_parser("start", help="start pacelined on this node (supervised)")
+    s.set_defaults(func=_start)
+    s = csub.add_parser("stop", help="stop pacelined on this node")
+    s.set_defaults(func=_stop)
+    s = csub.add_parser("status", help="this node's view of the cluster (one line per field)")
+    s.set_defaults(func=_daemon_status)
+
+    # ``node`` and ``resource`` are parsed by paceline.cli.node / paceline.cli.resource
+    # (offline with --cib, else through the handlers below: ``LIVE_NODE``, ``LIVE_RESOURCE``)
+
+
+# ---------------------------------------------------------------- client
+
+
+def socket_path(args: argparse.Namespace) -> Path:
+    return paths_from(args).run / "node.sock"
+
+
+def call(args: argparse.Namespace, op: str, **kwargs: Any) -> Any:
+    from paceline.runtime.control import ControlClient, ControlError
+
+    path = socket_path(args)
+    if not path.exists():
+        raise ConfigError(
+            f"the node daemon is not running here ({path} is missing)",
+            expected="'paceline cluster start' first (or --cib FILE to work offline)",
+        )
+    try:
+        with ControlClient(path, timeout=CALL_TIMEOUT) as client:
+            return client.call(op, kwargs)
+    except ControlError as exc:
+        raise PacelineError(f"{op}: {exc}") from None
+
+
+def commit(args: argparse.Namespace, edit: Callable[[Any], Any], what: str) -> int:
+    """Read the live CIB, ``edit`` its configuration, commit it through the DC with
+    the version read (one retry when someone else changed it meanwhile)."""
+    from paceline.cib.codec import decode_cib, encode_cib
+
+    for attempt in (1, 2):
+        got = call(args, "cib")
+        cib = decode_cib(got["xml"].encode(), file="<live CIB>")
+        cfg = edit(cib.configuration)
+        if cfg == cib.configuration:
+            print(f"{what}: nothing to change")
+            return 0
+        from dataclasses import replace
+
+        new = replace(cib, configuration=cfg)
+        try:
+            res = call(
+                args,
+                "cib-replace",
+                xml=encode_cib(new).decode(),
+                base=got["version"],
+                what=what,
+                who=_who(),
+            )
+        except PacelineError as exc:
+            if attempt == 1 and "changed since" in str(exc):
+                continue
+            raise
+        print(f"{res['message']} (CIB {res['version']})")
+        return 0
+    return 1
+
+
+def _who() -> str:
+    return os.environ.get("SUDO_USER") or os.environ.get("USER") or "root"
+
+
+# ---------------------------------------------------------------- node / resource
+
+
+def _node_attr(value: str | None) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        node = args.node or call(args, "status")["node"]
+        res = call(args, "node-attr", node=node, name="standby", value=value, who=_who())
+        print(f"{res['message']} (CIB {res['version']})")
+        return 0
+
+    return run
+
+
+def _node_list(args: argparse.Namespace) -> int:
+    from paceline.cib.codec import decode_cib
+
+    st = call(args, "status")
+    cib = decode_cib(call(args, "cib")["xml"].encode(), file="<live CIB>")
+    for n in cib.configuration.nodes:
+        state = "online" if n.uname in st["members"] else "offline"
+        print(f"{n.uname}({n.id}): member {state}")
+    return 0
+
+
+def _target_role(verb: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from paceline.controller import edits
+
+        role = None if verb == "start" else "Stopped"
+        return commit(
+            args, lambda cfg: edits.target_role(cfg, args.rsc, role), f"{verb} {args.rsc}"
+        )
+
+    return run
+
+
+def _constraint(verb: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from paceline.controller import edits
+
+        if verb == "move":
+            return commit(
+                args,
+                lambda cfg: edits.move(cfg, args.rsc, args.node, args.lifetime),
+                f"move {args.rsc} to {args.node}",
+            )
+        if verb == "ban":
+            return commit(
+                args,
+                lambda cfg: edits.ban(cfg, args.rsc, args.node, args.lifetime),
+                f"ban {args.rsc} from {args.node}",
+            )
+        return commit(
+            args,
+            lambda cfg: edits.clear(cfg, args.rsc, args.node),
+            f"clear the move/ban constraints of {args.rsc}",
+        )
+
+    return run
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    res = call(args, "cleanup", rsc=args.rsc, node=args.node, who=_who())
+    print(f"{res['message']} (CIB {res['version']})")
+    return 0
+
+
+LIVE_NODE: dict[str, Callable[[argparse.Namespace], int]] = {
+    "standby": _node_attr("on"),
+    "online": _node_attr(None),
+    "list": _node_list,
+}
+LIVE_RESOURCE: dict[str, Callable[[argparse.Namespace], int]] = {
+    "start": _target_role("start"),
+    "stop": _target_role("stop"),
+    "move": _constraint("move"),
+    "ban": _constraint("ban"),
+    "clear": _constraint("clear"),
+    "cleanup": _cleanup,
+}
+
+
+# ---------------------------------------------------------------- daemon
+
+
+def _pid(path: Path) -> int | None:
+    try:
+        pid = int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return pid
+
+
+def _start(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    sup = paths.run / "supervise.pid"
+    if _pid(sup) is not None:
+        print(f"pacelined is already running (supervisor pid {_pid(sup)})")
+        return 0
+    paths.run.mkdir(parents=True, exist_ok=True)
+    paths.log.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "paceline.runtime.supervise", "--root", str(paths.root)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd="/",
+    )
+    deadline = time.monotonic() + START_TIMEOUT
+    sock = paths.run / "node.sock"
+    while time.monotonic() < deadline:
+        if sock.exists() and _pid(paths.run / "pacelined.pid") is not None:
+            print(f"pacelined started (pid {_pid(paths.run / 'pacelined.pid')})")
+            return 0
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    tail = ""
+    with contextlib.suppress(OSError):
+        tail = (paths.log / "pacelined.out").read_text()[-800:]
+    raise PacelineError(f"pacelined did not start: {tail.strip() or 'no output'}")
+
+
+def _stop(args: argparse.Namespace) -> int:
+    paths = paths_from(args)
+    targets = [
+        p for p in (_pid(paths.run / "supervise.pid"), _pid(paths.run / "pacelined.pid")) if p
+    ]
+    if not targets:
+        print("pacelined is not running")
+        return 0
+    os.kill(targets[0], signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline:
+        if all(_gone(p) for p in targets):
+            print("pacelined stopped")
+            return 0
+        time.sleep(0.05)
+    raise PacelineError(f"pacelined (pid {targets}) did not stop within {STOP_TIMEOUT:.0f}s")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
+    return False
+
+
+def _daemon_status(args: argparse.Namespace) -> int:
+    st = call(args, "status")
+    for key in ("node", "dc", "ring", "members", "quorate", "state", "version", "running"):
+        value = st.get(key)
+        if isinstance(value, list):
+            value = " ".join(value)
+        print(f"{key}: {value}")
+    return 0

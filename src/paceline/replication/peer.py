@@ -1,0 +1,1211 @@
+"""The volume core: one replicated volume and its one peer, as a pure state machine.
+
+``VolumeCore`` is DRBD's per-device logic without I/O. It is a
+``StreamCore`` (``core/ports.py``) for the replication connection, and it
+drives the local disk by request and completion (``BlockStore``) through
+returned effects. It never reads a clock, never sleeps, never does I/O:
+``now`` is an argument, randomness comes from the ``rng`` it is given.
+
+The driver's loop (``sim/replication.py`` is one; rdev's asyncio stream
+driver is the other), after *every* call into the core::
+
+    for effect in core.take_effects():
+        if isinstance(effect, MetaWrite):  persist it durably, now, before the rest
+        else:                              store.submit(effect, lambda c: core.disk_done(c, now))
+    stream.write(core.data_to_send())
+    while (event := core.next_event()) is not None: handle / report it
+    if core.wants_close(): stream.close(); core.connection_lost("closed", now)
+    arm one timer at core.next_deadline() -> core.handle_timer(now)
+
+Connection: when ``core.wants_connection`` the driver connects to the peer
+(or accepts its connection) and calls ``connection_made``; bytes go to
+``receive_data``; a broken or closed stream to ``connection_lost``. One
+stream at a time: a second ``connection_made`` while one is open is a
+``StateError`` (the driver refuses the second stream).
+
+Upper layer: ``write(block, data, now)``, ``read(block, now)`` and
+``flush(now)`` return a request id; each request finishes exactly once as an
+``IoDone`` event. Admin: ``promote(now, force=)``, ``demote(now)``,
+``disconnect(now)``, ``connect(now, discard_my_data=)``. A refused admin
+request is a ``Refused`` event (with DRBD's reason); a call that makes no
+sense in the current state (connect while connected) is a ``StateError``.
+
+Behaviour (``specs/drbd.md``):
+
+- Handshake: ``Hello``/``Params``/bitmap exchange (``wire.py``), then
+  ``gi.sync_handshake`` decides: nothing, bitmap resync, full sync, split
+  brain (after-sb policies; detected and reported always) or StandAlone.
+- Resync: the sync source reads each block of the union of both bitmaps
+  and sends it at ``resync_rate``; the target writes it; every
+  ``RS_CHECKPOINT`` blocks the target flushes and only then does the source
+  clear the bits, so an interrupted resync never forgets a block.
+- Replication on the Primary: the write goes to the local disk and, at the
+  moment it is issued, to the peer (``Data`` in the current epoch, kept in
+  the transfer log). It completes by ``completion.py``'s rules for A/B/C.
+  Epochs end with a ``Barrier``: the peer flushes the epoch, answers
+  ``BarrierAck``, and the epoch leaves the transfer log. A flush completes
+  when the local flush and (connected) the peer's barrier are done. When the
+  connection is lost every write still in the transfer log or in flight is
+  marked in the bitmap, and a Primary starts a new data generation.
+- While disconnected, writes mark the bitmap (persisted before the write).
+- Activity log: before the first connected write to a cold extent, the
+  extent is persisted; it stays until the writes in it are flushed on both
+  sides. A Primary that crashed marks its whole activity log out of sync
+  when it comes back (``Flag.CRASHED_PRIMARY``).
+- Writes to one block are serialized (issued one after the other, in
+  arrival order), locally and on the peer, so that concurrent writes and
+  resync reads of one block never reorder.
+- A local I/O error detaches the disk (``on-io-error detach``): pending
+  requests fail with EIO, the connection is dropped, and the metadata says
+  the disk needs a full sync when it is attached again.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+from random import Random
+
+from paceline.core.errors import ProtocolError, StateError
+from paceline.core.ids import NodeId
+from paceline.core.ports import BlockCompletion, BlockOp, BlockRequest
+from paceline.replication import wire
+from paceline.replication.bitmap import Bitmap
+from paceline.replication.completion import Ev, Result, Tracker
+from paceline.replication.gi import (
+    Flag,
+    GenIds,
+    Outcome,
+    Policies,
+    Side,
+    resolve_command,
+    sync_handshake,
+)
+from paceline.replication.resync import Pacer
+from paceline.replication.states import ConnState, DiskState, Role
+from paceline.replication.volstate import (
+    ConnChanged,
+    DiskChanged,
+    DurableMeta,
+    Event,
+    HandlerCall,
+    HandshakeDone,
+    IoDone,
+    MetaWrite,
+    PeerError,
+    Refused,
+    RoleChanged,
+    SplitBrain,
+    SyncFinished,
+    SyncStarted,
+)
+
+RS_CHECKPOINT = 64
+"""Resync blocks acknowledged before the target is asked to flush them."""
+FULL_SYNC_FLAG = Flag.FULL_SYNC
+
+_LIVE = frozenset(
+    {ConnState.CONNECTED, ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET, ConnState.WF_SYNC_UUID}
+)
+_STREAM = _LIVE | {ConnState.WF_REPORT_PARAMS}
+_REPLICATING = frozenset({ConnState.CONNECTED, ConnState.SYNC_SOURCE})
+
+Effect = MetaWrite | BlockRequest
+_Callback = Callable[[BlockCompletion], None]
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeConfig:
+    """One volume's settings (from its ``.res`` resource, ``resconf.Resource``)."""
+
+    resource: str
+    node: NodeId
+    peer: NodeId
+    size: int  # blocks of 4 KiB
+    volume: int = 0
+    protocol: str = "C"
+    allow_two_primaries: bool = False
+    policies: Policies = field(default_factory=Policies)
+    shared_secret: str | None = None
+    resync_rate_kib: int = 250
+    max_epoch: int = 64  # writes per epoch before a barrier closes it
+    epoch_interval: float = 0.05  # an open epoch is closed after this long
+    ping_interval: float = 1.0
+    timeout: float = 3.0  # nothing heard for this long: the connection is dead
+    al_extent_blocks: int = 1024  # 4 MiB extents, as DRBD's activity log
+    max_requests: int = 10_000  # upper-layer requests in flight
+    rs_window: int = 16  # resync blocks in flight
+
+    def __post_init__(self) -> None:
+        if self.protocol not in ("A", "B", "C"):
+            raise ValueError(f"protocol {self.protocol!r}: expected A, B or C")
+        if self.node == self.peer:
+            raise ValueError(f"node and peer are both {self.node}")
+        if self.size < 1 or self.al_extent_blocks < 1 or self.max_epoch < 1:
+            raise ValueError("size, al_extent_blocks and max_epoch must be >= 1")
+        if not 0 < self.ping_interval < self.timeout:
+            raise ValueError(f"ping_interval {self.ping_interval} must be below timeout")
+
+
+@dataclass
+class _Epoch:
+    """One epoch of replicated writes on the Primary (the transfer log's unit)."""
+
+    number: int
+    seqs: list[int] = field(default_factory=list)
+    extents: list[int] = field(default_factory=list)
+    flush_rids: list[int] = field(default_factory=list)
+    local_done: bool = False
+    peer_done: bool = False
+    closed: bool = False
+
+
+@dataclass
+class _Conn:
+    """Everything that lives and dies with one connection."""
+
+    codec: wire.WireCodec
+    nonce: bytes
+    opened: float
+    last_heard: float
+    next_ping: float
+    version: int = 0
+    params: wire.Params | None = None
+    me: Side | None = None
+    peer_bits: bytearray = field(default_factory=bytearray)
+    peer_role: Role = Role.SECONDARY
+    peer_disk: DiskState = DiskState.DUNKNOWN
+    # Primary side: transfer log and epochs
+    seq: int = 0
+    tl: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # seq -> (rid, block, epoch)
+    epochs: dict[int, _Epoch] = field(default_factory=dict)
+    epoch: int = 1
+    epoch_opened: float | None = None
+    # Secondary side: writes per epoch not yet on disk, barriers waiting
+    pending: dict[int, int] = field(default_factory=dict)
+    barriers: deque[int] = field(default_factory=deque)
+    last_barrier: int = 0
+    flushing_barrier: bool = False
+    # resync
+    rs_queue: deque[int] = field(default_factory=deque)
+    rs_inflight: int = 0
+    rs_acked: list[int] = field(default_factory=list)
+    rs_flushing: list[int] | None = None
+    rs_flush_n: int = 0
+    rs_done: int = 0
+    rs_total: int = 0
+    pacer: Pacer | None = None
+    # promotion while connected
+    role_request: int = 0
+    role_n: int = 0
+
+
+class VolumeCore:
+    """See the module docstring."""
+
+    def __init__(self, config: VolumeConfig, meta: DurableMeta, rng: Random, now: float) -> None:
+        if meta.size != config.size:
+            raise ValueError(f"metadata is for {meta.size} blocks, the volume has {config.size}")
+        self.config = config
+        self.rng = rng
+        self.gi = meta.gi
+        self.flags = meta.flags
+        self.bitmap = meta.bitmap()
+        self.keyring = (
+            wire.shared_secret_keyring(config.shared_secret) if config.shared_secret else None
+        )
+        self.role = Role.SECONDARY
+        self.cstate = ConnState.WF_CONNECTION
+        self.disk = DiskState.CONSISTENT if self.flags & Flag.CONSISTENT else DiskState.INCONSISTENT
+        self.tracker = Tracker(config.protocol, limit=config.max_requests)
+        self.discard_my_data = False
+        self.stats: dict[str, int] = dict.fromkeys(
+            ("protocol_errors", "resynced", "sent_data", "meta_writes", "connects"), 0
+        )
+        self.conn: _Conn | None = None
+        self._now = now
+        self._effects: list[Effect] = []
+        self._out: list[bytes] = []
+        self._events: deque[Event] = deque()
+        self._close = False
+        self._meta_dirty = False
+        self._al_refs: dict[int, int] = {}
+        self._al_stored: frozenset[int] = meta.al
+        self._tag = 0
+        self._callbacks: dict[int, Callable[[BlockCompletion], None]] = {}
+        self._busy: dict[int, deque[tuple[BlockRequest, _Callback, int]]] = {}
+        self._requests: dict[int, tuple[str, int]] = {}  # tracker rid -> (op, block)
+        self._reads = 0
+        if self.flags & FULL_SYNC_FLAG:
+            self.bitmap.set_all()
+        if self.flags & Flag.CRASHED_PRIMARY:
+            # we died as Primary: whatever the activity log names may differ from the peer
+            ext = config.al_extent_blocks
+            for extent in sorted(meta.al):
+                self.bitmap.set_range(extent * ext, min(config.size, (extent + 1) * ext))
+        self._al_stored = frozenset()
+        self._persist()
+
+    # -- public state ---------------------------------------------------------------
+
+    @property
+    def wants_connection(self) -> bool:
+        """Whether the driver should connect to (or accept) the peer now."""
+        return self.conn is None and self.cstate == ConnState.WF_CONNECTION
+
+    @property
+    def connected(self) -> bool:
+        """Connected and past the handshake."""
+        return self.cstate in _LIVE
+
+    @property
+    def peer_role(self) -> Role:
+        return self.conn.peer_role if self.conn is not None and self.connected else Role.UNKNOWN
+
+    @property
+    def peer_disk(self) -> DiskState:
+        return (
+            self.conn.peer_disk if self.conn is not None and self.connected else DiskState.DUNKNOWN
+        )
+
+    @property
+    def busy(self) -> bool:
+        """Upper-layer requests are in flight (the device is in use)."""
+        return bool(self.tracker.inflight) or self._reads > 0
+
+    def resync_progress(self) -> tuple[int, int]:
+        """(blocks done, blocks to do) of the running resync, (0, 0) if none."""
+        c = self.conn
+        if c is None or self.cstate not in (ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET):
+            return (0, 0)
+        return (c.rs_done, c.rs_total)
+
+    # -- driver interface -------------------------------------------------------------
+
+    def take_effects(self) -> list[Effect]:
+        """Metadata writes and disk requests, in the order they must happen."""
+        self._flush_meta()
+        out, self._effects = self._effects, []
+        return out
+
+    def data_to_send(self) -> bytes:
+        self._flush_meta()
+        data = b"".join(self._out)
+        self._out.clear()
+        return data
+
+    def next_event(self) -> Event | None:
+        return self._events.popleft() if self._events else None
+
+    def wants_close(self) -> bool:
+        return self._close
+
+    def next_deadline(self) -> float | None:
+        c = self.conn
+        if c is None:
+            return None
+        times = [c.next_ping, c.last_heard + self.config.timeout]
+        if c.epoch_opened is not None:
+            times.append(c.epoch_opened + self.config.epoch_interval)
+        if c.pacer is not None and c.rs_queue and c.rs_inflight < self.config.rs_window:
+            # at least a microsecond on: float credit can leave "due" a hair short of now
+            times.append(max(c.pacer.next_deadline(), self._now + 1e-6))
+        return min(times)
+
+    def handle_timer(self, now: float) -> None:
+        self._now = now
+        c = self.conn
+        if c is None:
+            return
+        if now >= c.last_heard + self.config.timeout:
+            self._lose(now, "ping timeout", ConnState.WF_CONNECTION, error=True)
+            return
+        if now >= c.next_ping:
+            self._send(wire.Ping(c.role_n))
+            c.next_ping = now + self.config.ping_interval
+        if c.epoch_opened is not None and now >= c.epoch_opened + self.config.epoch_interval:
+            self._close_epoch(now)
+        if self.cstate == ConnState.SYNC_SOURCE:
+            self._rs_pump(now)
+
+    def disk_done(self, completion: BlockCompletion, now: float) -> None:
+        """A disk request this core submitted completed."""
+        self._now = now
+        callback = self._callbacks.pop(completion.request.tag, None)
+        if callback is None:
+            raise StateError("volume disk", "no such request", completion.request.tag)
+        request = completion.request
+        callback(completion)  # first: a resync read's data leaves before a later write's
+        if not completion.ok and self.disk != DiskState.DISKLESS:
+            self._detach(now, f"local {request.op.value} error {completion.error}")
+        if request.op is not BlockOp.FLUSH and request.index in self._busy:
+            queue = self._busy[request.index]
+            if queue:
+                self._issue(*queue.popleft())
+            else:
+                del self._busy[request.index]
+
+    # -- connection ---------------------------------------------------------------------
+
+    def connection_made(self, now: float) -> None:
+        self._now = now
+        if not self.wants_connection:
+            raise StateError("volume connection", self.cstate, "connection_made")
+        codec = wire.WireCodec(
+            self.config.node, self.config.resource, self.config.volume, self.keyring
+        )
+        nonce = self.rng.getrandbits(8 * wire.NONCE_SIZE).to_bytes(wire.NONCE_SIZE, "big")
+        self.conn = _Conn(codec, nonce, now, now, now + self.config.ping_interval)
+        self._close = False
+        self._out.clear()
+        self.stats["connects"] += 1
+        self._set_cstate(ConnState.WF_REPORT_PARAMS)
+        self._send(codec.hello(nonce))
+
+    def receive_data(self, data: bytes, now: float) -> None:
+        self._now = now
+        c = self.conn
+        if c is None or self._close:
+            return  # bytes after we gave up on the stream
+        try:
+            messages = c.codec.receive(data)
+            c.last_heard = now
+            for message in messages:
+                if self.conn is not c:
+                    return
+                self._dispatch(message, now)
+        except ProtocolError as err:
+            if self.conn is c:
+                self._lose(now, f"protocol error: {err}", ConnState.WF_CONNECTION, error=True)
+
+    def connection_lost(self, reason: str | None, now: float) -> None:
+        self._now = now
+        if self.conn is not None:
+            self._lose(now, reason or "closed by peer", ConnState.WF_CONNECTION)
+        self._close = False
+
+    # -- admin --------------------------------------------------------------------------
+
+    def connect(self, now: float, *, discard_my_data: bool = False) -> None:
+        """``drbdadm connect [--discard-my-data]`` from StandAlone."""
+        self._now = now
+        if self.cstate != ConnState.STAND_ALONE:
+            raise StateError("volume", self.cstate, "connect")
+        if self.disk == DiskState.DISKLESS:
+            self._events.append(Refused("connect", "no local disk (attach first)"))
+            return
+        self.discard_my_data = discard_my_data
+        self._set_cstate(ConnState.WF_CONNECTION)
+
+    def disconnect(self, now: float) -> None:
+        """``drbdadm disconnect``: drop the connection and stay StandAlone."""
+        self._now = now
+        if self.conn is not None:
+            self._send(wire.Disconnect("disconnect requested"))
+            self._lose(now, "disconnect requested", ConnState.STAND_ALONE)
+        elif self.cstate != ConnState.STAND_ALONE:
+            self._set_cstate(ConnState.STAND_ALONE, "disconnect requested")
+
+    def promote(self, now: float, *, force: bool = False) -> None:
+        """``drbdadm primary [--force]``; the outcome is a RoleChanged or Refused event."""
+        self._now = now
+        if self.role == Role.PRIMARY:
+            return
+        why = self._promote_refusal(force)
+        if why:
+            self._events.append(Refused("primary", why))
+            return
+        c = self.conn
+        if c is not None and self.connected:
+            c.role_n += 1
+            c.role_request = c.role_n
+            self._send(wire.RoleRequest(c.role_n))
+            return
+        if force and self.disk < DiskState.UP_TO_DATE:
+            self._set_disk(DiskState.UP_TO_DATE)
+            self.flags |= Flag.CONSISTENT | Flag.WAS_UP_TO_DATE
+            self.flags &= ~FULL_SYNC_FLAG
+        elif self.disk == DiskState.CONSISTENT:
+            self._set_disk(DiskState.UP_TO_DATE)  # the peer is unknown: outdated, as we see it
+        self.gi = self.gi.promote_disconnected(self.rng)
+        self._become_primary()
+
+    def _promote_refusal(self, force: bool) -> str:
+        if self.disk == DiskState.DISKLESS:
+            return "no local disk"
+        if self.cstate == ConnState.WF_REPORT_PARAMS:
+            return "the connection handshake is in progress"
+        c = self.conn
+        if c is not None and self.connected:
+            if c.role_request:
+                return "a promotion is already in progress"
+            if c.peer_role == Role.PRIMARY and not self.config.allow_two_primaries:
+                return "the peer is Primary (allow-two-primaries is off)"
+            if self.disk < DiskState.UP_TO_DATE or self.cstate not in _REPLICATING:
+                return f"need an UpToDate disk, have {self.disk} ({self.cstate})"
+            return ""
+        if self.disk < DiskState.CONSISTENT and not force:
+            return f"need an UpToDate disk, have {self.disk} (use --force to overwrite the peer)"
+        return ""
+
+    def _become_primary(self) -> None:
+        self.role = Role.PRIMARY
+        self.gi = self.gi.mark_role(True)
+        self.flags |= Flag.PRIMARY_IND | Flag.CRASHED_PRIMARY
+        self._meta_dirty = True
+        self._events.append(RoleChanged(Role.PRIMARY))
+        if self.connected:
+            self._send(wire.State(int(self.role), int(self.disk)))
+
+    def demote(self, now: float) -> None:
+        """``drbdadm secondary``: refused while upper-layer requests are in flight."""
+        self._now = now
+        if self.role != Role.PRIMARY:
+            return
+        if self.busy:
+            self._events.append(Refused("secondary", "the device is in use (requests in flight)"))
+            return
+        if self.cstate == ConnState.WF_REPORT_PARAMS:
+            self._events.append(Refused("secondary", "the connection handshake is in progress"))
+            return
+        self._become_secondary()
+
+    def _become_secondary(self) -> None:
+        self.role = Role.SECONDARY
+        self.gi = self.gi.mark_role(False)
+        self.flags &= ~(Flag.PRIMARY_IND | Flag.CRASHED_PRIMARY)
+        self._meta_dirty = True
+        self._events.append(RoleChanged(Role.SECONDARY))
+        if self.connected:
+            self._send(wire.State(int(self.role), int(self.disk)))
+
+    # -- upper layer --------------------------------------------------------------------
+
+    def write(self, block: int, data: bytes, now: float) -> int:
+        """Write one 4 KiB block (Primary only); finishes as an ``IoDone``."""
+        self._now = now
+        self._check_block(block)
+        if len(data) != wire.BLOCK_SIZE:
+            raise ValueError(f"write of {len(data)} bytes, expected {wire.BLOCK_SIZE}")
+        refusal = self._io_refusal()
+        if refusal:
+            return self._refuse_io("write", block, refusal)
+        connected = self.cstate in _REPLICATING
+        req = self.tracker.submit(block, connected)
+        self._requests[req.rid] = ("write", block)
+        if not connected and self.bitmap.set(block):
+            self._meta_dirty = True
+        self._queue(BlockRequest.write(block, data), partial(self._write_done, req.rid), req.rid)
+        return req.rid
+
+    def read(self, block: int, now: float) -> int:
+        """Read one block (Primary only); the data comes in the ``IoDone``."""
+        self._now = now
+        self._check_block(block)
+        refusal = self._io_refusal()
+        rid = self.tracker.reserve_id()  # one id space for every upper-layer request
+        if refusal:
+            self._events.append(IoDone(rid, "read", block, refusal, False))
+            return rid
+        self._reads += 1
+        self._queue(BlockRequest.read(block), partial(self._read_done, rid, block))
+        return rid
+
+    def flush(self, now: float) -> int:
+        """Make every write completed before it durable, here and (connected) on the peer."""
+        self._now = now
+        refusal = self._io_refusal()
+        if refusal:
+            return self._refuse_io("flush", -1, refusal)
+        c = self.conn
+        connected = self.cstate in _REPLICATING and c is not None
+        req = self.tracker.submit(-1, connected)
+        self._requests[req.rid] = ("flush", -1)
+        if connected:
+            assert c is not None
+            epoch = self._current_epoch(c, now)
+            epoch.flush_rids.append(req.rid)
+            self._close_epoch(now)
+            self.tracker.feed(req.rid, Ev.SENT)
+        else:
+            self._local_flush(partial(self._user_flush_done, req.rid))
+        return req.rid
+
+    def _io_refusal(self) -> int:
+        if self.role != Role.PRIMARY:
+            return errno.EROFS
+        if self.disk == DiskState.DISKLESS:
+            return errno.EIO
+        return 0
+
+    def _refuse_io(self, op: str, block: int, error: int) -> int:
+        rid = self.tracker.reserve_id()
+        self._events.append(IoDone(rid, op, block, error, False))
+        return rid
+
+    def _check_block(self, block: int) -> None:
+        if not 0 <= block < self.config.size:
+            raise ValueError(f"block {block} outside 0..{self.config.size - 1}")
+
+    def _write_done(self, rid: int, completion: BlockCompletion) -> None:
+        self._feed(rid, Ev.LOCAL_DONE if completion.ok else Ev.LOCAL_ERROR)
+
+    def _read_done(self, rid: int, block: int, completion: BlockCompletion) -> None:
+        self._reads -= 1
+        self._events.append(IoDone(rid, "read", block, completion.error, False, completion.data))
+
+    def _user_flush_done(self, rid: int, completion: BlockCompletion) -> None:
+        self._feed(rid, Ev.LOCAL_DONE if completion.ok else Ev.LOCAL_ERROR)
+
+    def _feed(self, rid: int, ev: Ev) -> None:
+        if rid not in self.tracker.inflight:
+            return  # already finished (protocol A/B acks arrive after completion)
+        r = self.tracker.inflight[rid]
+        result = self.tracker.feed(rid, ev)
+        if result is None:
+            return
+        op, block = self._requests.pop(rid)
+        replicated = r.connected and not r.peer_lost and r.peer >= r.needed()
+        if result is Result.EIO:
+            self._events.append(IoDone(rid, op, block, errno.EIO, replicated))
+        else:
+            if result is Result.OK_OUT_OF_SYNC and block >= 0 and self.bitmap.set(block):
+                self._meta_dirty = True
+            self._events.append(IoDone(rid, op, block, 0, replicated))
+
+    # -- local disk ---------------------------------------------------------------------
+
+    def _queue(self, request: BlockRequest, callback: _Callback, rid: int = 0) -> None:
+        """Issue a block request now, or after the requests on its block before it.
+
+        ``rid``: the upper-layer write this is (it goes to the peer when issued)."""
+        if self.disk == DiskState.DISKLESS:
+            callback(BlockCompletion(request, errno.EIO))
+            return
+        if request.op is not BlockOp.FLUSH:
+            queue = self._busy.get(request.index)
+            if queue is not None:
+                queue.append((request, callback, rid))
+                return
+            self._busy[request.index] = deque()
+        self._issue(request, callback, rid)
+
+    def _issue(self, request: BlockRequest, callback: _Callback, rid: int = 0) -> None:
+        self._tag += 1
+        self._callbacks[self._tag] = callback
+        self._effects.append(replace(request, tag=self._tag))
+        if rid:
+            self._replicate(rid, request)
+
+    def _replicate(self, rid: int, request: BlockRequest) -> None:
+        """A user write goes to the peer the moment it goes to the local disk."""
+        r = self.tracker.inflight.get(rid)
+        c = self.conn
+        if r is None or not r.connected or r.peer_lost or c is None:
+            return
+        extent = request.index // self.config.al_extent_blocks
+        self._al_ref(extent)
+        epoch = self._current_epoch(c, self._now)
+        c.seq += 1
+        c.tl[c.seq] = (rid, request.index, epoch.number)
+        epoch.seqs.append(c.seq)
+        epoch.extents.append(extent)
+        self._send(wire.Data(c.seq, epoch.number, request.index, request.data))
+        self.stats["sent_data"] += 1
+        self._feed(rid, Ev.SENT)
+        if len(epoch.seqs) >= self.config.max_epoch:
+            self._close_epoch(self._now)
+
+    def _local_flush(self, callback: Callable[[BlockCompletion], None]) -> None:
+        self._queue(BlockRequest.flush(), callback)
+
+    def _detach(self, now: float, why: str) -> None:
+        """``on-io-error detach``: the disk is gone until it is attached again."""
+        self._set_disk(DiskState.DISKLESS)
+        self.flags = (self.flags & ~Flag.CONSISTENT) | FULL_SYNC_FLAG
+        self._meta_dirty = True
+        for queue in self._busy.values():
+            while queue:
+                request, callback, _rid = queue.popleft()
+                callback(BlockCompletion(request, errno.EIO))
+        self._busy.clear()
+        if self.conn is not None:
+            self._send(wire.Disconnect(f"peer detached its disk: {why}"))
+            self._lose(now, f"local disk failed ({why})", ConnState.STAND_ALONE)
+        else:
+            self._set_cstate(ConnState.STAND_ALONE, f"local disk failed ({why})")
+
+    # -- activity log and metadata --------------------------------------------------------
+
+    def _al_ref(self, extent: int) -> None:
+        self._al_refs[extent] = self._al_refs.get(extent, 0) + 1
+        if extent not in self._al_stored:
+            self._meta_dirty = True  # the extent is durable before the write is issued
+
+    def _al_unref(self, extent: int) -> None:
+        left = self._al_refs[extent] - 1
+        if left:
+            self._al_refs[extent] = left
+        else:
+            del self._al_refs[extent]  # leaves the stored log lazily, at the next write
+
+    def _persist(self) -> None:
+        self._meta_dirty = True
+        self._flush_meta()
+
+    def _flush_meta(self) -> None:
+        """Emit one MetaWrite if anything durable changed (before what follows it)."""
+        if not self._meta_dirty:
+            return
+        self._meta_dirty = False
+        bm = self.bitmap
+        pages = tuple((i, bm.page(i)) for i in sorted(bm.dirty_pages))
+        bm.dirty_pages.clear()
+        self._al_stored = frozenset(self._al_refs)
+        self._effects.append(MetaWrite(self.gi, self.flags, self._al_stored, pages))
+        self.stats["meta_writes"] += 1
+
+    # -- states -------------------------------------------------------------------------
+
+    def _set_cstate(self, state: ConnState, reason: str = "") -> None:
+        if state != self.cstate:
+            self.cstate = state
+            self._events.append(ConnChanged(state, reason))
+
+    def _set_disk(self, disk: DiskState) -> None:
+        if disk != self.disk:
+            self.disk = disk
+            self._events.append(DiskChanged(disk))
+            if self.connected:
+                self._send(wire.State(int(self.role), int(disk)))
+
+    def _send(self, message: wire.Message) -> None:
+        c = self.conn
+        if c is not None and not self._close:
+            self._out.append(c.codec.encode(message))
+
+    def _lose(self, now: float, reason: str, then: ConnState, *, error: bool = False) -> None:
+        """The connection is gone (or we drop it): settle everything that needed the peer."""
+        c = self.conn
+        if c is None:
+            return
+        if error:
+            self.stats["protocol_errors"] += 1
+            self._events.append(PeerError(reason))
+        self.conn = None
+        self._close = True
+        was_replicating = self.cstate in _REPLICATING
+        # every write the peer may not have is out of sync: the transfer log...
+        for _rid, block, _epoch in c.tl.values():
+            if self.bitmap.set(block):
+                self._meta_dirty = True
+        # ...and every request that was meant for the peer
+        for rid, r in list(self.tracker.inflight.items()):
+            if r.connected and not r.peer_lost:
+                if r.block >= 0 and self.bitmap.set(r.block):
+                    self._meta_dirty = True
+                self._feed(rid, Ev.PEER_LOST)
+        for epoch in c.epochs.values():
+            if epoch.closed and not epoch.local_done:
+                epoch.peer_done = True  # nobody will answer; its local flush releases it
+            else:
+                for extent in epoch.extents:  # the bits now cover these writes
+                    self._al_unref(extent)
+        if self.role == Role.PRIMARY and was_replicating:
+            self.gi = self.gi.promote_disconnected(self.rng)  # a new data generation
+        self._meta_dirty = True
+        # A Secondary stays UpToDate (it holds what the Primary acknowledged); a
+        # sync target stays Inconsistent, its bitmap saying what is left.
+        self._set_cstate(then, reason)
+
+    # -- messages -------------------------------------------------------------------------
+
+    def _dispatch(self, message: wire.Message, now: float) -> None:
+        allowed = _ACCEPTS.get(type(message))
+        if allowed is None or self.cstate not in allowed:
+            raise ProtocolError(f"unexpected {type(message).__name__} in state {self.cstate}")
+        getattr(self, _HANDLERS[type(message)])(message, now)
+
+    def _on_hello(self, m: wire.Hello, now: float) -> None:
+        c = self._c()
+        c.version = wire.agree_version(
+            (wire.PROTOCOL_VERSION_MIN, wire.PROTOCOL_VERSION_MAX), (m.version_min, m.version_max)
+        )
+        if m.node != self.config.peer:
+            raise ProtocolError(f"peer is node {m.node}, expected {self.config.peer}")
+        g = self.gi
+        # what we report is what we decide on: both sides judge the same two Sides
+        c.me = Side(g, self.flags, self.role, self.disk, self.bitmap.count(), self.discard_my_data)
+        self._send(
+            wire.Params(
+                c.version,
+                m.nonce,
+                self.config.protocol,
+                self.config.size,
+                int(self.role),
+                int(self.disk),
+                (g.current, g.bitmap, *g.history),
+                self.flags,
+                c.me.bits,
+                self.discard_my_data,
+                self.config.allow_two_primaries,
+            )
+        )
+
+    def _on_params(self, m: wire.Params, now: float) -> None:
+        c = self._c()
+        if c.version == 0:
+            raise ProtocolError("Params before Hello")
+        if c.params is not None:
+            raise ProtocolError("second Params")
+        if m.nonce != c.nonce:
+            raise ProtocolError("Params does not echo our nonce (a replayed connection?)")
+        if m.version != c.version:
+            raise ProtocolError(f"peer agreed on version {m.version}, we on {c.version}")
+        if m.protocol != self.config.protocol:
+            raise ProtocolError(
+                f"incompatible protocols: ours {self.config.protocol}, peer's {m.protocol}"
+            )
+        if m.size != self.config.size:
+            raise ProtocolError(f"peer's volume has {m.size} blocks, ours {self.config.size}")
+        if m.allow_two_primaries != self.config.allow_two_primaries:
+            raise ProtocolError("incompatible allow-two-primaries settings")
+        try:
+            c.peer_role, c.peer_disk = Role(m.role), DiskState(m.disk)
+        except ValueError:
+            raise ProtocolError(f"bad role {m.role} or disk state {m.disk}") from None
+        c.params = m
+        data = self.bitmap.to_bytes()
+        for offset in range(0, max(len(data), 1), wire.BITMAP_CHUNK):
+            chunk = data[offset : offset + wire.BITMAP_CHUNK]
+            last = offset + wire.BITMAP_CHUNK >= len(data)
+            self._send(wire.BitmapChunk(offset, chunk, last))
+
+    def _on_bitmap(self, m: wire.BitmapChunk, now: float) -> None:
+        c = self._c()
+        if c.params is None:
+            raise ProtocolError("bitmap before Params")
+        if m.offset != len(c.peer_bits):
+            raise ProtocolError(f"bitmap chunk at {m.offset}, expected {len(c.peer_bits)}")
+        c.peer_bits += m.data
+        expected = (self.config.size + 7) // 8
+        if len(c.peer_bits) > expected or (m.last and len(c.peer_bits) != expected):
+            raise ProtocolError(f"bitmap of {len(c.peer_bits)} bytes, expected {expected}")
+        if m.last:
+            self._decide(now)
+
+    def _decide(self, now: float) -> None:
+        c = self._c()
+        p = c.params
+        assert p is not None
+        peer_gi = GenIds(p.gi[0], p.gi[1], (p.gi[2], p.gi[3]))
+        me = c.me
+        assert me is not None
+        peer = Side(peer_gi, p.flags, c.peer_role, c.peer_disk, p.bits, p.discard_my_data)
+        rc = self.config.node > self.config.peer
+        d = sync_handshake(me, peer, self.config.policies, rc)
+        self._events.append(HandshakeDone(d.outcome.value, d.rule, d.split_brain, d.log))
+        if d.split_brain:
+            resolved = d.outcome is not Outcome.SPLIT_BRAIN
+            self._events.append(SplitBrain(resolved, resolve_command(self.config.resource)))
+        for name in d.handlers:
+            self._events.append(HandlerCall(name))
+        if d.outcome in (Outcome.SPLIT_BRAIN, Outcome.UNRELATED, Outcome.REFUSED):
+            why = d.log[-1] if d.log else d.outcome.value
+            self._send(wire.Disconnect(why))
+            self._lose(now, why, ConnState.STAND_ALONE)
+            return
+        if d.demote:
+            if self.busy:
+                self._send(wire.Disconnect("pri-lost-after-sb: the device is in use"))
+                self._lose(now, "pri-lost-after-sb but the device is in use", ConnState.STAND_ALONE)
+                return
+            self._become_secondary()
+        two = self.role == Role.PRIMARY and c.peer_role == Role.PRIMARY
+        if two and not self.config.allow_two_primaries:
+            self._send(wire.Disconnect("both nodes are Primary"))
+            self._lose(now, "both nodes are Primary", ConnState.STAND_ALONE)
+            return
+        self.discard_my_data = False
+        if self.role == Role.SECONDARY:
+            self.flags &= ~Flag.CRASHED_PRIMARY  # the peer knows what we may hold now
+        peer_bm = Bitmap.from_bytes(self.config.size, bytes(c.peer_bits))
+        if self.bitmap.merge(peer_bm):
+            self._meta_dirty = True
+        if d.outcome is Outcome.NO_SYNC:
+            if self.disk == DiskState.CONSISTENT:
+                self._set_disk(DiskState.UP_TO_DATE)
+            self._set_cstate(ConnState.CONNECTED)
+        elif d.outcome in (Outcome.SOURCE, Outcome.FULL_SOURCE):
+            self._start_source(now, full=d.full)
+        else:
+            self._set_cstate(ConnState.WF_SYNC_UUID)
+        self._meta_dirty = True
+        self._send(wire.State(int(self.role), int(self.disk)))
+
+    def _start_source(self, now: float, *, full: bool) -> None:
+        c = self._c()
+        if full:
+            self.bitmap.set_all()
+        self.gi, sync = self.gi.start_resync_source()
+        if self.disk == DiskState.CONSISTENT:
+            self._set_disk(DiskState.UP_TO_DATE)
+        self._persist()
+        self._send(wire.SyncUuid(sync, full))
+        c.rs_queue = deque(self.bitmap.iter_set())
+        c.rs_total = len(c.rs_queue)
+        c.pacer = Pacer(self.config.resync_rate_kib, now)
+        self._set_cstate(ConnState.SYNC_SOURCE)
+        self._events.append(SyncStarted(True, c.rs_total, full))
+        self._rs_pump(now)
+
+    def _on_sync_uuid(self, m: wire.SyncUuid, now: float) -> None:
+        c = self._c()
+        self.gi = self.gi.start_resync_target(m.uuid)
+        if m.full:
+            self.bitmap.set_all()
+        self.flags &= ~Flag.CONSISTENT
+        self._set_disk(DiskState.INCONSISTENT)
+        self._persist()
+        c.rs_total = self.bitmap.count()
+        self._set_cstate(ConnState.SYNC_TARGET)
+        self._events.append(SyncStarted(False, c.rs_total, m.full))
+
+    # resync, source side
+
+    def _rs_pump(self, now: float) -> None:
+        c = self._c()
+        assert c.pacer is not None
+        while c.rs_queue and c.rs_inflight < self.config.rs_window:
+            block = c.rs_queue[0]
+            if not self.bitmap.test(block):
+                c.rs_queue.popleft()
+                continue
+            if not c.pacer.take(now, 1):
+                break
+            c.rs_queue.popleft()
+            c.rs_inflight += 1
+            self._queue(BlockRequest.read(block), partial(self._rs_read_done, c, block))
+        self._rs_maybe_flush()
+
+    def _rs_read_done(self, c: _Conn, block: int, completion: BlockCompletion) -> None:
+        if self.conn is not c or not completion.ok:
+            return
+        self._send(wire.RsData(block, completion.data))
+
+    def _on_rs_ack(self, m: wire.RsAck, now: float) -> None:
+        c = self._c()
+        if c.rs_inflight <= 0:
+            raise ProtocolError(f"RsAck for block {m.block} with no resync block in flight")
+        c.rs_inflight -= 1
+        if not m.ok:
+            self._send(wire.Disconnect("the peer failed to write a resync block"))
+            self._lose(now, f"peer failed to write resync block {m.block}", ConnState.WF_CONNECTION)
+            return
+        c.rs_acked.append(m.block)
+        self._rs_pump(now)
+
+    def _rs_maybe_flush(self) -> None:
+        c = self._c()
+        if c.rs_flushing is not None or not c.rs_acked:
+            if c.rs_flushing is None and not c.rs_acked and not c.rs_queue and not c.rs_inflight:
+                self._rs_finish()
+            return
+        if len(c.rs_acked) >= RS_CHECKPOINT or (not c.rs_queue and not c.rs_inflight):
+            c.rs_flushing, c.rs_acked = c.rs_acked, []
+            c.rs_flush_n += 1
+            self._send(wire.RsFlush(c.rs_flush_n))
+
+    def _on_rs_flush_ack(self, m: wire.RsFlushAck, now: float) -> None:
+        c = self._c()
+        if c.rs_flushing is None or m.n != c.rs_flush_n:
+            raise ProtocolError(f"RsFlushAck {m.n} not asked for")
+        if not m.ok:
+            self._send(wire.Disconnect("the peer failed to flush resync blocks"))
+            self._lose(now, "peer failed to flush resync blocks", ConnState.WF_CONNECTION)
+            return
+        for block in c.rs_flushing:
+            if self.bitmap.clear(block):
+                self._meta_dirty = True
+        c.rs_done += len(c.rs_flushing)
+        self.stats["resynced"] += len(c.rs_flushing)
+        c.rs_flushing = None
+        self._rs_pump(now)
+
+    def _rs_finish(self) -> None:
+        c = self._c()
+        if self.bitmap.count():
+            c.rs_queue = deque(self.bitmap.iter_set())  # bits set meanwhile
+            c.rs_total += len(c.rs_queue)
+            return
+        self.gi = self.gi.finish_resync_source()
+        self.flags |= Flag.CONSISTENT | Flag.WAS_UP_TO_DATE
+        self.flags &= ~FULL_SYNC_FLAG
+        self._persist()
+        g = self.gi
+        self._send(wire.RsDone((g.current, g.bitmap, *g.history)))
+        c.pacer = None
+        self._set_cstate(ConnState.CONNECTED)
+        self._events.append(SyncFinished(True, c.rs_done))
+
+    # resync, target side
+
+    def _on_rs_data(self, m: wire.RsData, now: float) -> None:
+        c = self._c()
+        self._queue(BlockRequest.write(m.block, m.data), partial(self._rs_written, c, m.block))
+
+    def _rs_written(self, c: _Conn, block: int, completion: BlockCompletion) -> None:
+        if self.conn is c:
+            self._send(wire.RsAck(block, completion.ok))
+
+    def _on_rs_flush(self, m: wire.RsFlush, now: float) -> None:
+        c = self._c()
+        self._local_flush(partial(self._rs_flushed, c, m.n))
+
+    def _rs_flushed(self, c: _Conn, n: int, completion: BlockCompletion) -> None:
+        if self.conn is c:
+            self._send(wire.RsFlushAck(n, completion.ok))
+
+    def _on_rs_done(self, m: wire.RsDone, now: float) -> None:
+        c = self._c()
+        source = GenIds(m.gi[0], m.gi[1], (m.gi[2], m.gi[3]))
+        self.gi = self.gi.finish_resync_target(source)
+        self.bitmap.clear_all()
+        self.flags |= Flag.CONSISTENT | Flag.WAS_UP_TO_DATE
+        self.flags &= ~(FULL_SYNC_FLAG | Flag.CRASHED_PRIMARY)
+        self._persist()
+        self._set_disk(DiskState.UP_TO_DATE)
+        self._set_cstate(ConnState.CONNECTED)
+        self._events.append(SyncFinished(False, c.rs_total))
+
+    # replication, Primary side
+
+    def _current_epoch(self, c: _Conn, now: float) -> _Epoch:
+        epoch = c.epochs.get(c.epoch)
+        if epoch is None:
+            epoch = c.epochs[c.epoch] = _Epoch(c.epoch)
+            c.epoch_opened = now
+        return epoch
+
+    def _close_epoch(self, now: float) -> None:
+        c = self._c()
+        epoch = c.epochs.get(c.epoch)
+        c.epoch_opened = None
+        if epoch is None or epoch.closed:
+            return
+        epoch.closed = True
+        c.epoch += 1
+        self._send(wire.Barrier(epoch.number))
+        self._local_flush(partial(self._epoch_flushed, c, epoch))
+
+    def _epoch_flushed(self, c: _Conn, epoch: _Epoch, completion: BlockCompletion) -> None:
+        epoch.local_done = True
+        for rid in epoch.flush_rids:
+            self._feed(rid, Ev.LOCAL_DONE if completion.ok else Ev.LOCAL_ERROR)
+        self._epoch_settle(c, epoch)
+
+    def _epoch_settle(self, c: _Conn, epoch: _Epoch) -> None:
+        if not (epoch.local_done and epoch.peer_done):
+            return
+        for extent in epoch.extents:
+            self._al_unref(extent)
+        c.epochs.pop(epoch.number, None)
+
+    def _on_barrier_ack(self, m: wire.BarrierAck, now: float) -> None:
+        c = self._c()
+        epoch = c.epochs.get(m.epoch)
+        if epoch is None or not epoch.closed or epoch.peer_done:
+            raise ProtocolError(f"BarrierAck for epoch {m.epoch} not waiting for one")
+        if any(e.closed and not e.peer_done and e.number < m.epoch for e in c.epochs.values()):
+            raise ProtocolError(f"BarrierAck for epoch {m.epoch} before an older epoch's")
+        if not m.ok:
+            self._send(wire.Disconnect("the peer failed to flush"))
+            self._lose(now, "peer failed to flush", ConnState.WF_CONNECTION)
+            return
+        epoch.peer_done = True
+        for seq in epoch.seqs:
+            entry = c.tl.pop(seq, None)
+            if entry is not None:
+                self._feed(entry[0], Ev.WRITE_ACK)
+        for rid in epoch.flush_rids:
+            self._feed(rid, Ev.WRITE_ACK)
+        self._epoch_settle(c, epoch)
+
+    def _on_ack(self, m: wire.RecvAck | wire.WriteAck, now: float) -> None:
+        c = self._c()
+        entry = c.tl.get(m.seq)
+        if entry is None:
+            raise ProtocolError(f"{type(m).__name__} for unknown write {m.seq}")
+        wanted = wire.RecvAck if self.config.protocol == "B" else wire.WriteAck
+        if self.config.protocol == "A" or not isinstance(m, wanted):
+            raise ProtocolError(f"{type(m).__name__} under protocol {self.config.protocol}")
+        self._feed(entry[0], Ev.RECV_ACK if isinstance(m, wire.RecvAck) else Ev.WRITE_ACK)
+
+    def _on_neg_ack(self, m: wire.NegAck, now: float) -> None:
+        c = self._c()
+        if m.seq not in c.tl:
+            raise ProtocolError(f"NegAck for unknown write {m.seq}")
+        self._lose(now, f"peer failed to write {m.seq}", ConnState.WF_CONNECTION)
+
+    # replication, Secondary side
+
+    def _on_data(self, m: wire.Data, now: float) -> None:
+        c = self._c()
+        if self.role == Role.PRIMARY and not self.config.allow_two_primaries:
+            raise ProtocolError("replicated write sent to a Primary")
+        if m.block >= self.config.size:
+            raise ProtocolError(f"write to block {m.block} beyond {self.config.size}")
+        if m.epoch <= c.last_barrier:
+            raise ProtocolError(f"write in epoch {m.epoch}, already closed")
+        if self.config.protocol == "B":
+            self._send(wire.RecvAck(m.seq))
+        c.pending[m.epoch] = c.pending.get(m.epoch, 0) + 1
+        self._queue(
+            BlockRequest.write(m.block, m.data), partial(self._peer_written, c, m.seq, m.epoch)
+        )
+
+    def _peer_written(self, c: _Conn, seq: int, epoch: int, completion: BlockCompletion) -> None:
+        if self.conn is not c:
+            return
+        c.pending[epoch] -= 1
+        if not completion.ok:
+            self._send(wire.NegAck(seq))
+            return
+        if self.config.protocol == "C":
+            self._send(wire.WriteAck(seq))
+        self._barrier_pump(c)
+
+    def _on_barrier(self, m: wire.Barrier, now: float) -> None:
+        c = self._c()
+        if m.epoch <= c.last_barrier:
+            raise ProtocolError(f"Barrier {m.epoch} after Barrier {c.last_barrier}")
+        c.last_barrier = m.epoch
+        c.barriers.append(m.epoch)
+        self._barrier_pump(c)
+
+    def _barrier_pump(self, c: _Conn) -> None:
+        """Flush the oldest closed epoch once all its writes (and older ones) are done."""
+        if c.flushing_barrier or not c.barriers:
+            return
+        epoch = c.barriers[0]
+        if any(n for e, n in c.pending.items() if e <= epoch):
+            return
+        c.flushing_barrier = True
+        self._local_flush(partial(self._barrier_flushed, c, epoch))
+
+    def _barrier_flushed(self, c: _Conn, epoch: int, completion: BlockCompletion) -> None:
+        if self.conn is not c:
+            return
+        c.flushing_barrier = False
+        c.barriers.popleft()
+        for e in [e for e in c.pending if e <= epoch]:
+            del c.pending[e]
+        self._send(wire.BarrierAck(epoch, completion.ok))
+        self._barrier_pump(c)
+
+    # roles and pings
+
+    def _on_state(self, m: wire.State, now: float) -> None:
+        c = self._c()
+        try:
+            role, disk = Role(m.role), DiskState(m.disk)
+        except ValueError:
+            raise ProtocolError(f"bad role {m.role} or disk state {m.disk}") from None
+        if role == Role.PRIMARY == self.role and not self.config.allow_two_primaries:
+            raise ProtocolError("peer became Primary while we are Primary")
+        c.peer_role, c.peer_disk = role, disk
+
+    def _on_role_request(self, m: wire.RoleRequest, now: float) -> None:
+        c = self._c()
+        reason = ""
+        if self.role == Role.PRIMARY and not self.config.allow_two_primaries:
+            reason = "the peer is Primary"
+        elif c.role_request and self.config.node < self.config.peer:
+            reason = "concurrent promotion (the lower node id wins)"
+        if not reason:
+            c.peer_role = Role.PRIMARY  # from now on we must not promote ourselves
+        self._send(wire.RoleReply(m.n, not reason, reason))
+
+    def _on_role_reply(self, m: wire.RoleReply, now: float) -> None:
+        c = self._c()
+        if m.n != c.role_request:
+            raise ProtocolError(f"RoleReply {m.n} not asked for")
+        c.role_request = 0
+        if not m.granted:
+            self._events.append(Refused("primary", m.reason))
+            return
+        why = self._promote_refusal(False)
+        if why:
+            self._events.append(Refused("primary", why))
+            self._send(wire.State(int(self.role), int(self.disk)))
+            return
+        self._become_primary()
+
+    def _on_ping(self, m: wire.Ping, now: float) -> None:
+        self._send(wire.PingAck(m.n))
+
+    def _on_ping_ack(self, m: wire.PingAck, now: float) -> None:
+        pass  # receiving anything refreshes last_heard
+
+    def _on_disconnect(self, m: wire.Disconnect, now: float) -> None:
+        self._lose(now, f"peer disconnected: {m.reason}", ConnState.WF_CONNECTION)
+
+    def _c(self) -> _Conn:
+        c = self.conn
+        if c is None:
+            raise StateError("volume connection", self.cstate, "message without a connection")
+        return c
+
+
+_ACCEPTS: dict[type[wire.Message], frozenset[ConnState]] = {
+    wire.Hello: frozenset({ConnState.WF_REPORT_PARAMS}),
+    wire.Params: frozenset({ConnState.WF_REPORT_PARAMS}),
+    wire.BitmapChunk: frozenset({ConnState.WF_REPORT_PARAMS}),
+    wire.SyncUuid: frozenset({ConnState.WF_SYNC_UUID}),
+    wire.Data: _LIVE,
+    wire.RecvAck: _LIVE,
+    wire.WriteAck: _LIVE,
+    wire.NegAck: _LIVE,
+    wire.Barrier: _LIVE,
+    wire.BarrierAck: _LIVE,
+    wire.RsData: frozenset({ConnState.SYNC_TARGET}),
+    wire.RsAck: frozenset({ConnState.SYNC_SOURCE}),
+    wire.RsFlush: frozenset({ConnState.SYNC_TARGET}),
+    wire.RsFlushAck: frozenset({ConnState.SYNC_SOURCE}),
+    wire.RsDone: frozenset({ConnState.SYNC_TARGET}),
+    wire.State: _LIVE,
+    wire.RoleRequest: _LIVE,
+    wire.RoleReply: _LIVE,
+    wire.Ping: _STREAM,
+    wire.PingAck: _STREAM,
+    wire.Disconnect: _STREAM,
+}
+"""The state table: in which connection states each message may arrive."""
+# Each message's handler, by method name (so that a subclass can override one).
+
+_HANDLERS: dict[type[wire.Message], str] = {
+    wire.Hello: "_on_hello",
+    wire.Params: "_on_params",
+    wire.BitmapChunk: "_on_bitmap",
+    wire.SyncUuid: "_on_sync_uuid",
+    wire.Data: "_on_data",
+    wire.RecvAck: "_on_ack",
+    wire.WriteAck: "_on_ack",
+    wire.NegAck: "_on_neg_ack",
+    wire.Barrier: "_on_barrier",
+    wire.BarrierAck: "_on_barrier_ack",
+    wire.RsData: "_on_rs_data",
+    wire.RsAck: "_on_rs_ack",
+    wire.RsFlush: "_on_rs_flush",
+    wire.RsFlushAck: "_on_rs_flush_ack",
+    wire.RsDone: "_on_rs_done",
+    wire.State: "_on_state",
+    wire.RoleRequest: "_on_role_request",
+    wire.RoleReply: "_on_role_reply",
+    wire.Ping: "_on_ping",
+    wire.PingAck: "_on_ping_ack",
+    wire.Disconnect: "_on_disconnect",
+}
