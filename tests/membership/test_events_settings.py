@@ -114,3 +114,16 @@ def test_settings_refuse_bad_timing() -> None:
         MembershipSettings(token=1.0, heartbeat=2.0)
     with pytest.raises(ValueError):
         MembershipSettings(join=2.0, consensus=1.0)
+
+
+def test_a_core_from_a_nodelist_file() -> None:
+    import random
+
+    from paceline.membership.core import core_from_config
+
+    config, _ = load(NODELIST)
+    core = core_from_config(config, 1, b"a" * 32, random.Random(1), 0.0, incarnation=3)
+    assert set(core.peers) == {2, 3}
+    sent = core.datagrams_to_send(0.0)
+    assert {address for _, address in sent} >= {Address("198.18.0.2", 5405, "ring0")}
+    assert {address.network for _, address in sent} == {"ring0", "ring1"}

@@ -110,7 +110,7 @@ def test_create_md_up_promote_ext4_demote_down_and_up_again(node: Node) -> None:
     node.vol("up", "r0")
     assert "exists already" in node.vol("up", "r0", check=10).stderr
     assert node.vol("status", "r0").stdout == (
-        "r0 role:Secondary\n  disk:Inconsistent\n  node2 connection:StandAlone\n"
+        "r0 role:Secondary\n  disk:Inconsistent\n  node2 connection:Connecting\n"
     )
     assert not node.dev.exists()  # a Secondary exposes no device
     # Inconsistent data: refused with drbdadm's code 17, then forced.
@@ -118,7 +118,12 @@ def test_create_md_up_promote_ext4_demote_down_and_up_again(node: Node) -> None:
     node.vol("primary", "--force", "r0")
     assert node.vol("role", "r0").stdout == "Primary/Unknown\n"
     assert node.vol("dstate", "r0").stdout == "UpToDate/DUnknown\n"
+    assert node.vol("cstate", "r0").stdout == "WFConnection\n"  # up = attach + connect
+    node.vol("disconnect", "r0")
     assert node.vol("cstate", "r0").stdout == "StandAlone\n"
+    assert "StandAlone" in node.vol("disconnect", "r0", check=11).stderr
+    node.vol("connect", "r0")
+    assert "already connecting" in node.vol("connect", "r0", check=11).stderr
     assert os.readlink(node.dev).startswith("/dev/loop")
     by_res = node.root / "dev/drbd/by-res/r0"
     assert by_res.resolve() == node.dev.resolve()
@@ -132,7 +137,7 @@ def test_create_md_up_promote_ext4_demote_down_and_up_again(node: Node) -> None:
     # Mounted: demotion is refused, as DRBD refuses while the device is open.
     assert "held open" in node.vol("secondary", "r0", check=11).stderr
     proc = node.vol("status", "--proc").stdout.splitlines()
-    assert proc[2].startswith(" 1: cs:StandAlone ro:Primary/Unknown ds:UpToDate/DUnknown C r")
+    assert proc[2].startswith(" 1: cs:WFConnection ro:Primary/Unknown ds:UpToDate/DUnknown C r")
     counters = dict(f.split(":") for f in proc[3].split())
     assert int(counters["dw"]) >= 2048 and int(counters["oos"]) >= 2048  # no peer has it
     sh("umount", str(node.mnt))
@@ -142,10 +147,10 @@ def test_create_md_up_promote_ext4_demote_down_and_up_again(node: Node) -> None:
     assert not node.sock.exists()
     assert "No such resource" in node.vol("status", "r0", check=10).stderr
 
-    # Up again: the metadata says it was UpToDate; nobody fences, so it is UpToDate.
+    # Up again: Consistent data, no peer in sight: promotion makes it UpToDate.
     node.vol("up", "r0")
     state = node.state()
-    assert state["disk"] == "UpToDate" and not state["crashed_primary"]
+    assert state["disk"] == "Consistent" and not state["crashed_primary"]
     node.vol("primary", "r0")
     sh("mount", "-o", "ro", str(node.dev), str(node.mnt))
     try:
@@ -183,7 +188,7 @@ def test_kill_9_is_a_dead_disk_and_up_resumes_from_the_metadata(node: Node) -> N
     node.vol("up", "r0")
     after = node.state()
     assert after["crashed_primary"] is True
-    assert after["disk"] == "UpToDate"
+    assert after["disk"] == "Consistent"
     # The hot extents of the activity log are out of sync (for a peer) on top of the bitmap.
     assert after["counters"]["oos"] >= before["counters"]["oos"]
     node.vol("primary", "r0")

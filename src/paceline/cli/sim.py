@@ -2,6 +2,11 @@
 
     paceline sim replication --seeds 200          # seeds 1..200, one line per failure
     paceline sim replication --seed 17 --trace    # one seed, its whole trace
+    paceline sim membership --seeds 200 [--nodes K] [--small]
+
+``membership`` draws each seed's cluster size (or takes ``--nodes``), links
+and faults (``paceline.sim.membership``) and prints each violation with the
+command that replays its seed.
 
 A scenario is a module with ``run(seed) -> sim.system.RunResult``; add yours
 to ``SCENARIOS`` (name -> module) and the verb runs it. Exit status 0 when
@@ -33,6 +38,39 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         p.add_argument("--seed", type=int, default=1, metavar="S", help="the first seed (1)")
         p.add_argument("--trace", action="store_true", help="print each run's trace")
         p.set_defaults(func=partial(run, module))
+    m = sub.add_parser(
+        "membership",
+        help="membership cores under random faults (crash, partitions, cables, loss, pause)",
+    )
+    m.add_argument("--seeds", type=int, default=1, metavar="N", help="run N seeds")
+    m.add_argument("--seed", type=int, default=1, metavar="S", help="the first seed (1)")
+    m.add_argument("--nodes", type=int, default=None, metavar="K", help="fix the cluster size")
+    m.add_argument("--small", action="store_true", help="2-3 nodes, 1-2 links (as CI)")
+    m.add_argument("--trace", action="store_true", help="with one seed: print its trace")
+    m.set_defaults(func=_membership)
+
+
+def _membership(args: argparse.Namespace) -> int:
+    from paceline.core.errors import ConfigError
+    from paceline.sim.membership import draw, run_seeds
+    from paceline.sim.membership import run as run_one
+
+    if args.nodes is not None and not 1 <= args.nodes <= 32:
+        raise ConfigError(f"--nodes {args.nodes} out of range", field="--nodes", expected="1..32")
+    if args.seeds < 1:
+        raise ConfigError(f"--seeds {args.seeds} must be at least 1", field="--seeds")
+    if args.seeds == 1:
+        scenario = draw(args.seed, args.nodes, small=args.small)
+        print(f"seed {args.seed}: {scenario.describe()}")
+        result = run_one(args.seed, scenario, sink=print if args.trace else None)
+        for violation in result.violations:
+            print(f"VIOLATION {violation}")
+        print(result.summary())
+        return 0 if result.ok else 1
+    failed = run_seeds(args.seed, args.seeds, nodes=args.nodes, out=print, small=args.small)
+    last = args.seed + args.seeds - 1
+    print(f"{args.seeds - len(failed)}/{args.seeds} seeds passed (seeds {args.seed}..{last})")
+    return 1 if failed else 0
 
 
 def run(module: str, args: argparse.Namespace) -> int:

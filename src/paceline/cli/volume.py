@@ -5,6 +5,8 @@ paceline volume up RES                      start paceline-volumed RES (attach)
 paceline volume down RES                    demote if need be, clean metadata, stop the daemon
 paceline volume primary RES [--force]       promote (--overwrite-data-of-peer = --force)
 paceline volume secondary RES               demote (refused while the device is open)
+paceline volume connect RES [--discard-my-data]   from StandAlone, connect to the peer
+paceline volume disconnect RES              drop the connection (StandAlone)
 paceline volume status [RES|all] [--proc]   drbdadm status (DRBD 9 layout), or /proc/drbd
 paceline volume role|cstate|dstate RES      8.4's one-liners (local/peer)
 paceline volume dump [RES|all]              the configuration as it was parsed
@@ -67,6 +69,11 @@ def register(subparsers: Any) -> None:
         "--overwrite-data-of-peer", dest="force", action="store_true", help="8.3's --force"
     )
     verb("secondary", "demote to Secondary", cmd_secondary)
+    co = verb("connect", "connect to the peer again (from StandAlone)", cmd_connect)
+    co.add_argument(
+        "--discard-my-data", action="store_true", help="this node is the split-brain victim"
+    )
+    verb("disconnect", "drop the connection to the peer (StandAlone)", cmd_disconnect)
     st = verb("status", "drbdadm status (or /proc/drbd with --proc)", cmd_status, optional=True)
     st.add_argument("--proc", action="store_true", help="the /proc/drbd layout (8.4)")
     for name in ("role", "cstate", "dstate"):
@@ -256,6 +263,14 @@ def cmd_primary(args: argparse.Namespace) -> int:
 
 def cmd_secondary(args: argparse.Namespace) -> int:
     return _role_change(args, "secondary")
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    return _role_change(args, "connect", discard_my_data=args.discard_my_data)
+
+
+def cmd_disconnect(args: argparse.Namespace) -> int:
+    return _role_change(args, "disconnect")
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -195,6 +195,7 @@ class _Conn:
     rs_acked: list[int] = field(default_factory=list)
     rs_flushing: list[int] | None = None
     rs_flush_n: int = 0
+    rs_waiting: int = 0  # flushes of the current checkpoint still running (ours, the peer's)
     rs_done: int = 0
     rs_total: int = 0
     pacer: Pacer | None = None
@@ -275,6 +276,11 @@ class VolumeCore:
     def busy(self) -> bool:
         """Upper-layer requests are in flight (the device is in use)."""
         return bool(self.tracker.inflight) or self._reads > 0
+
+    @property
+    def unacknowledged(self) -> int:
+        """Writes the peer has not yet confirmed durable (the transfer log's length)."""
+        return len(self.conn.tl) if self.conn is not None else 0
 
     def resync_progress(self) -> tuple[int, int]:
         """(blocks done, blocks to do) of the running resync, (0, 0) if none."""
@@ -468,6 +474,10 @@ class VolumeCore:
         if self.busy:
             self._events.append(Refused("secondary", "the device is in use (requests in flight)"))
             return
+        if self.unacknowledged:
+            # protocol A/B: writes completed but not yet on the peer's disk
+            self._events.append(Refused("secondary", "the peer has not yet written every write"))
+            return
         if self.cstate == ConnState.WF_REPORT_PARAMS:
             self._events.append(Refused("secondary", "the connection handshake is in progress"))
             return
@@ -476,11 +486,22 @@ class VolumeCore:
     def _become_secondary(self) -> None:
         self.role = Role.SECONDARY
         self.gi = self.gi.mark_role(False)
-        self.flags &= ~(Flag.PRIMARY_IND | Flag.CRASHED_PRIMARY)
+        self.flags &= ~Flag.PRIMARY_IND
         self._meta_dirty = True
         self._events.append(RoleChanged(Role.SECONDARY))
         if self.connected:
             self._send(wire.State(int(self.role), int(self.disk)))
+        if self.conn is not None and self.cstate in _REPLICATING:
+            self._close_epoch(self._now)  # so the activity log drains
+        self._maybe_clear_crashed()
+
+    def _maybe_clear_crashed(self) -> None:
+        """A former Primary stays 'crashed' until every write it made is flushed on
+        both sides (its activity log is empty): a power cut before that must
+        still resync the hot extents."""
+        if self.role == Role.SECONDARY and not self._al_refs and self.flags & Flag.CRASHED_PRIMARY:
+            self.flags &= ~Flag.CRASHED_PRIMARY
+            self._meta_dirty = True
 
     # -- upper layer --------------------------------------------------------------------
 
@@ -651,6 +672,8 @@ class VolumeCore:
             self._al_refs[extent] = left
         else:
             del self._al_refs[extent]  # leaves the stored log lazily, at the next write
+            if not self._al_refs:
+                self._maybe_clear_crashed()
 
     def _persist(self) -> None:
         self._meta_dirty = True
@@ -807,6 +830,15 @@ class VolumeCore:
         peer = Side(peer_gi, p.flags, c.peer_role, c.peer_disk, p.bits, p.discard_my_data)
         rc = self.config.node > self.config.peer
         d = sync_handshake(me, peer, self.config.policies, rc)
+        if d.outcome is Outcome.NO_SYNC and (me.bits or p.bits):
+            # equal generations, yet blocks marked out of sync: whoever marked them has them
+            mine = me.bits > p.bits or (me.bits == p.bits and rc)
+            d = replace(
+                d,
+                hg=1 if mine else -1,
+                outcome=Outcome.SOURCE if mine else Outcome.TARGET,
+                log=(*d.log, f"No resync by the generation ids, but {me.bits}+{p.bits} bits set"),
+            )
         self._events.append(HandshakeDone(d.outcome.value, d.rule, d.split_brain, d.log))
         if d.split_brain:
             resolved = d.outcome is not Outcome.SPLIT_BRAIN
@@ -830,16 +862,16 @@ class VolumeCore:
             self._lose(now, "both nodes are Primary", ConnState.STAND_ALONE)
             return
         self.discard_my_data = False
-        if self.role == Role.SECONDARY:
-            self.flags &= ~Flag.CRASHED_PRIMARY  # the peer knows what we may hold now
+        self._maybe_clear_crashed()  # the bitmap now covers what a crash left behind
         peer_bm = Bitmap.from_bytes(self.config.size, bytes(c.peer_bits))
         if self.bitmap.merge(peer_bm):
             self._meta_dirty = True
-        if d.outcome is Outcome.NO_SYNC:
+        outcome = d.outcome
+        if outcome is Outcome.NO_SYNC:
             if self.disk == DiskState.CONSISTENT:
                 self._set_disk(DiskState.UP_TO_DATE)
             self._set_cstate(ConnState.CONNECTED)
-        elif d.outcome in (Outcome.SOURCE, Outcome.FULL_SOURCE):
+        elif outcome in (Outcome.SOURCE, Outcome.FULL_SOURCE):
             self._start_source(now, full=d.full)
         else:
             self._set_cstate(ConnState.WF_SYNC_UUID)
@@ -917,7 +949,15 @@ class VolumeCore:
         if len(c.rs_acked) >= RS_CHECKPOINT or (not c.rs_queue and not c.rs_inflight):
             c.rs_flushing, c.rs_acked = c.rs_acked, []
             c.rs_flush_n += 1
+            c.rs_waiting = 2
             self._send(wire.RsFlush(c.rs_flush_n))
+            # our copy must be durable too: a power cut of both must not leave the
+            # target with data the source's disk forgot, and no bit saying so
+            self._local_flush(partial(self._rs_local_flushed, c, c.rs_flush_n))
+
+    def _rs_local_flushed(self, c: _Conn, n: int, completion: BlockCompletion) -> None:
+        if self.conn is c and n == c.rs_flush_n and completion.ok:
+            self._rs_checkpoint(c)
 
     def _on_rs_flush_ack(self, m: wire.RsFlushAck, now: float) -> None:
         c = self._c()
@@ -927,13 +967,20 @@ class VolumeCore:
             self._send(wire.Disconnect("the peer failed to flush resync blocks"))
             self._lose(now, "peer failed to flush resync blocks", ConnState.WF_CONNECTION)
             return
+        self._rs_checkpoint(c)
+
+    def _rs_checkpoint(self, c: _Conn) -> None:
+        """Half of a checkpoint is done (our flush or the target's); both: clear the bits."""
+        c.rs_waiting -= 1
+        if c.rs_waiting or c.rs_flushing is None:
+            return
         for block in c.rs_flushing:
             if self.bitmap.clear(block):
                 self._meta_dirty = True
         c.rs_done += len(c.rs_flushing)
         self.stats["resynced"] += len(c.rs_flushing)
         c.rs_flushing = None
-        self._rs_pump(now)
+        self._rs_pump(self._now)
 
     def _rs_finish(self) -> None:
         c = self._c()

@@ -7,18 +7,22 @@ while Primary (``replication.device``: a loop device and the
 ``/dev/drbdN`` + ``/dev/drbd/by-res/NAME`` links), and answers the control
 socket ``/run/paceline/volume-NAME.sock`` (``runtime.control``)::
 
-    status                      -> the volume's state (``VolumeState.as_dict``)
+    status                      -> the volume's state (``VolumeDaemon.as_dict``)
     primary {"force": bool}     -> promote (refused without UpToDate data unless force)
     secondary                   -> demote (refused while the device is open)
+    connect {"discard_my_data"} -> from StandAlone: connect to the peer again
+    disconnect                  -> drop the connection, StandAlone
     down                        -> demote if need be, write clean metadata, exit
 
-Local data path (no peer): every write first makes its 4 MiB extent hot in
-the activity log (the AL transaction is flushed before the data write is
-issued, DRBD's rule), marks its block out of sync for the absent peer, and
-then goes to the backing disk; a flush is a flush of the backing disk. A
-clean ``down`` writes the bitmap, empties the AL and sets AL_CLEAN; a
-daemon that dies (``kill -9``) leaves the AL in force, and the next ``up``
-marks its extents out of sync (``Metadata.open``) and flags the crash.
+The replication itself is the pure core ``replication.peer.VolumeCore``,
+run by ``runtime.volume_driver.CoreDriver`` (disk, metadata, the TCP stream
+to the peer, timers, handlers); the FUSE file's store is that driver, so
+every read, write and flush of the device is a request of the core (for
+protocol C a write returns once it is on both disks). ``up`` attaches and
+starts connecting (WFConnection), as ``drbdadm up``. A clean ``down``
+empties the activity log and sets AL_CLEAN; a daemon that dies
+(``kill -9``) leaves its activity log and CRASHED_PRIMARY in force, and the
+next ``up`` marks those extents out of sync.
 
 A killed daemon is a dead disk for whatever is above the device: the FUSE
 connection goes away, the loop device returns EIO, ext4 sees I/O errors.
@@ -35,145 +39,44 @@ import contextlib
 import errno
 import logging
 import os
-import random
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from paceline.core.errors import ConfigError, PacelineError
+from paceline.core.errors import ConfigError, PacelineError, StateError
 from paceline.core.paths import Paths
-from paceline.core.ports import BlockCompletion, BlockOp, BlockRequest, CompletionHandler
+from paceline.core.ports import BlockCompletion, BlockRequest, BlockStore
 from paceline.replication import device, fuse
-from paceline.replication.actlog import EXTENT_BLOCKS
 from paceline.replication.gi import Flag
-from paceline.replication.metadata import Metadata, MetadataError, Step
+from paceline.replication.metadata import Metadata, MetadataError
+from paceline.replication.peer import VolumeCore
 from paceline.replication.resconf import Host, Resource
-from paceline.replication.states import ConnState, DiskState, Role
+from paceline.replication.states import ConnState, Role
 from paceline.runtime import volume_conf
 from paceline.runtime.blockio import FileBlockStore
 from paceline.runtime.control import ControlError, ControlServer
 from paceline.runtime.volume_api import HELD_OPEN, NEED_UPTODATE, mountpoint, node_name, socket_path
 from paceline.runtime.volume_disk import Layout, read_md
+from paceline.runtime.volume_driver import CoreDriver
 
-__all__ = ["LocalStore", "VolumeDaemon", "main"]
+__all__ = ["VolumeDaemon", "main"]
 
 log = logging.getLogger("paceline.volumed")
 
+DEMOTE_TRIES = 10
 
-async def _complete(store: Any, request: BlockRequest) -> BlockCompletion:
+
+async def _complete(store: BlockStore, request: BlockRequest) -> BlockCompletion:
     loop = asyncio.get_running_loop()
     future: asyncio.Future[BlockCompletion] = loop.create_future()
     store.submit(request, future.set_result)
     return await future
 
 
-async def run_steps(store: FileBlockStore, steps: list[Step]) -> None:
-    """Carry out metadata ``Step``s in order; an I/O error is raised as ``OSError``."""
-    for step in steps:
-        results = [_complete(store, BlockRequest.write(i, data)) for i, data in step.writes]
-        if step.flush:
-            results.append(_complete(store, BlockRequest.flush()))
-        for completion in await asyncio.gather(*results):
-            if not completion.ok:
-                raise OSError(
-                    completion.error, f"metadata I/O failed: {os.strerror(completion.error)}"
-                )
-
-
-class LocalStore:
-    """The volume's data as a ``BlockStore`` (what FUSE serves) when no peer is connected.
-
-    Reads go to the backing disk; a write waits for its AL transaction (if
-    its extent is cold), marks its block out of sync, then is written; a
-    flush flushes the backing disk. ``spawn`` runs the waiting part.
-    """
-
-    def __init__(
-        self,
-        disk: FileBlockStore,
-        meta: FileBlockStore,
-        md: Metadata,
-        spawn: Callable[[Coroutine[Any, Any, None]], object],
-    ) -> None:
-        self.disk = disk
-        self.meta = meta
-        self.md = md
-        self.spawn = spawn
-        self.counters = {"dw": 0, "dr": 0, "al": 0}
-        self._al_lock = asyncio.Lock()
-
-    @property
-    def block_size(self) -> int:
-        return self.disk.block_size
-
-    @property
-    def num_blocks(self) -> int:
-        return self.md.sb.data_blocks
-
-    def submit(self, request: BlockRequest, done: CompletionHandler) -> None:
-        if request.op is not BlockOp.FLUSH and not 0 <= request.index < self.num_blocks:
-            raise ValueError(f"block {request.index} outside 0..{self.num_blocks - 1}")
-        if request.op is BlockOp.READ:
-            self.counters["dr"] += self.block_size // 1024
-            self.disk.submit(request, done)
-        elif request.op is BlockOp.FLUSH:
-            self.disk.submit(request, done)
-        elif self.md.al.is_hot(self.md.al.extent_of(request.index)) and not self._al_lock.locked():
-            self._write(request, done)
-        else:
-            self.spawn(self._cold_write(request, done))
-
-    def _write(self, request: BlockRequest, done: CompletionHandler) -> None:
-        self.md.bitmap.set(request.index)  # the peer does not have it
-        self.counters["dw"] += self.block_size // 1024
-        self.disk.submit(request, done)
-
-    # -- runs of blocks (fuse.RunStore): one pread/pwrite per FUSE request ----------
-
-    async def read_run(self, first: int, count: int) -> tuple[int, bytes]:
-        self.counters["dr"] += count * self.block_size // 1024
-        return await self.disk.read_run(first, count)
-
-    async def write_run(self, first: int, data: bytes) -> int:
-        count = len(data) // self.block_size
-        if first < 0 or first + count > self.num_blocks:
-            raise ValueError(
-                f"blocks {first}..{first + count - 1} outside 0..{self.num_blocks - 1}"
-            )
-        al = self.md.al
-        extents = range(al.extent_of(first), al.extent_of(first + count - 1) + 1)
-        if self._al_lock.locked() or not all(al.is_hot(e) for e in extents):
-            async with self._al_lock:
-                for extent in extents:
-                    steps = self.md.before_write(max(first, extent * EXTENT_BLOCKS))
-                    if steps:
-                        self.counters["al"] += 1
-                        try:
-                            await run_steps(self.meta, steps)
-                        except OSError as exc:
-                            return exc.errno or errno.EIO
-        self.md.bitmap.set_range(first, first + count)
-        self.counters["dw"] += count * self.block_size // 1024
-        return await self.disk.write_run(first, data)
-
-    async def _cold_write(self, request: BlockRequest, done: CompletionHandler) -> None:
-        async with self._al_lock:  # later writes to this extent wait for the transaction
-            steps = self.md.before_write(request.index)
-            if steps:
-                self.counters["al"] += 1
-                try:
-                    await run_steps(self.meta, steps)
-                except OSError as exc:
-                    done(BlockCompletion(request, exc.errno or errno.EIO))
-                    return
-        self._write(request, done)
-
-
 class VolumeDaemon:
-    """The state of one volume on this node, and what the control ops do to it."""
+    """One volume on this node: the core's driver, FUSE, the device, the control ops."""
 
     def __init__(
         self, paths: Paths, res: Resource, host: Host, layout: Layout, md: Metadata
@@ -183,91 +86,82 @@ class VolumeDaemon:
         self.host = host
         self.layout = layout
         self.md = md
-        self.rng = random.Random()
-        self.role = Role.SECONDARY
-        self.cstate = ConnState.STAND_ALONE
-        self.disk = self._attach_state(md.sb.flags)
         self.loop: device.Loop | None = None
         self.mnt = mountpoint(paths, res.name)
         self.stopping = asyncio.Event()
         self._lock = asyncio.Lock()  # one role change at a time
-        self.crashed = bool(md.sb.flags & Flag.PRIMARY_IND)
-        self.tasks: asyncio.TaskGroup | None = None
-        self.ops: fuse.VolumeOps | None = None
+        self.crashed = bool(md.sb.flags & Flag.CRASHED_PRIMARY)
+        self.driver: CoreDriver | None = None
         self.clean = False  # clean metadata written (AL empty, AL_CLEAN)
 
-    def _attach_state(self, flags: int) -> DiskState:
-        """The disk state at attach (DRBD's rule): Consistent data becomes
-        UpToDate when the peer is known Outdated or nobody fences."""
-        if not flags & Flag.CONSISTENT:
-            return DiskState.INCONSISTENT
-        if not flags & Flag.WAS_UP_TO_DATE:
-            return DiskState.OUTDATED
-        if flags & Flag.PEER_OUT_DATED or self.res.fencing() == "dont-care":
-            return DiskState.UP_TO_DATE
-        return DiskState.CONSISTENT
+    @property
+    def core(self) -> VolumeCore:
+        assert self.driver is not None
+        return self.driver.core
 
     # -- status ---------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
-        peer = [h.name for h in self.res.hosts.values() if h.name != self.host.name]
-        counters = dict(self.store.counters) if self.store else {}
-        counters["bm"] = self.md.bm_writes
-        counters["oos"] = self.md.bitmap.count() * 4
+        assert self.driver is not None
+        core = self.core
+        counters = dict(self.driver.counters)
+        counters["ns"] = counters["sent_bytes"] // 1024
+        counters["nr"] = counters["received_bytes"] // 1024
+        counters["oos"] = core.bitmap.count() * 4
         return {
             "name": self.res.name,
             "minor": self.host.minor,
-            "device": self.host.device,
+            "device": self._device(),
             "loop": self.loop.path if self.loop else None,
             "direct_io": self.loop.direct_io if self.loop else None,
-            "cstate": str(self.cstate),
-            "role": str(self.role),
-            "peer_role": str(Role.UNKNOWN),
-            "disk": str(self.disk),
-            "peer_disk": str(DiskState.DUNKNOWN),
+            "cstate": str(core.cstate),
+            "role": str(core.role),
+            "peer_role": str(core.peer_role),
+            "disk": str(core.disk),
+            "peer_disk": str(core.peer_disk),
             "protocol": self.res.protocol,
-            "peer_name": peer[0] if peer else "peer",
+            "peer_name": self.driver.peer.name,
             "counters": counters,
-            "gi": self.md.sb.gi.get_gi(self.md.sb.flags),
+            "progress": self.driver.progress(),
+            "gi": core.gi.get_gi(core.flags),
             "crashed_primary": self.crashed,
+            "core_stats": dict(core.stats),
+            "handlers": [list(h) for h in self.driver.handler_log],
+            "events": list(self.driver.events)[-20:],
             "pid": os.getpid(),
         }
-
-    # -- role changes ---------------------------------------------------------
 
     async def op_status(self, args: dict[str, Any]) -> dict[str, Any]:
         return self.as_dict()
 
+    # -- role changes ---------------------------------------------------------
+
     async def op_primary(self, args: dict[str, Any]) -> dict[str, Any]:
+        assert self.driver is not None
         force = bool(args.get("force", False))
         async with self._lock:
-            if self.role is Role.PRIMARY:
-                return self.as_dict()
-            if self.disk is DiskState.DISKLESS:
-                raise ControlError("invalid", NEED_UPTODATE)
-            if not force and self.disk is not DiskState.UP_TO_DATE:
-                raise ControlError("invalid", NEED_UPTODATE)
-            gi = self.md.sb.gi.promote_disconnected(self.rng)
-            flags = self.md.sb.flags | Flag.CONSISTENT | Flag.WAS_UP_TO_DATE | Flag.PRIMARY_IND
-            await run_steps(self.meta, self.md.write_superblock(gi=gi, flags=flags))
-            self.disk = DiskState.UP_TO_DATE
-            self.role = Role.PRIMARY
-            try:
-                self.loop = await asyncio.to_thread(device.attach, self.mnt / fuse.VOLUME_FILE)
-                self._loop_note.write_text(self.loop.path + "\n")
-                await asyncio.to_thread(
-                    device.make_links,
-                    self.paths.root,
-                    self._device(),
-                    self.res.name,
-                    self.loop.path,
-                )
-            except PacelineError as exc:
-                await self._drop_device()
-                self.role = Role.SECONDARY
-                raise ControlError("internal", f"cannot expose the device: {exc}") from None
-            log.info("%s: Primary, device %s on %s", self.res.name, self._device(), self.loop.path)
+            if self.core.role is not Role.PRIMARY:
+                reason = await self.driver.admin("primary", force=force)
+                if reason:
+                    text = NEED_UPTODATE if "UpToDate" in reason else "State change failed"
+                    raise ControlError("invalid", f"{text}: {reason}")
+            if self.loop is None:
+                await self._expose()
             return self.as_dict()
+
+    async def _expose(self) -> None:
+        try:
+            self.loop = await asyncio.to_thread(device.attach, self.mnt / fuse.VOLUME_FILE)
+            self._loop_note.write_text(self.loop.path + "\n")
+            await asyncio.to_thread(
+                device.make_links, self.paths.root, self._device(), self.res.name, self.loop.path
+            )
+        except PacelineError as exc:
+            await self._drop_device()
+            raise ControlError(
+                "internal", f"Primary, but cannot expose the device: {exc}"
+            ) from None
+        log.info("%s: Primary, device %s on %s", self.res.name, self._device(), self.loop.path)
 
     def _device(self) -> str:
         return self.host.device or f"/dev/drbd{self.host.minor}"
@@ -303,74 +197,100 @@ class VolumeDaemon:
             return self.as_dict()
 
     async def _demote(self) -> None:
-        if self.role is not Role.PRIMARY:
+        assert self.driver is not None
+        if self.core.role is not Role.PRIMARY:
             return
-        if self.loop is not None and await asyncio.to_thread(device.in_use, self.loop.path):
-            raise ControlError("invalid", HELD_OPEN)
-        self.role = Role.SECONDARY  # FUSE refuses writes from here on
+        if self.loop is not None:
+            for _ in range(DEMOTE_TRIES):  # a just-unmounted device can stay busy a moment
+                if not await asyncio.to_thread(device.in_use, self.loop.path):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise ControlError("invalid", HELD_OPEN)
         await self._drop_device()
-        await _complete(self.disk_store, BlockRequest.flush())
-        gi = self.md.sb.gi.mark_role(False)
-        steps = self.md.write_bitmap()
-        steps += self.md.write_superblock(gi=gi, flags=self.md.sb.flags & ~Flag.PRIMARY_IND)
-        await run_steps(self.meta, steps)
-        log.info("%s: Secondary", self.res.name)
+        reason = await self.driver.admin("secondary")
+        if reason:
+            await self._expose()
+            raise ControlError("invalid", f"State change failed: {reason}")
+
+    async def op_connect(self, args: dict[str, Any]) -> dict[str, Any]:
+        assert self.driver is not None
+        try:
+            self.driver.connect(discard_my_data=bool(args.get("discard_my_data", False)))
+        except StateError:
+            raise ControlError(
+                "invalid", f"Failure: (102) already connecting or connected ({self.core.cstate})"
+            ) from None
+        return self.as_dict()
+
+    async def op_disconnect(self, args: dict[str, Any]) -> dict[str, Any]:
+        assert self.driver is not None
+        if self.core.cstate is ConnState.STAND_ALONE:
+            raise ControlError(
+                "invalid", "State change failed: Can not disconnect a StandAlone device"
+            )
+        self.driver.disconnect()
+        return self.as_dict()
 
     async def op_down(self, args: dict[str, Any]) -> dict[str, Any]:
         async with self._lock:
             await self._demote()
-            await _complete(self.disk_store, BlockRequest.flush())
             await self._clean_down()
             # Stop once the reply is on its way.
             asyncio.get_running_loop().call_later(0.05, self.stopping.set)
             return {"down": self.res.name}
 
     async def _clean_down(self) -> None:
-        if not self.clean:
-            await _complete(self.disk_store, BlockRequest.flush())
-            await run_steps(self.meta, self.md.clean_shutdown())
-            self.clean = True
+        assert self.driver is not None
+        if self.clean:
+            return
+        if self.core.cstate is not ConnState.STAND_ALONE:
+            self.driver.disconnect()
+        await _complete(self.driver.disk, BlockRequest.flush())
+        self.driver.clean_down()
+        self.clean = True
 
     # -- running --------------------------------------------------------------
 
-    store: LocalStore | None = None
-
     async def run(self) -> None:
         blocks = self.layout.data_blocks if not self.layout.internal else self.layout.meta_end
-        self.disk_store = FileBlockStore(self.layout.disk, num_blocks=blocks)
-        if self.layout.internal:
-            self.meta = self.disk_store
-        else:
-            self.meta = FileBlockStore(self.layout.meta, num_blocks=self.layout.meta_end)
+        disk = FileBlockStore(self.layout.disk, num_blocks=blocks)
         _clear_stale_mount(self.mnt)
         self.mnt.mkdir(parents=True, exist_ok=True)
         self._detach_stale_loop()
         server = ControlServer(socket_path(self.paths, self.res.name), daemon="paceline-volumed")
-        for op in ("status", "primary", "secondary", "down"):
+        for op in ("status", "primary", "secondary", "connect", "disconnect", "down"):
             server.register(op, getattr(self, f"op_{op}"))
         try:
             async with asyncio.TaskGroup() as tasks:
-                self.store = LocalStore(self.disk_store, self.meta, self.md, tasks.create_task)
-                self.ops = fuse.VolumeOps(self.store, writable=lambda: self.role is Role.PRIMARY)
+                driver = CoreDriver(
+                    self.res, self.host, self.md, disk, self.layout.meta, spawn=tasks.create_task
+                )
+                self.driver = driver
+                ops = fuse.VolumeOps(driver, writable=lambda: driver.core.role is Role.PRIMARY)
                 serving = tasks.create_task(
-                    fuse.serve(self.ops, self.mnt, fsname=f"paceline-{self.res.name}")
+                    fuse.serve(ops, self.mnt, fsname=f"paceline-{self.res.name}")
                 )
                 await _wait_for_file(self.mnt / fuse.VOLUME_FILE, serving)
+                link = tasks.create_task(driver.run_link())
                 async with server:
-                    log.info("%s: up (%s), disk %s", self.res.name, self.layout.disk, self.disk)
+                    log.info(
+                        "%s: up (%s), disk %s", self.res.name, self.layout.disk, self.core.disk
+                    )
                     await self.stopping.wait()
                 async with self._lock:
                     if not self.clean:  # SIGTERM: down as far as it can go
                         with contextlib.suppress(ControlError):
                             await self._demote()
-                        if self.role is Role.SECONDARY:
+                        if self.core.role is Role.SECONDARY:
                             await self._clean_down()
                     await self._drop_device()  # still Primary: the device goes away
+                link.cancel()
                 fuse.stop()
         finally:
-            await self.disk_store.aclose()
-            if self.meta is not self.disk_store:
-                await self.meta.aclose()
+            if self.driver is not None:
+                await self.driver.close()
+            await disk.aclose()
 
 
 def _clear_stale_mount(mnt: Path) -> None:

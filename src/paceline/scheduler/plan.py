@@ -7,6 +7,7 @@ from itertools import pairwise
 
 from paceline.cib.model import Action as CAction
 from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
+from paceline.scheduler.acyclic import break_cycles
 from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.fencing import fence_action
 from paceline.scheduler.migration import can_migrate, order_edges
@@ -474,6 +475,9 @@ def build(
             for s in stops.values():
                 if s.node == name:
                     t.edges.append((s, sd))
+    unique = list(dict.fromkeys(t.edges))
+    rank = {e: (e[0].rsc != e[1].rsc, e[0].key, e[1].key) for e in unique}
+    t.edges = break_cycles(unique, rank)
     t.actions = sorted(acts.values(), key=lambda a: a.key)
     t.summary = [
         f"Fence ({fence_action(cluster.options)}) {n} '{why}'" for n, why in sorted(fenced.items())

@@ -1,0 +1,577 @@
+"""The asyncio driver of the replication core (``replication.peer.VolumeCore``) (I/O edge).
+
+``CoreDriver`` runs one volume's core against the real world:
+
+- the local disk: a ``FileBlockStore`` over the backing device (data
+  blocks ``0..size-1``); the core's disk requests go there and their
+  completions come back to ``core.disk_done``;
+- the metadata: each ``MetaWrite`` is made durable at once, synchronously
+  (``pwrite`` + ``fsync`` of the metadata area in ``metadata.py``'s format),
+  before any request or byte the same pump produced — the core's rule;
+- the peer: one TCP stream on the replication address of the ``.res``.
+  Both nodes listen on their own address; the node whose address sorts
+  lower also dials the other, with backoff (0.2 s doubling to 5 s, with
+  jitter), whenever the core wants a connection. A stream from any other
+  host, or a second stream while one is open, is closed;
+- the upper layer: ``CoreDriver`` is itself a ``BlockStore`` (what the
+  FUSE front end serves): ``submit`` becomes ``core.write/read/flush`` and
+  the matching ``IoDone`` completes it (on a later loop turn, never inside
+  ``submit``);
+- timers: one ``call_at`` armed at ``core.next_deadline()`` after each pump;
+- handlers: the core's ``HandlerCall``s, and ``fence-peer`` when a Primary
+  of a ``fencing resource-only`` resource loses its peer, run the command
+  of the resource's ``handlers`` section with DRBD's environment
+  (``DRBD_RESOURCE``, ``DRBD_PEER``, ``DRBD_PEERS``, ``DRBD_PEER_ADDRESS``);
+  their exit codes are logged and kept in ``handler_log``.
+
+After every call into the core the driver runs ``pump``: effects, bytes to
+send, events, close, timer, connection wish — the order the core's
+docstring prescribes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from paceline.core.errors import StateError
+from paceline.core.ids import NodeId
+from paceline.core.ports import BlockCompletion, BlockOp, BlockRequest, CompletionHandler
+from paceline.replication import peer as core_mod
+from paceline.replication.actlog import EXTENT_BLOCKS
+from paceline.replication.gi import Flag, Policies
+from paceline.replication.metadata import Metadata, Step, run_sync
+from paceline.replication.resconf import Host, Resource
+from paceline.replication.states import ConnState, DiskState, Role
+from paceline.replication.volstate import (
+    ConnChanged,
+    DurableMeta,
+    HandlerCall,
+    IoDone,
+    MetaWrite,
+    PeerError,
+    Refused,
+    RoleChanged,
+    SplitBrain,
+    SyncFinished,
+    SyncStarted,
+)
+from paceline.runtime.blockio import FileBlockStore
+from paceline.runtime.volume_disk import FileSyncStore
+
+__all__ = ["CoreDriver", "core_config", "durable_meta"]
+
+log = logging.getLogger("paceline.volumed")
+
+BACKOFF_MIN = 0.2
+BACKOFF_MAX = 5.0
+CONNECT_TIMEOUT = 5.0
+HANDLER_TIMEOUT = 60.0
+ADMIN_TIMEOUT = 30.0
+READ_CHUNK = 256 * 1024
+EVENT_LOG = 200
+
+
+def node_ids(res: Resource) -> dict[str, NodeId]:
+    """``node-id`` from the ``.res``, else 1, 2 by host name order."""
+    ids: dict[str, NodeId] = {}
+    for i, name in enumerate(sorted(res.hosts)):
+        given = res.hosts[name].node_id
+        ids[name] = NodeId(given if given is not None else i + 1)
+    return ids
+
+
+def core_config(res: Resource, host: Host, peer: Host, size: int) -> core_mod.VolumeConfig:
+    ids = node_ids(res)
+    net = res.net
+    policies = Policies(
+        after_sb_0pri=str(net.get("after-sb-0pri", "disconnect")),
+        after_sb_1pri=str(net.get("after-sb-1pri", "disconnect")),
+        after_sb_2pri=str(net.get("after-sb-2pri", "disconnect")),
+        always_asbp=bool(net.get("always-asbp", False)),
+        rr_conflict=str(net.get("rr-conflict", "disconnect")),
+    )
+    secret = net.get("shared-secret")
+    return core_mod.VolumeConfig(
+        resource=res.name,
+        node=ids[host.name],
+        peer=ids[peer.name],
+        size=size,
+        protocol=res.protocol,
+        allow_two_primaries=bool(net.get("allow-two-primaries", False)),
+        policies=policies,
+        shared_secret=str(secret) if secret else None,
+        resync_rate_kib=int(res.disk.get("resync-rate", 250)),  # KiB/s, DRBD 8.3's default
+    )
+
+
+def durable_meta(md: Metadata) -> DurableMeta:
+    """The core's view of the on-disk metadata."""
+    bm = md.bitmap
+    pages = {p: bm.page(p) for p in range(bm.num_pages)}
+    return DurableMeta(
+        size=md.sb.data_blocks,
+        gi=md.sb.gi,
+        flags=md.sb.flags & ~Flag.AL_CLEAN,
+        al=frozenset(md.al.active()),
+        pages=pages,
+    )
+
+
+@dataclass
+class _Waiter:
+    what: str  # primary | secondary
+    future: asyncio.Future[str]
+
+
+class CoreDriver:
+    """One volume's core, its disk, metadata and peer stream (see the module docstring)."""
+
+    def __init__(
+        self,
+        res: Resource,
+        host: Host,
+        md: Metadata,
+        disk: FileBlockStore,
+        meta_path: str,
+        *,
+        spawn: Callable[[Any], object],
+    ) -> None:
+        self.res = res
+        self.host = host
+        self.peer = res.peer_of(host.name)
+        self.md = md
+        self.disk = disk
+        self.meta_store = FileSyncStore(meta_path)
+        self.spawn = spawn
+        self.loop = asyncio.get_running_loop()
+        self.rng = random.Random()
+        self.config = core_config(res, host, self.peer, md.sb.data_blocks)
+        self.core = core_mod.VolumeCore(self.config, durable_meta(md), self.rng, self.now())
+        self.counters = {"dw": 0, "dr": 0, "al": 0, "sent_bytes": 0, "received_bytes": 0}
+        self.events: deque[str] = deque(maxlen=EVENT_LOG)
+        self.handler_log: deque[tuple[str, int]] = deque(maxlen=EVENT_LOG)
+        self._requests: dict[int, tuple[BlockRequest, CompletionHandler]] = {}
+        self._waiters: list[_Waiter] = []
+        self._writer: asyncio.StreamWriter | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._want = asyncio.Event()
+        self._pumping = False
+        self._was_replicating = False
+        self._sync_samples: deque[tuple[float, int]] = deque(maxlen=20)
+        self.pump()
+
+    @staticmethod
+    def now() -> float:
+        return time.monotonic()
+
+    # -- BlockStore (the FUSE front end's store) ----------------------------------
+
+    @property
+    def block_size(self) -> int:
+        return self.disk.block_size
+
+    @property
+    def num_blocks(self) -> int:
+        return self.config.size
+
+    def submit(self, request: BlockRequest, done: CompletionHandler) -> None:
+        now = self.now()
+        if request.op is BlockOp.READ:
+            rid = self.core.read(request.index, now)
+        elif request.op is BlockOp.WRITE:
+            rid = self.core.write(request.index, request.data, now)
+        else:
+            rid = self.core.flush(now)
+        self._requests[rid] = (request, done)
+        self.pump()
+
+    # -- runs of blocks (fuse.RunStore): many core requests, one pump -------------
+
+    async def _run(self, requests: list[BlockRequest]) -> list[BlockCompletion]:
+        futures: list[asyncio.Future[BlockCompletion]] = []
+        now = self.now()
+        for request in requests:
+            future: asyncio.Future[BlockCompletion] = self.loop.create_future()
+            if request.op is BlockOp.READ:
+                rid = self.core.read(request.index, now)
+            else:
+                rid = self.core.write(request.index, request.data, now)
+            self._requests[rid] = (request, future.set_result)
+            futures.append(future)
+        self.pump()  # one MetaWrite (one fsync) covers the bits of the whole run
+        return list(await asyncio.gather(*futures))
+
+    async def read_run(self, first: int, count: int) -> tuple[int, bytes]:
+        done = await self._run([BlockRequest.read(first + i) for i in range(count)])
+        error = next((c.error for c in done if not c.ok), 0)
+        return error, b"" if error else b"".join(c.data for c in done)
+
+    async def write_run(self, first: int, data: bytes) -> int:
+        bs = self.block_size
+        blocks = [
+            BlockRequest.write(first + i, data[i * bs : (i + 1) * bs])
+            for i in range(len(data) // bs)
+        ]
+        done = await self._run(blocks)
+        return next((c.error for c in done if not c.ok), 0)
+
+    # -- the pump -------------------------------------------------------------------
+
+    def pump(self) -> None:
+        """Carry out everything the core asked for; again while it asks for more."""
+        if self._pumping:
+            return  # a pump is running further up the stack: it will see the rest
+        self._pumping = True
+        try:
+            while self._pump_once():
+                pass
+        finally:
+            self._pumping = False
+        self._arm_timer()
+        if self.core.wants_connection:
+            self._want.set()
+
+    def _pump_once(self) -> bool:
+        core = self.core
+        busy = False
+        for effect in core.take_effects():
+            busy = True
+            if isinstance(effect, MetaWrite):
+                self._persist(effect)
+            else:
+                self._submit_disk(effect)
+        data = core.data_to_send()
+        if data:
+            busy = True
+            if self._writer is not None and not self._writer.is_closing():
+                self.counters["sent_bytes"] += len(data)
+                self._writer.write(data)
+        while (event := core.next_event()) is not None:
+            busy = True
+            self._on_event(event)
+        if core.wants_close():
+            busy = True
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer.close()
+            core.connection_lost("closed", self.now())
+        return busy
+
+    def _submit_disk(self, request: BlockRequest) -> None:
+        if request.op is BlockOp.WRITE:
+            self.counters["dw"] += 4
+        elif request.op is BlockOp.READ:
+            self.counters["dr"] += 4
+        self.disk.submit(request, self._disk_done)
+
+    def _disk_done(self, completion: BlockCompletion) -> None:
+        self.core.disk_done(completion, self.now())
+        self.pump()
+
+    def _persist(self, write: MetaWrite) -> None:
+        """A ``MetaWrite`` in ``metadata.py``'s format, durable before this returns."""
+        md = self.md
+        steps: list[Step] = []
+        for page, data in write.pages:
+            steps.append(Step(((md.bm_start + page, data),), flush=False))
+            md.bitmap.load_page(page, data)
+        active = set(md.al.active())
+        if active - write.al:
+            reset = md.al.clear()
+            steps.append(Step(((md.al_start + reset.ring_index, reset.data),), flush=False))
+            active = set()
+        for extent in sorted(write.al - active):
+            tx = md.al.touch(extent * EXTENT_BLOCKS)
+            if tx is not None:
+                steps.append(Step(((md.al_start + tx.ring_index, tx.data),), flush=False))
+                self.counters["al"] += 1
+        steps += md.write_superblock(gi=write.gi, flags=write.flags & ~Flag.AL_CLEAN)
+        run_sync(self.meta_store, steps)
+
+    def clean_down(self) -> None:
+        """Orderly stop: AL empty and AL_CLEAN, after the caller flushed the disk."""
+        md = self.md
+        tx = md.al.clear()
+        steps = [Step(((md.al_start + tx.ring_index, tx.data),), flush=False)]
+        steps += md.set_flags(on=Flag.AL_CLEAN) or [Step(())]
+        run_sync(self.meta_store, steps)
+
+    def _arm_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        deadline = self.core.next_deadline()
+        if deadline is not None:
+            self._timer = self.loop.call_at(self._loop_time(deadline), self._on_timer)
+
+    def _loop_time(self, deadline: float) -> float:
+        return self.loop.time() + max(0.0, deadline - self.now())
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.core.handle_timer(self.now())
+        self.pump()
+
+    # -- events -----------------------------------------------------------------------
+
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, IoDone):
+            entry = self._requests.pop(event.rid, None)
+            if entry is not None:
+                request, done = entry
+                completion = BlockCompletion(request, event.error, event.data)
+                self.loop.call_soon(done, completion)
+            return
+        text = f"{self.res.name}: {event}"
+        self.events.append(text)
+        log.info("%s", text)
+        if isinstance(event, RoleChanged):
+            self._settle(str(event.role).lower(), "")
+        elif isinstance(event, Refused):
+            self._settle(event.what, event.reason or "refused")
+        elif isinstance(event, ConnChanged):
+            self._on_conn(event)
+        elif isinstance(event, HandlerCall):
+            self._run_handler(event.name)
+        elif isinstance(event, SyncFinished) and not event.source:
+            self._run_handler("after-resync-target")
+        elif isinstance(event, SplitBrain | PeerError | SyncStarted):
+            pass
+
+    def _on_conn(self, event: ConnChanged) -> None:
+        live = event.state >= ConnState.CONNECTED
+        if (
+            self._was_replicating
+            and not live
+            and self.core.role is Role.PRIMARY
+            and self.res.fencing() in ("resource-only", "resource-and-stonith")
+        ):
+            self._run_handler("fence-peer")
+        self._was_replicating = live
+
+    def _settle(self, what: str, reason: str) -> None:
+        for waiter in list(self._waiters):
+            if waiter.what == what and not waiter.future.done():
+                waiter.future.set_result(reason)
+                self._waiters.remove(waiter)
+
+    async def admin(self, what: str, force: bool = False) -> str:
+        """Promote (``primary``) or demote (``secondary``); '' or the refusal reason."""
+        want = Role.PRIMARY if what == "primary" else Role.SECONDARY
+        if self.core.role is want:
+            return ""
+        future: asyncio.Future[str] = self.loop.create_future()
+        self._waiters.append(_Waiter(what, future))
+        now = self.now()
+        if (
+            what == "primary"
+            and force
+            and self.core.connected
+            and self.core.disk < DiskState.UP_TO_DATE
+        ):
+            # DRBD's bring-up (``primary --force`` on one of two connected Inconsistent
+            # nodes): the core forces only while disconnected, so drop the connection,
+            # take the new generation, and connect again: the handshake then makes the
+            # peer our full-sync target.
+            self.events.append(
+                f"{self.res.name}: forced promotion: reconnecting as the sync source"
+            )
+            self.core.disconnect(now)
+            self.pump()
+            self.core.promote(now, force=True)
+            self.pump()
+            if self.core.role is Role.PRIMARY:
+                self.core.connect(now)
+                self.pump()
+        elif what == "primary":
+            self.core.promote(now, force=force)
+        else:
+            self.core.demote(now)
+        self.pump()
+        try:
+            return await asyncio.wait_for(future, ADMIN_TIMEOUT)
+        except TimeoutError:
+            return f"no answer in {ADMIN_TIMEOUT:g} s"
+        finally:
+            self._waiters = [w for w in self._waiters if w.future is not future]
+
+    def connect(self, discard_my_data: bool = False) -> None:
+        self.core.connect(self.now(), discard_my_data=discard_my_data)
+        self.pump()
+
+    def disconnect(self) -> None:
+        self.core.disconnect(self.now())
+        self.pump()
+
+    # -- handlers -----------------------------------------------------------------------
+
+    def _run_handler(self, name: str) -> None:
+        command = self.res.handlers.get(name)
+        if not command:
+            return
+        self.spawn(self._handler(name, command))
+
+    async def _handler(self, name: str, command: str) -> None:
+        addr = self.peer.address
+        env = dict(os.environ)
+        env.update(
+            DRBD_RESOURCE=self.res.name,
+            DRBD_PEER=self.peer.name,
+            DRBD_PEERS=self.peer.name,
+            DRBD_PEER_ADDRESS=addr.host if addr else "",
+            DRBD_PEER_AF=addr.family if addr else "",
+            DRBD_MINOR=str(self.host.minor),
+        )
+        try:
+            proc = await asyncio.create_subprocess_shell(
+                command,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            out, _ = await asyncio.wait_for(proc.communicate(), HANDLER_TIMEOUT)
+            rc = proc.returncode if proc.returncode is not None else -1
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            out, rc = b"timed out", -1
+        except OSError as exc:
+            out, rc = str(exc).encode(), -1
+        self.handler_log.append((name, rc))
+        text = out.decode(errors="replace").strip()[-300:]
+        log.info("%s: handler %s (%s) exit %d %s", self.res.name, name, command, rc, text)
+
+    # -- the peer stream ------------------------------------------------------------------
+
+    @property
+    def dials(self) -> bool:
+        """Whether this node dials (its replication address sorts below the peer's)."""
+        me, other = self.host.address, self.peer.address
+        assert me is not None and other is not None
+        return (me.host, me.port) < (other.host, other.port)
+
+    async def run_link(self) -> None:
+        """Listen, and (the dialling side) connect whenever the core wants a connection."""
+        me, other = self.host.address, self.peer.address
+        if me is None or other is None:
+            log.warning("%s: no replication address; StandAlone", self.res.name)
+            return
+        server = await self._listen(me.host, me.port)
+        backoff = BACKOFF_MIN
+        try:
+            while True:
+                await self._want.wait()
+                self._want.clear()
+                if not self.core.wants_connection or not self.dials:
+                    continue
+                try:
+                    reader, writer = await asyncio.wait_for(
+                        asyncio.open_connection(other.host, other.port, local_addr=(me.host, 0)),
+                        CONNECT_TIMEOUT,
+                    )
+                except (OSError, TimeoutError) as exc:
+                    log.debug("%s: connect %s: %s", self.res.name, other, exc)
+                    await asyncio.sleep(backoff * (0.5 + self.rng.random()))
+                    backoff = min(backoff * 2, BACKOFF_MAX)
+                    self._want.set()
+                    continue
+                backoff = BACKOFF_MIN
+                self._attach(reader, writer)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    async def _listen(self, host: str, port: int) -> asyncio.Server:
+        """Listen on the replication address; retried while the address is not there yet."""
+        backoff = BACKOFF_MIN
+        while True:
+            try:
+                return await asyncio.start_server(self._accepted, host=host, port=port)
+            except OSError as exc:
+                self.events.append(
+                    f"{self.res.name}: cannot listen on {host}:{port}: {exc.strerror}"
+                )
+                log.warning("%s: listen %s:%d: %s (retrying)", self.res.name, host, port, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+
+    def _accepted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peername = writer.get_extra_info("peername")
+        other = self.peer.address
+        if other is None or not peername or peername[0] != other.host:
+            log.warning("%s: refused a replication stream from %s", self.res.name, peername)
+            writer.close()
+            return
+        self._attach(reader, writer)
+
+    def _attach(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._writer is not None or not self.core.wants_connection:
+            writer.close()  # one stream at a time
+            return
+        try:
+            self.core.connection_made(self.now())
+        except StateError:
+            writer.close()
+            return
+        self._writer = writer
+        self.spawn(self._read(reader, writer))
+        self.pump()
+
+    async def _read(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        reason = "closed by peer"
+        try:
+            while True:
+                data = await reader.read(READ_CHUNK)
+                if not data:
+                    break
+                if self._writer is not writer:
+                    return
+                self.counters["received_bytes"] += len(data)
+                self.core.receive_data(data, self.now())
+                self.pump()
+        except OSError as exc:
+            reason = f"stream error: {exc}"
+        finally:
+            writer.close()
+        if self._writer is writer:
+            self._writer = None
+            self.core.connection_lost(reason, self.now())
+            self.pump()
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
+        self.meta_store.close()
+
+    # -- status -----------------------------------------------------------------------------
+
+    def progress(self) -> dict[str, Any] | None:
+        done, total = self.core.resync_progress()
+        if not total:
+            self._sync_samples.clear()
+            return None
+        now = self.now()
+        self._sync_samples.append((now, done))
+        t0, d0 = self._sync_samples[0]
+        speed = int((done - d0) * 4 / (now - t0)) if now > t0 else 0
+        return {
+            "total_kib": total * 4,
+            "left_kib": (total - done) * 4,
+            "speed_kib": speed,
+            "avg_kib": speed,
+            "want_kib": self.config.resync_rate_kib,
+        }
