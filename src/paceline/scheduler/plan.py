@@ -14,7 +14,7 @@ from paceline.scheduler.fencing import fence_action
 from paceline.scheduler.migration import can_migrate, order_edges
 from paceline.scheduler.monitors import extra_monitors
 from paceline.scheduler.notify import notifications
-from paceline.scheduler.place import clone_of, expand
+from paceline.scheduler.place import INF, clone_of, colocations, expand
 from paceline.scheduler.sets import order_pairs
 from paceline.scheduler.unpack import Cluster
 
@@ -493,6 +493,15 @@ def build(
             for q in loads:
                 if q in starts and starts[q].node == stops[r].node and q != r:
                     t.edges.append((stops[r], starts[q]))
+    # what must not run with another leaves a node before the other arrives
+    for co in colocations(cluster):
+        if co.score > -INF:
+            continue
+        for leaving, arriving in ((co.dependent, co.primary), (co.primary, co.dependent)):
+            for gone in expand(cluster, leaving):
+                for come in expand(cluster, arriving):
+                    if gone in stops and come in starts and stops[gone].node == starts[come].node:
+                        t.edges.append((stops[gone], starts[come]))
     together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
     for members in together:
         for m in members:
