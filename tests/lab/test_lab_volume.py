@@ -28,7 +28,7 @@ pytestmark = pytest.mark.lab
 
 PY = sys.executable
 VOL = [PY, "-m", "paceline.cli.main", "volume"]
-SIZE_MB = 64
+SIZE_MB = 32
 DIRTY_BLOCKS = 64
 
 RES = """\
@@ -48,8 +48,8 @@ resource r0 {{
 """
 
 STATE = (
-    "import json; from paceline.runtime.control import call; "
-    "print(json.dumps(call('/run/paceline/volume-r0.sock', 'status')))"
+    "import json, sys; from paceline.runtime.control import call; "
+    "print(json.dumps(call(f'/run/paceline/volume-{sys.argv[1]}.sock', 'status')))"
 )
 
 # Writes 4 KiB records with O_DIRECT + fdatasync to the raw device; logs each one
@@ -61,7 +61,7 @@ fd = os.open(dev, os.O_WRONLY | os.O_DIRECT)
 buf = mmap.mmap(-1, 4096)
 out = open(log, "a", buffering=1)
 i = 0
-while i < 4000:
+while i < 2000:
     data = (b"record %d " % i).ljust(4096, b".")
     buf.seek(0); buf.write(data)
     os.pwrite(fd, buf, (first + i) * 4096)
@@ -118,21 +118,27 @@ def vol(lab: Lab, node: str, *args: str, rc: int = 0) -> str:
     return out.stdout
 
 
-def state(lab: Lab, node: str) -> dict[str, Any]:
-    out = lab.exec(node, [PY, "-c", STATE], check=True)
+def state(lab: Lab, node: str, name: str = "r0") -> dict[str, Any]:
+    out = lab.exec(node, [PY, "-c", STATE, name], check=True)
     return json.loads(out.stdout)
 
 
 def wait_for(
-    lab: Lab, node: str, ok: Callable[[dict[str, Any]], bool], what: str, timeout: float = 90
+    lab: Lab,
+    node: str,
+    ok: Callable[[dict[str, Any]], bool],
+    what: str,
+    timeout: float = 90,
+    *,
+    name: str = "r0",
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
-    st = state(lab, node)
+    st = state(lab, node, name)
     while not ok(st):
         if time.monotonic() > deadline:
-            raise AssertionError(f"{node}: not {what} after {timeout:g} s: {st}")
+            raise AssertionError(f"{node}: {name} not {what} after {timeout:g} s: {st}")
         time.sleep(0.3)
-        st = state(lab, node)
+        st = state(lab, node, name)
     return st
 
 
@@ -219,8 +225,8 @@ def test_two_nodes_replicate_switch_over_resync_and_survive_a_power_cut(lab: Lab
     assert calls.read_text().splitlines()[-1] == "node2 after-resync-target r0 node1"
     crossed = tx_bytes(lab, "node1") - before
     dirty = DIRTY_BLOCKS * 4096
-    # Handshake, bitmap (64 MiB -> 2 KiB), pings and framing on top of the blocks;
-    # a full sync would be 64 MiB.
+    # Handshake, bitmap (32 MiB -> 1 KiB), pings and framing on top of the blocks;
+    # a full sync would be 32 MiB.
     print(f"resync: {crossed} bytes crossed the cable for {dirty} dirty bytes")
     assert dirty <= crossed < dirty * 1.5 + 64 * 1024, (crossed, dirty)
     want = py(lab, "node1", READ, "/dev/drbd1", "1000", str(DIRTY_BLOCKS), "37")
@@ -250,4 +256,121 @@ def test_two_nodes_replicate_switch_over_resync_and_survive_a_power_cut(lab: Lab
     assert missing == [], f"acknowledged records lost on the survivor: {missing[:10]}"
     # the blocks the resync carried are there too
     assert py(lab, "node2", READ, "/dev/drbd1", "1000", str(DIRTY_BLOCKS), "37") == want
+
+    # -- node1 back: it rejoins as the sync target of what node2 wrote since
+    lab.power_on("node1")
+    vol(lab, "node1", "up", "r0")
+    wait_for(lab, "node2", in_sync, "in sync with the returned node1")
+    assert state(lab, "node1")["role"] == "Secondary"
+
+    # -- kill -9 of the Primary's daemon: a dead disk there, the peer keeps the data
+    py(lab, "node2", WRITER.replace("2000", "20"), "/dev/drbd1", "7000", "/var/lab/acked2.log")
+    acked2 = (lab.shared / "acked2.log").read_text().splitlines()
+    pid = state(lab, "node2")["pid"]
+    lab.exec("node2", ["kill", "-9", str(pid)], check=True)
+    wait_for(lab, "node1", lambda s: s["cstate"] != "Connected", "disconnected", timeout=30)
+    vol(lab, "node1", "primary", "r0")  # the survivor takes over, every acked record there
+    got = json.loads(py(lab, "node1", READ, "/dev/drbd1", "7000", str(len(acked2))))
+    assert [line.split()[1] for line in acked2] == got
+    before = tx_bytes(lab, "node1")
+    vol(lab, "node2", "up", "r0")  # back from the metadata the dead daemon left
+    wait_for(lab, "node1", in_sync, "resynced with node2 back")
+    crossed = tx_bytes(lab, "node1") - before
+    # Only what may differ crosses (the dead Primary's hot extents), not the whole volume.
+    assert crossed < (SIZE_MB << 20) // 2, crossed
+    print(f"after kill -9: {crossed} bytes resynced of a {SIZE_MB} MiB volume")
+    vol(lab, "node1", "down", "r0")
     vol(lab, "node2", "down", "r0")
+
+
+SB_RES = """\
+resource {name} {{
+    protocol C;
+    meta-disk internal;
+    device /dev/drbd{minor} minor {minor};
+    disk /var/lib/paceline/{name}.img;
+    disk {{ resync-rate 200M; }}
+    net {{
+{net}
+    }}
+    on node1 {{ address {a}:{port}; }}
+    on node2 {{ address {b}:{port}; }}
+}}
+"""
+# r1: the reference r0.res's net section; r2: DRBD's defaults (every policy disconnect).
+REFERENCE_NET = """\
+        allow-two-primaries;
+        after-sb-0pri discard-younger-primary;
+        after-sb-1pri discard-secondary;
+        after-sb-2pri call-pri-lost-after-sb;"""
+
+BLOCK = """
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_DIRECT)
+buf = mmap.mmap(-1, 4096); buf.write(sys.argv[3].encode().ljust(4096, b"-"))
+os.pwrite(fd, buf, int(sys.argv[2]) * 4096); os.fsync(fd)
+"""
+PEEK = """
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)
+import mmap; buf = mmap.mmap(-1, 4096)
+for b in sys.argv[2:]:
+    os.preadv(fd, [buf], int(b) * 4096); print(bytes(buf[:16]).rstrip(b"-\\0").decode() or "-")
+"""
+
+
+def test_split_brain_after_sb_discard_secondary_and_manual_discard_my_data(lab: Lab) -> None:
+    rep = lab.plan.reps[0]
+    vols = {"r1": (2, REFERENCE_NET), "r2": (3, "        protocol C;")}
+    for name, (minor, net) in vols.items():
+        res = SB_RES.format(
+            name=name, minor=minor, net=net, port=7788 + minor,
+            a=rep.address_of("node1"), b=rep.address_of("node2"),
+        )  # fmt: skip
+        for node in ("node1", "node2"):
+            if not lab.running(node):
+                lab.power_on(node)
+            with open(lab.dirs(node).sub("paceline") / f"{name}.img", "wb") as f:
+                f.truncate(16 << 20)
+            lab.exec(node, ["mkdir", "-p", "/etc/paceline/volumes.d"], check=True)
+            lab.exec(node, ["tee", f"/etc/paceline/volumes.d/{name}.res"], input=res, check=True)
+            vol(lab, node, "create-md", name)
+            vol(lab, node, "up", name)
+    for name in vols:
+        wait_for(lab, "node1", lambda s: s["cstate"] == "Connected", "connected", name=name)
+        vol(lab, "node1", "primary", "--force", name)
+        wait_for(lab, "node1", in_sync, "in sync", name=name)
+
+    # Split brain: the cable goes, node2 is promoted too, both write, node2 steps down.
+    faults.cable_pull(lab, "rep1-2")
+    for name, (minor, _net) in vols.items():
+        wait_for(lab, "node2", lambda s: s["cstate"] != "Connected", "cut off", 30, name=name)
+        vol(lab, "node2", "primary", name)
+        py(lab, "node1", BLOCK, f"/dev/drbd{minor}", "100", "node1-wrote")
+        py(lab, "node2", BLOCK, f"/dev/drbd{minor}", "200", "node2-wrote")
+        vol(lab, "node2", "secondary", name)
+    faults.cable_plug(lab, "rep1-2")
+
+    # r1, after-sb-1pri discard-secondary: node2 (the Secondary) is the victim.
+    st = wait_for(lab, "node1", in_sync, "resolved by discard-secondary", name="r1")
+    assert any("split brain resolved" in e for e in st["events"]), st["events"]
+    # r2, every policy disconnect: StandAlone, and the message says how to resolve it.
+    st = wait_for(lab, "node1", lambda s: s["cstate"] == "StandAlone", "StandAlone", 60, name="r2")
+    assert any("connect --discard-my-data r2" in e for e in st["events"]), st["events"]
+    st2 = wait_for(
+        lab, "node2", lambda s: s["cstate"] in ("StandAlone", "WFConnection"), "apart", name="r2"
+    )
+    if st2["cstate"] != "StandAlone":
+        vol(lab, "node2", "disconnect", "r2")
+    vol(lab, "node2", "connect", "--discard-my-data", "r2")
+    vol(lab, "node1", "connect", "r2")
+    wait_for(lab, "node1", in_sync, "resolved by --discard-my-data", name="r2")
+
+    # Either way node2 now holds node1's data: node1's write, not its own.
+    for name, (minor, _net) in vols.items():
+        vol(lab, "node1", "secondary", name)
+        vol(lab, "node2", "primary", name)
+        seen = py(lab, "node2", PEEK, f"/dev/drbd{minor}", "100", "200").split()
+        assert seen == ["node1-wrote", "-"], (name, seen)
+        vol(lab, "node2", "down", name)
+        vol(lab, "node1", "down", name)

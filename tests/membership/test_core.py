@@ -32,6 +32,7 @@ from paceline.sim.membership_checkers import (
     VirtualSynchrony,
 )
 from paceline.sim.net import LinkFaults
+from paceline.sim.node import NodeContext
 from paceline.sim.system import System
 
 
@@ -253,3 +254,18 @@ def test_bad_packets_are_dropped_and_counted_never_raised() -> None:
     alien = [d for d, addr in stranger.datagrams_to_send(0.0) if addr.host == "n2"]
     b.receive_datagram(alien[0], Address("n9", 5405, "ring0"), 0.07)
     assert b.counters["unknown_sender"] == 1
+
+
+def test_another_core_on_the_node_gets_the_events_on_the_bus() -> None:
+    seen: dict[str, list[object]] = {}
+
+    def listener(ctx: NodeContext) -> None:
+        got = seen.setdefault(ctx.name, [])
+        ctx.bus.subscribe("membership", got.append)
+
+    system = System(5, networks=["ring0"])
+    install(system, scenario(), workload=False, also=[listener])
+    system.run(2.0)
+    for name in ("n1", "n2", "n3"):
+        views = [e for e in seen[name] if isinstance(e, ViewInstalled)]
+        assert views and views[-1].view.members == (1, 2, 3)

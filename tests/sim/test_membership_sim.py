@@ -117,3 +117,10 @@ def test_view_streams_flush_delivers_only_up_to_the_cut() -> None:
     delivered, dropped = a.flush({2: 2})
     assert [p for _, _, p in delivered] == [b"m1", b"m2"]
     assert dropped == 1
+
+
+def test_regression_seed_31_a_restarted_node_never_reuses_its_ring_id() -> None:
+    """Seed 31 (small) once reinstalled ring 4.1 after a crash: the ring seq was
+    persisted only now and then, so the restarted node proposed it again."""
+    result = run(31, draw(31, small=True))
+    assert result.ok, result.violations

@@ -7,10 +7,12 @@ from itertools import pairwise
 
 from paceline.cib.model import Action as CAction
 from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
+from paceline.scheduler.acyclic import break_cycles
 from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.fencing import fence_action
 from paceline.scheduler.migration import can_migrate, order_edges
 from paceline.scheduler.monitors import extra_monitors
+from paceline.scheduler.notify import notifications
 from paceline.scheduler.place import clone_of, expand
 from paceline.scheduler.sets import order_pairs
 from paceline.scheduler.unpack import Cluster
@@ -443,6 +445,29 @@ def build(
                 firsts = [ranks[lo][r] for r in rids if r in ranks[lo]]
                 thens = [ranks[hi][r] for r in rids if r in ranks[hi]]
                 t.edges.extend((a, b) for a in firsts for b in thens)
+    monitors = [a for a in acts.values() if a.task == "monitor" and a.interval and not a.cancel]
+    for cinfo in cluster.clones.values():
+
+        def pseudo(task: str, op: str, cid: str = cinfo.id) -> Act:
+            key = (cid, task, 0, None)
+            found = acts.get(key)
+            if found is None:
+                found = acts[key] = Act(cid, task, 0, None, pseudo=True)
+            return found
+
+        def real(rid: str, task: str, node: str) -> Act:
+            return act(rid, task, 0, node)
+
+        notifications(cluster, cinfo, plans, by_task, monitors, pseudo, real, t.edges)
+    if cluster.option("placement-strategy", "default") != "default":
+        # capacity is freed before it is taken again: stops before starts on a node
+        loads = [r for r, x in cluster.rscs.items() if x.utilization]
+        for r in loads:
+            if r not in stops:
+                continue
+            for q in loads:
+                if q in starts and starts[q].node == stops[r].node and q != r:
+                    t.edges.append((stops[r], starts[q]))
     together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
     for members in together:
         for m in members:
@@ -474,6 +499,9 @@ def build(
             for s in stops.values():
                 if s.node == name:
                     t.edges.append((s, sd))
+    unique = list(dict.fromkeys(t.edges))
+    rank = {e: (e[0].rsc != e[1].rsc, e[0].key, e[1].key) for e in unique}
+    t.edges = break_cycles(unique, rank)
     t.actions = sorted(acts.values(), key=lambda a: a.key)
     t.summary = [
         f"Fence ({fence_action(cluster.options)}) {n} '{why}'" for n, why in sorted(fenced.items())

@@ -33,7 +33,7 @@ from paceline.membership.quorum import quorum_options
 from paceline.membership.settings import MembershipSettings, link_name
 from paceline.sim.membership_checkers import membership_checkers
 from paceline.sim.net import LinkFaults
-from paceline.sim.node import NodeContext, _TimerMixin
+from paceline.sim.node import BootFn, NodeContext, _TimerMixin
 from paceline.sim.system import Crash, Nemesis, Partition, Pause, RunResult, System, Unplug
 
 PORT = 5405
@@ -218,9 +218,15 @@ def install(
     *,
     core: CoreFactory = MembershipCore,
     workload: bool = True,
+    also: Sequence[BootFn] = (),
 ) -> Installed:
     """Put ``scenario.nodes`` membership nodes (``n1`` ... with ids 1 ...) on ``system``,
-    each with a small broadcast workload unless ``workload`` is off."""
+    each with a small broadcast workload unless ``workload`` is off.
+
+    ``also``: more boot functions for every node, run after membership's (a
+    controller core, say): they find the node's live core in
+    ``installed.cores[ctx.name]`` and its events on ``ctx.bus`` topic
+    ``"membership"``."""
     sc = scenario
     names = [f"n{i}" for i in range(1, sc.nodes + 1)]
     ids = {name: i for i, name in enumerate(names, 1)}
@@ -264,7 +270,8 @@ def install(
         ctx.call_at(ctx.now() + sc.message_every, tick)
 
     for name in names:
-        system.node(name, partial(boot, name), networks=[link_name(i) for i in range(sc.links)])
+        networks = [link_name(i) for i in range(sc.links)]
+        system.node(name, partial(boot, name), *also, networks=networks)
     return out
 
 
