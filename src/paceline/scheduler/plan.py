@@ -419,6 +419,21 @@ def build(
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
     extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
+    # an orphan's history is deleted once it is stopped, its fail counts cleared first
+    for rid, rsc in cluster.rscs.items():
+        # (an anonymous clone's surplus history is not an orphan's)
+        if not rsc.orphan or (rsc.clone is not None and not cluster.clones[rsc.clone].unique):
+            continue
+        for node in rsc.history:
+            if cluster.nodes[node].online and node not in fenced:
+                wipe = act(rid, "delete", 0, node)
+                if rid in stops:
+                    t.edges.append((stops[rid], wipe))
+        for node, info in cluster.nodes.items():
+            if info.online and info.failcounts.get(rsc.action_name, 0) > 0:
+                clear = act(rid, "clear_failcount", 0, node)
+                if rid in stops:
+                    t.edges.append((clear, stops[rid]))
     for rid in probes:
         probed = cluster.rscs.get(rid)
         if probed is not None and probed.clone is not None:
