@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
@@ -106,6 +107,10 @@ class Session:
     """Which filesystem types this host supports (None: no parameter substitutions)."""
     unsigned: bool = False
     """The file's digest does not match it (opened with ``force``): commit re-signs it."""
+    committer: Callable[[Cib, Cib], Cib] | None = None
+    """Where ``commit`` sends the new CIB instead of writing the file: the live
+    cluster (``cli.cluster.live_committer``: through the DC, refused when the
+    base version is stale); it returns the CIB the cluster now has."""
 
     @classmethod
     def open(
@@ -261,6 +266,10 @@ class Session:
             return self.committed
         base = self.committed if self.committed is not None else Cib()
         new = bump_epoch(replace(self.staged, admin_epoch=base.admin_epoch, epoch=base.epoch))
+        if self.committer is not None:
+            self.committed = self.staged = self.committer(base, new)
+            self.unsigned = False
+            return self.committed
         try:
             resolve(self.path).parent.mkdir(parents=True, exist_ok=True)
             write_cib(self.path, new)
