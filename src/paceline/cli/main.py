@@ -31,8 +31,8 @@ VERBS: dict[str, str] = {
     "links": "paceline.cli.membership",
     "status": "paceline.cli.status",
     "cluster": "paceline.cli.cluster",
-    "node": "paceline.cli.cluster",
-    "resource": "paceline.cli.cluster",
+    "node": "paceline.cli.node",
+    "resource": "paceline.cli.resource",
     "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
