@@ -438,7 +438,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         if ns.lrm is None:
             continue
         node_info = nodes.get(ns.uname or "") or by_id.get(ns.id or "")
-        if node_info is None or not (node_info.online or node_info.unclean or node_info.maintenance):
+        if node_info is None or not (
+            node_info.online or node_info.unclean or node_info.maintenance
+        ):
             continue
         for lr in ns.lrm.resources:
             rsc_opt = rscs.get(lr.id)
