@@ -225,8 +225,8 @@ def build(
     for rid, rsc in cluster.rscs.items():
         p = plans[rid]
         # on an unclean node that cannot be fenced, nothing can stop (or move)
-        node = cluster.nodes.get(p.cur or "")
-        if node is not None and node.unclean and p.cur not in fenced and p.managed and p.stop:
+        host = cluster.nodes.get(p.cur or "")
+        if host is not None and host.unclean and p.cur not in fenced and p.managed and p.stop:
             p.blocked_stop, p.start, p.unrunnable = True, False, True
             p.reason = p.reason or "due to node availability"
             continue
