@@ -135,6 +135,26 @@ def commit(args: argparse.Namespace, edit: Callable[[Any], Any], what: str) -> i
     return 1
 
 
+def live_committer(args: argparse.Namespace) -> Callable[[Any, Any], Any] | None:
+    """For ``paceline configure`` without ``--cib``: commit through the node daemon
+    when it runs here (None when it does not: the CIB file is edited offline)."""
+    if not socket_path(args).exists():
+        return None
+
+    def commit_live(base: Any, new: Any) -> Any:
+        from paceline.cib.codec import decode_cib, encode_cib
+
+        try:
+            call(args, "cib-replace", xml=encode_cib(new).decode(), base=str(base.version),
+                 what="configure commit", who=_who())  # fmt: skip
+        except PacelineError as exc:
+            raise ConfigError(f"commit refused by the cluster: {exc}") from None
+        got = call(args, "cib")
+        return decode_cib(got["xml"].encode(), file="<live CIB>")
+
+    return commit_live
+
+
 def _who() -> str:
     return os.environ.get("SUDO_USER") or os.environ.get("USER") or "root"
 

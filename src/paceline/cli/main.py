@@ -27,6 +27,8 @@ VERBS: dict[str, str] = {
     "sim": "paceline.cli.sim",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
+    "quorum": "paceline.cli.membership",
+    "links": "paceline.cli.membership",
     "status": "paceline.cli.status",
     "cluster": "paceline.cli.cluster",
     "node": "paceline.cli.cluster",
