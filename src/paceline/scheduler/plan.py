@@ -517,6 +517,12 @@ def build(
                 for come in expand(cluster, arriving):
                     if gone in stops and come in starts and stops[gone].node == starts[come].node:
                         t.edges.append((stops[gone], starts[come]))
+    for cinfo in cluster.clones.values():
+        if cinfo.ordered:  # instances start one after another, and stop in reverse
+            rids = cinfo.all_rids
+            ups = [starts[r] for r in rids if r in starts]
+            downs = [stops[r] for r in reversed(rids) if r in stops]
+            t.edges += list(pairwise(ups)) + list(pairwise(downs))
     together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
     for members in together:
         for m in members:
