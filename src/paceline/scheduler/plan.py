@@ -67,6 +67,7 @@ class Plan:
     promote: bool = False
     demote: bool = False
     migrate: bool = False
+    blocked_stop: bool = False  # a stop that cannot happen (unclean node not fenced)
 
 
 @dataclass(slots=True)
@@ -223,6 +224,12 @@ def build(
                 p.reason = "due to no quorum"
     for rid, rsc in cluster.rscs.items():
         p = plans[rid]
+        # on an unclean node that cannot be fenced, nothing can stop (or move)
+        host = cluster.nodes.get(p.cur or "")
+        if host is not None and host.unclean and p.cur not in fenced and p.managed and p.stop:
+            p.blocked_stop, p.start, p.unrunnable = True, False, True
+            p.reason = p.reason or "due to node availability"
+            continue
         if p.cur is not None and p.cur in rsc.blocked:
             p.managed = False
             p.start = p.stop = False
@@ -340,7 +347,7 @@ def build(
     by_task = {"start": starts, "stop": stops, "promote": promotes, "demote": demotes}
     for rid in cluster.rscs:
         p = plans[rid]
-        if p.stop and p.cur is not None:
+        if p.stop and p.cur is not None and not p.blocked_stop:
             stops[rid] = act(rid, "stop", 0, p.cur)
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
@@ -631,6 +638,8 @@ def _line(p: Plan) -> str | None:
         if need_role and nxt_role is Role.PROMOTED:
             return f"Promote    {p.rid}\t( Stopped -> Promoted {p.nxt} )"
         return f"Start      {p.rid}\t( {p.nxt} )"
+    if p.cur is not None and p.blocked_stop:
+        return f"Stop       {p.rid}\t( {p.cur} )  {p.reason} (blocked)"
     if p.cur is not None and p.stop and not p.start:
         where = f"{cur_role} {p.cur}" if need_role else p.cur
         return f"Stop       {p.rid}\t( {where} )  {p.reason or 'due to node availability'}"
