@@ -345,6 +345,7 @@ def build(
     promotes: dict[str, Act] = {}
     demotes: dict[str, Act] = {}
     by_task = {"start": starts, "stop": stops, "promote": promotes, "demote": demotes}
+    extra_stops: dict[tuple[str, str], Act] = {}  # a multiply active resource's other stops
     for rid in cluster.rscs:
         p = plans[rid]
         if p.stop and p.cur is not None and not p.blocked_stop:
@@ -359,6 +360,7 @@ def build(
             migrating[name] = (to, frm)
             t.edges += [(to, frm), (frm, stops[rid]), (frm, start)]
         extra = [act(rid, "stop", 0, n) for n in p.extra] if p.managed else []
+        extra_stops.update({(rid, e.node): e for e in extra if e.node is not None})
         if rid in stops and rid in starts:
             t.edges.append((stops[rid], starts[rid]))
         for e in extra:
@@ -425,7 +427,7 @@ def build(
     for cinfo in cluster.clones.values():
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
-    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
+    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes, extra_stops)
     # an orphan's history is deleted once it is stopped, its fail counts cleared first
     for rid, rsc in cluster.rscs.items():
         # (an anonymous clone's surplus history is not an orphan's)
