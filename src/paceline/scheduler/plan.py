@@ -14,7 +14,7 @@ from paceline.scheduler.fencing import fence_action
 from paceline.scheduler.migration import can_migrate, order_edges
 from paceline.scheduler.monitors import extra_monitors
 from paceline.scheduler.notify import notifications
-from paceline.scheduler.place import clone_of, expand
+from paceline.scheduler.place import INF, clone_of, colocations, expand
 from paceline.scheduler.sets import order_pairs
 from paceline.scheduler.unpack import Cluster
 
@@ -419,6 +419,21 @@ def build(
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
     extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
+    # an orphan's history is deleted once it is stopped, its fail counts cleared first
+    for rid, rsc in cluster.rscs.items():
+        # (an anonymous clone's surplus history is not an orphan's)
+        if not rsc.orphan or (rsc.clone is not None and not cluster.clones[rsc.clone].unique):
+            continue
+        for node in rsc.history:
+            if cluster.nodes[node].online and node not in fenced:
+                wipe = act(rid, "delete", 0, node)
+                if rid in stops:
+                    t.edges.append((stops[rid], wipe))
+        for node, info in cluster.nodes.items():
+            if info.online and info.failcounts.get(rsc.action_name, 0) > 0:
+                clear = act(rid, "clear_failcount", 0, node)
+                if rid in stops:
+                    t.edges.append((clear, stops[rid]))
     for rid in probes:
         probed = cluster.rscs.get(rid)
         if probed is not None and probed.clone is not None:
@@ -493,6 +508,15 @@ def build(
             for q in loads:
                 if q in starts and starts[q].node == stops[r].node and q != r:
                     t.edges.append((stops[r], starts[q]))
+    # what must not run with another leaves a node before the other arrives
+    for co in colocations(cluster):
+        if co.score > -INF:
+            continue
+        for leaving, arriving in ((co.dependent, co.primary), (co.primary, co.dependent)):
+            for gone in expand(cluster, leaving):
+                for come in expand(cluster, arriving):
+                    if gone in stops and come in starts and stops[gone].node == starts[come].node:
+                        t.edges.append((stops[gone], starts[come]))
     together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
     for members in together:
         for m in members:
