@@ -27,6 +27,7 @@ PURE_PACKAGES = (
     "replication",
     "sim",
     "monitor",
+    "admin",
 )
 # Modules inside pure packages that are named I/O edges (DESIGN.md rule 1).
 EDGES = {

@@ -62,37 +62,8 @@ def register(subparsers: Any) -> None:
     s.add_argument("--force", action="store_true", help="overwrite existing files")
     s.set_defaults(func=_join)
 
-    n = subparsers.add_parser("node", help="node standby/online/list on the live cluster")
-    nsub = n.add_subparsers(dest="node_verb", metavar="VERB", required=True)
-    for verb, value in (("standby", "on"), ("online", None)):
-        p = nsub.add_parser(verb, help=f"put a node {verb} (default: this node)")
-        p.add_argument("node", nargs="?")
-        p.set_defaults(func=_node_attr(value))
-    p = nsub.add_parser("list", help="the nodes and whether they are members")
-    p.set_defaults(func=_node_list)
-
-    r = subparsers.add_parser("resource", help="start/stop/move/ban/clear/cleanup a resource")
-    rsub = r.add_subparsers(dest="rsc_verb", metavar="VERB", required=True)
-    for verb in ("start", "stop"):
-        p = rsub.add_parser(verb, help=f"{verb} a resource (target-role)")
-        p.add_argument("rsc")
-        p.set_defaults(func=_target_role(verb))
-    for verb in ("move", "ban"):
-        p = rsub.add_parser(
-            verb, help=f"{verb} a resource (cli-{'prefer' if verb == 'move' else 'ban'} constraint)"
-        )
-        p.add_argument("rsc")
-        p.add_argument("node")
-        p.add_argument("--lifetime", metavar="ISO-DATE", help="until when the constraint holds")
-        p.set_defaults(func=_constraint(verb))
-    p = rsub.add_parser("clear", help="remove the move/ban constraints of a resource")
-    p.add_argument("rsc")
-    p.add_argument("node", nargs="?")
-    p.set_defaults(func=_constraint("clear"))
-    p = rsub.add_parser("cleanup", help="forget failures and history: re-probe")
-    p.add_argument("rsc", nargs="?")
-    p.add_argument("--node", default=None)
-    p.set_defaults(func=_cleanup)
+    # ``node`` and ``resource`` are parsed by paceline.cli.node / paceline.cli.resource
+    # (offline with --cib, else through the handlers below: ``LIVE_NODE``, ``LIVE_RESOURCE``)
 
 
 # ---------------------------------------------------------------- client
@@ -240,6 +211,21 @@ def _cleanup(args: argparse.Namespace) -> int:
     res = call(args, "cleanup", rsc=args.rsc, node=args.node, who=_who())
     print(f"{res['message']} (CIB {res['version']})")
     return 0
+
+
+LIVE_NODE: dict[str, Callable[[argparse.Namespace], int]] = {
+    "standby": _node_attr("on"),
+    "online": _node_attr(None),
+    "list": _node_list,
+}
+LIVE_RESOURCE: dict[str, Callable[[argparse.Namespace], int]] = {
+    "start": _target_role("start"),
+    "stop": _target_role("stop"),
+    "move": _constraint("move"),
+    "ban": _constraint("ban"),
+    "clear": _constraint("clear"),
+    "cleanup": _cleanup,
+}
 
 
 # ---------------------------------------------------------------- daemon

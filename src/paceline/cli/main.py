@@ -30,9 +30,10 @@ VERBS: dict[str, str] = {
     "quorum": "paceline.cli.membership",
     "links": "paceline.cli.membership",
     "status": "paceline.cli.status",
+    "history": "paceline.cli.history",
     "cluster": "paceline.cli.cluster",
-    "node": "paceline.cli.cluster",
-    "resource": "paceline.cli.cluster",
+    "node": "paceline.cli.node",
+    "resource": "paceline.cli.resource",
     "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))
