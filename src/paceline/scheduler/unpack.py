@@ -281,7 +281,12 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
                 role = Role.STARTED
             failed = True
     rsc.history[node] = hist
-    rsc.seen_on.add(node)
+    # a probe still pending tells nothing yet: the node is probed again
+    if any(
+        not (o.operation == "monitor" and o.interval == 0 and -1 in (o.op_status, o.call_id))
+        for o in ops
+    ):
+        rsc.seen_on.add(node)
     if role is not Role.STOPPED:
         rsc.running[node] = role
     if failed:
