@@ -16,7 +16,7 @@ from paceline.scheduler.monitors import extra_monitors
 from paceline.scheduler.notify import notifications
 from paceline.scheduler.place import INF, clone_of, colocations, expand
 from paceline.scheduler.sets import order_pairs
-from paceline.scheduler.unpack import Cluster
+from paceline.scheduler.unpack import Cluster, Rsc
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -213,7 +213,7 @@ def build(
     policy = cluster.option("no-quorum-policy", "stop")
     if not cluster.have_quorum and policy in ("stop", "freeze", "demote", "suicide"):
         for p in plans.values():
-            if not p.managed:
+            if not p.managed or not _needs_quorum(cluster.rscs[p.rid]):
                 continue
             if policy != "freeze" and p.cur is not None and (p.stop or p.nxt is not None):
                 p.stop, p.nxt, p.start = True, None, False
@@ -345,6 +345,7 @@ def build(
     promotes: dict[str, Act] = {}
     demotes: dict[str, Act] = {}
     by_task = {"start": starts, "stop": stops, "promote": promotes, "demote": demotes}
+    extra_stops: dict[tuple[str, str], Act] = {}  # a multiply active resource's other stops
     for rid in cluster.rscs:
         p = plans[rid]
         if p.stop and p.cur is not None and not p.blocked_stop:
@@ -359,6 +360,7 @@ def build(
             migrating[name] = (to, frm)
             t.edges += [(to, frm), (frm, stops[rid]), (frm, start)]
         extra = [act(rid, "stop", 0, n) for n in p.extra] if p.managed else []
+        extra_stops.update({(rid, e.node): e for e in extra if e.node is not None})
         if rid in stops and rid in starts:
             t.edges.append((stops[rid], starts[rid]))
         for e in extra:
@@ -425,7 +427,7 @@ def build(
     for cinfo in cluster.clones.values():
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
-    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
+    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes, extra_stops)
     # an orphan's history is deleted once it is stopped, its fail counts cleared first
     for rid, rsc in cluster.rscs.items():
         # (an anonymous clone's surplus history is not an orphan's)
@@ -569,6 +571,11 @@ def build(
         f"Fence ({fence_action(cluster.options)}) {n} '{why}'" for n, why in sorted(fenced.items())
     ] + summary(cluster, plans)
     return t
+
+
+def _needs_quorum(rsc: Rsc) -> bool:
+    """Whether a resource may only run with quorum (not with ``requires=nothing``)."""
+    return rsc.meta.get("requires") != "nothing"
 
 
 def fence_nodes(cluster: Cluster, extra: dict[str, str]) -> dict[str, str]:
