@@ -39,7 +39,10 @@ def lines(count: int) -> list[str]:
         if index % 3 == 1:
             out.append(f"colocation c-{rsc} inf: {rsc} p{index - 1}")
         if index % 5 == 4:
-            out.append(f"group g{index} p{index - 4} p{index - 3}")
+            # members no constraint names yet: a new group takes over the
+            # constraints of its members (as crmsh), which one load does not do
+            out.append(f"primitive m{index} ocf:heartbeat:Dummy")
+            out.append(f"group g{index} m{index}")
         index += 1
     return out[:count]
 

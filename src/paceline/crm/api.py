@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from enum import StrEnum
 
-from paceline.cib.model import Cib, Node
+from paceline.cib.model import Cib, Colocation, Location, Node, Order, ResourceSet, Ticket
 from paceline.core.errors import ConfigError
 from paceline.crm import incremental, lexer
 from paceline.crm.build import assemble, claimed_ids, flatten, key_of, merge, with_config
@@ -23,7 +23,16 @@ from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, Notic
 from paceline.crm.modernize import modernize
 from paceline.crm.parser import named, parse_raw
 from paceline.crm.printer import format_configuration, format_objects
-from paceline.crm.statements import Statement, StatementKind, Where, ids_of
+from paceline.crm.rename import follow
+from paceline.crm.statements import (
+    CloneDef,
+    Definition,
+    GroupDef,
+    Statement,
+    StatementKind,
+    Where,
+    ids_of,
+)
 
 __all__ = [
     "DEFAULT_OBSCURE",
@@ -167,9 +176,89 @@ def _load(
         statements, ids, agent_exists, filesystem_supported=filesystem_supported
     )
     notices.extend(_trailing(trailing, file))
+    base_entries = _redirect_constraints(base_entries, statements, notices)
     entries = merge(base_entries, statements)
     config = assemble(entries, ids)
     return with_config(cib, config), notices, statements
+
+
+def _redirect_constraints(
+    base: list[Statement], statements: list[Statement], notices: list[Notice]
+) -> list[Statement]:
+    """A new group or clone takes over the constraints that named its members,
+    as crmsh does (``modified location:l1 from p3 to g``); one that would then
+    tie the new resource to itself is deleted, with a notice."""
+    grown = [s for s in statements if isinstance(s.definition, GroupDef | CloneDef)]
+    if not grown or not base:
+        return base
+    keys = {key_of(e) for e in base}
+    out: list[Statement | None] = list(base)
+    for parent in grown:
+        definition = parent.definition
+        assert isinstance(definition, GroupDef | CloneDef)
+        if key_of(parent) in keys:
+            continue  # a group redefined: its constraints are as the user wrote them
+        members = definition.children if isinstance(definition, GroupDef) else (definition.child,)
+        for member in members:
+            for index, entry in enumerate(out):
+                if entry is not None and isinstance(entry.definition, _CONSTRAINTS):
+                    out[index] = _redirect(entry, member, parent, notices)
+    return [entry for entry in out if entry is not None]
+
+
+_CONSTRAINTS = Location | Colocation | Order | Ticket
+
+
+def _redirect(
+    entry: Statement, member: str, parent: Statement, notices: list[Notice]
+) -> Statement | None:
+    """``entry`` naming ``parent`` where it named ``member``; None if it then ties
+    ``parent`` to itself."""
+    changed = follow(entry.definition, member, parent.id)
+    if changed is None:
+        return entry
+    what = f"{entry.kind}:{entry.id}"
+    where = (parent.where.file, parent.where.line)
+    if _ties_to_itself(changed):
+        why = f"{member} is now in {parent.kind} {parent.id}, which it would tie to itself"
+        notices.append(Notice(NoticeKind.DELETED, f"{what} deleted", why, *where))
+        return None
+    why = f"{member} is now in {parent.kind} {parent.id} (as crmsh does)"
+    notices.append(
+        Notice(NoticeKind.UPDATED, f"modified {what} from {member} to {parent.id}", why, *where)
+    )
+    return replace(entry, definition=_unique_sets(changed))
+
+
+def _unique_sets(constraint: Definition) -> Definition:
+    """Each resource once per set (two members of one set are now one group)."""
+    if not isinstance(constraint, _CONSTRAINTS):
+        return constraint
+    sets = tuple(
+        replace(item, resources=tuple(dict.fromkeys(item.resources)))
+        if isinstance(item, ResourceSet)
+        else item
+        for item in constraint.resource_sets
+    )
+    return (
+        replace(constraint, resource_sets=sets) if sets != constraint.resource_sets else constraint
+    )
+
+
+def _ties_to_itself(constraint: Definition) -> bool:
+    if isinstance(constraint, Colocation):
+        return constraint.rsc is not None and constraint.rsc == constraint.with_rsc
+    if isinstance(constraint, Order):
+        return constraint.first is not None and constraint.first == constraint.then
+    return False
+
+
+_ID_FIRST = frozenset(
+    {"group", "clone", "ms", "master", "location", "colocation", "collocation", "order"}
+    | {"rsc_ticket", "primitive", "rsc_template", "tag", "bundle", "alert"}
+)
+"""Statements whose second word is the id they define (``node`` and the
+property blocks have ``$id=``, ``ID:`` or a name there)."""
 
 
 def _add(
@@ -183,7 +272,13 @@ def _add(
     """:func:`_load` in update mode of text that only adds objects, without
     rebuilding the configuration (``incremental``); None: take the general path."""
     facts = incremental.take(cib.configuration)
-    keys, unames = _guessed(raws)
+    # the id is the word after the keyword; what follows it names other objects
+    keys, unames = _guessed(
+        [
+            replace(raw, tokens=raw.tokens[:2]) if raw.tokens[0].text.lower() in _ID_FIRST else raw
+            for raw in raws
+        ]
+    )
     if not keys.isdisjoint(facts.keys) or not unames.isdisjoint(facts.unames):
         return None  # it probably redefines objects
     try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from paceline.cib.index import constrained
 from paceline.cib.model import (
     AclGroup,
     AclRole,
@@ -68,6 +69,9 @@ class Facts:
     tags: set[str]
     constraints: set[str]
     roles: set[str]
+    constrained: set[str]
+    """The resources some constraint names (a new group or clone of one takes
+    the general path, which redirects the constraints)."""
 
 
 _CACHE: dict[int, tuple[Configuration, Facts]] = {}
@@ -90,6 +94,7 @@ def facts_of(config: Configuration) -> Facts:
         tags={t.id for t in config.tags},
         constraints={c.id for c in config.constraints},
         roles={a.id for a in config.acls if isinstance(a, AclRole)},
+        constrained={rsc for c in config.constraints for rsc in constrained(c)},
     )
 
 
@@ -152,6 +157,7 @@ def extend(
         elif isinstance(definition, _CONSTRAINTS):
             added.setdefault("constraints", []).append(definition)
             facts.constraints.add(definition.id)
+            facts.constrained.update(constrained(definition))
         elif isinstance(definition, PropertiesDef):
             added.setdefault(_SECTION_FIELDS[definition.section], []).append(definition.block)
         elif isinstance(definition, Tag):
@@ -188,7 +194,7 @@ def _place(definition: GroupDef | CloneDef, facts: Facts, placed: set[str]) -> R
     """The group or clone built of top-level resources, which leave the top level;
     None where ``assemble`` would refuse it or it is not that simple."""
     children = definition.children if isinstance(definition, GroupDef) else (definition.child,)
-    if len(set(children)) != len(children):
+    if len(set(children)) != len(children) or not facts.constrained.isdisjoint(children):
         return None
     members = [facts.top.get(child) for child in children]
     built: Resource

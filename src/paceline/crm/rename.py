@@ -75,7 +75,7 @@ def rename(cib: Cib, old: str, new: str) -> tuple[Cib, list[Notice]]:
             renamed: Definition = dataclasses.replace(cast(Any, statement.definition), id=new)
             out.append(dataclasses.replace(statement, id=new, definition=renamed))
             continue
-        changed = _follow(statement.definition, old, new)
+        changed = follow(statement.definition, old, new)
         if changed is None:
             out.append(statement)
             continue
@@ -95,7 +95,7 @@ def _swap(values: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if value == old else value for value in values)
 
 
-def _follow(d: Definition, old: str, new: str) -> Definition | None:
+def follow(d: Definition, old: str, new: str) -> Definition | None:
     """``d`` with references to ``old`` pointing at ``new``; None if it names nothing of it."""
     if isinstance(d, Location | Colocation | Order | Ticket):
         changes: dict[str, object] = {f: new for f in RSC_FIELDS if getattr(d, f, None) == old}
