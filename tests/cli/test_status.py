@@ -237,3 +237,45 @@ def test_cli_offline_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["status", "--cib", str(path)]) == 1
     err = capsys.readouterr().err
     assert "paceline: error:" in err and "cib.xml" in err
+
+
+def test_priority_orders_resources_and_unique_clones_list_every_instance() -> None:
+    uclone = (
+        '<clone id="u"><meta_attributes id="u-m"><nvpair id="u-g" name="globally-unique"'
+        ' value="true"/><nvpair id="u-x" name="clone-max" value="2"/></meta_attributes>'
+        f"{dummy('ud')}</clone>"
+    )
+    xml = cib_xml(
+        dummy("a") + dummy("b", '<nvpair id="b-p" name="priority" value="10"/>') + uclone,
+        node_state(
+            "1",
+            "n1",
+            lrm("a", op("a", "start"))
+            + lrm("b", op("b", "start"))
+            + lrm("ud:1", op("ud:1", "start")),
+        ),
+    )
+    text = render(xml)
+    assert text.index("  * b\t") < text.index("  * a\t")  # higher priority first
+    assert (
+        "  * Clone Set: u [ud] (unique):\n"
+        "    * ud:0\t(ocf:pacemaker:Dummy):\t Stopped\n"
+        "    * ud:1\t(ocf:pacemaker:Dummy):\t Started n1\n"
+    ) in text
+
+
+def test_node_health_and_degraded_monitor() -> None:
+    xml = cib_xml(
+        dummy("a"),
+        node_state(
+            "1",
+            "n1",
+            lrm("a", op("a", "start"), op("a", "monitor", 190, 3, 60000)),
+            '<nvpair id="h" name="#health-disk" value="red"/>',
+        ),
+        props='<nvpair id="o5" name="node-health-strategy" value="migrate-on-red"/>',
+    )
+    text = render(xml)
+    assert "  * Node n1: online (health is RED)\n" in text
+    assert "  * a\t(ocf:pacemaker:Dummy):\t Started n1\n" in text  # degraded still runs
+    assert "  * a 60s-interval monitor on n1 returned 'OCF_DEGRADED'" in text

@@ -219,7 +219,9 @@ def test_group_clone_ms_and_promotable_clone() -> None:
     )
     out = shown(text)
     assert "group g a b\n" in out
-    assert "ms m c\nclone cl g \\\n\tmeta promotable=true interleave=true\n" in out
+    assert "clone cl g \\\n\tmeta promotable=true interleave=true\n" in out
+    # issue 10: a loaded ms is written as the promotable clone it is (parsed, it stays ms)
+    assert "clone m c \\\n\tmeta promotable=true\n" in out
 
 
 # -- location ------------------------------------------------------------------
@@ -543,10 +545,13 @@ def test_legacy_target_role_is_modernized_with_a_notice() -> None:
     cib, notices = load(
         Cib(), "primitive d1 Dummy\nms m d1 \\\n\tmeta target-role=Master", file="x"
     )
-    assert "meta target-role=Promoted" in show(cib)
+    assert "meta promotable=true target-role=Promoted" in show(cib)
     assert [str(n) for n in notices] == [
         "x:3: ms m: target-role=Master written as Promoted "
-        "(Pacemaker 2.1 renamed the roles Master/Slave to Promoted/Unpromoted)"
+        "(Pacemaker 2.1 renamed the roles Master/Slave to Promoted/Unpromoted)",
+        # issue 10: the role rename and the element agree
+        "x:2: ms m: written as clone m meta promotable=true "
+        "(Pacemaker 2.0 made <master> a clone with promotable=true; 3.0 removes <master>)",
     ]
 
 

@@ -36,8 +36,8 @@ primitive mysql lsb:mariadb
 primitive vip IPaddr2 \\
 \tparams ip=192.168.1.64
 group webapp vip apache mysql
-ms ms_drbd drbd \\
-\tmeta master-max=1 master-node-max=1 clone-max=2 clone-node-max=1 notify=true
+clone ms_drbd drbd \\
+\tmeta promotable=true promoted-max=1 promoted-node-max=1 clone-max=2 clone-node-max=1 notify=true
 order fs-aft-drbd Mandatory: ms_drbd:promote fs:start
 colocation fs-w-drbd inf: fs ms_drbd:Promoted
 order webapp-aft-fs Mandatory: fs webapp
@@ -71,6 +71,10 @@ def test_seed_loads_with_exactly_the_expected_notices() -> None:
         ),
         (NoticeKind.SUBSTITUTED, 8, "primitive fs: fstype reiserfs replaced by ext4"),
         (NoticeKind.SUBSTITUTED, 9, "primitive mysql: agent lsb:mysql replaced by lsb:mariadb"),
+        # issue 10: the ms is migrated with its role names (verify then agrees)
+        (NoticeKind.MODERNIZED, 13, "ms ms_drbd: written as clone ms_drbd meta promotable=true"),
+        (NoticeKind.MODERNIZED, 14, "ms ms_drbd: master-max=1 written as promoted-max=1"),
+        (NoticeKind.MODERNIZED, 14, "ms ms_drbd: master-node-max=1 written as promoted-node-max=1"),
         (NoticeKind.MODERNIZED, 15, "colocation fs-w-drbd: role Master written as Promoted"),
         (NoticeKind.MODERNIZED, 17, "order fs-aft-drbd: score inf written as kind Mandatory"),
         (NoticeKind.MODERNIZED, 18, "order webapp-aft-fs: score inf written as kind Mandatory"),
@@ -92,7 +96,7 @@ def test_seed_loads_with_exactly_the_expected_notices() -> None:
         f"{SEED}:8: primitive fs: fstype reiserfs replaced by ext4 (ReiserFS is not"
         " supported by this kernel (removed from Linux 6.13); ext4 stands in for it)"
     )
-    assert str(notices[8]).startswith(f"{SEED}:22: property expected-quorum-votes=2 not stored (")
+    assert str(notices[11]).startswith(f"{SEED}:22: property expected-quorum-votes=2 not stored (")
 
 
 def test_seed_model() -> None:
@@ -106,7 +110,7 @@ def test_seed_model() -> None:
         "apache",
         "mysql",
     ]
-    assert isinstance(ms, Clone) and ms.legacy_master and ms.child.id == "drbd"
+    assert isinstance(ms, Clone) and not ms.legacy_master and ms.child.id == "drbd"  # issue 10
     assert ms.child.operations[0].id == "drbd-monitor-30s"
     vip = webapp.children[0]
     assert vip.instance_attributes[0].id == "vip-instance_attributes"

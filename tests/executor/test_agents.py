@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from paceline.executor.agents import OCF_ROOT, AgentCatalog, scan_agents
+from paceline.executor.agents import OCF_ROOT, OWN_AGENTS, AgentCatalog, scan_agents
 
 
 def _script(path: Path, *, executable: bool = True) -> None:
@@ -57,8 +57,22 @@ def test_exists_understands_service_and_unit_suffix(catalog: AgentCatalog) -> No
 
 def test_missing_directories_scan_to_nothing(tmp_path: Path) -> None:
     gone = tmp_path / "absent"
-    catalog = scan_agents(ocf_root=gone, init_d=gone, fence_dirs=(gone,), systemd_dirs=(gone,))
+    catalog = scan_agents(
+        ocf_root=gone, init_d=gone, fence_dirs=(gone,), systemd_dirs=(gone,), own_agents={}
+    )
     assert catalog.names == frozenset()
+
+
+def test_an_own_agent_that_ships_is_known_before_it_is_installed(tmp_path: Path) -> None:
+    """Issue 10: the migration substitutes ocf:paceline:drbd; verify must not then
+    call it missing when it ships with this Paceline (installed or not yet)."""
+    gone = tmp_path / "absent"
+    dirs = {"ocf_root": gone, "init_d": gone, "fence_dirs": (gone,), "systemd_dirs": (gone,)}
+    catalog = scan_agents(**dirs, own_agents={"ocf:paceline:x": "paceline.crm"})  # type: ignore[arg-type]
+    assert catalog.exists("ocf:paceline:x")
+    missing = scan_agents(**dirs, own_agents={"ocf:paceline:x": "paceline.no_such_module"})  # type: ignore[arg-type]
+    assert not missing.exists("ocf:paceline:x")
+    assert set(OWN_AGENTS) == {"ocf:paceline:drbd"}
 
 
 @pytest.mark.skipif(not (OCF_ROOT / "heartbeat").is_dir(), reason="resource-agents not installed")

@@ -135,6 +135,19 @@ def test_ctl_standby_moves_the_group_and_online_keeps_it(cl: Cluster) -> None:
     assert cl.active() == other  # stickiness keeps it
 
 
+def test_ctl_configure_commits_through_the_dc_and_every_node_sees_it(cl: Cluster) -> None:
+    node = cl.active()
+    other = cl.other(node)
+    cl.pcl(other, "configure", "property", "cluster-recheck-interval=7min")
+
+    def seen() -> bool:
+        return "cluster-recheck-interval=7min" in cl.pcl(node, "configure", "show")
+
+    C.wait(seen, 30, "the committed property on the other node")
+    text = cl.pcl(node, "status")
+    assert "Online:" in text and node in text and other in text, text
+
+
 def test_ctl_failed_monitor_is_recovered_in_place(cl: Cluster) -> None:
     node = cl.active()
     cl.lab.exec(node, ["rm", "-f", DUMMY_STATE], check=True)

@@ -96,9 +96,7 @@ class Run:
             self.lab.power_on(n)
         self.start(*names)
 
-    def expect(
-        self, on: str, members: tuple[int, ...], *, quorate: bool, showing: str = ""
-    ) -> str:
+    def expect(self, on: str, members: tuple[int, ...], *, quorate: bool, showing: str = "") -> str:
         """Wait until ``on``'s corosync lists ``members`` (and prints ``showing``), then
         compare texts and exit codes."""
         obs = self._observer(on)

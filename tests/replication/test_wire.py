@@ -48,6 +48,13 @@ SAMPLES: list[wire.Message] = [
     Ping(9),
     wire.PingAck(9),
     wire.Disconnect("bye"),
+    wire.RsDigest(4, b"d" * 20),
+    wire.RsInSync(4),
+    wire.RsWant(4),
+    wire.OvStart(0, 64),
+    wire.OvRequest(3, b"d" * 32),
+    wire.OvReply(3, False),
+    wire.OvDone(2),
 ]
 
 
@@ -162,6 +169,7 @@ def test_truncated_stream_is_an_error_at_eof() -> None:
         ([2, 1, b"x" * 16, "C", 1, 2, 8, [4, "a", 0, 0], 0, 0, False, False], "list of integers"),
         ([1, 1, 1, 2, "r0", 0, b"short"], "nonce"),
         ([3, 0, b"\0" * (wire.BITMAP_CHUNK + 1), True], "at most"),
+        ([26, 1, b"d" * 65], "digest of 65"),
     ],
 )
 def test_malformed_messages(payload: object, match: str) -> None:

@@ -211,6 +211,16 @@ def test_a_stale_socket_is_replaced_a_live_one_and_a_plain_file_are_refused(tmp_
     assert path.read_text() == "not a socket"
 
 
+def test_a_socket_path_too_long_for_the_kernel_is_a_clear_error(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 120) / "x.sock"
+
+    async def main() -> None:
+        with pytest.raises(ConfigError, match=r"socket path is \d+ bytes, the kernel takes 107"):
+            await ControlServer(deep, daemon="d").start()
+
+    asyncio.run(main())
+
+
 def test_register_refuses_a_duplicate_op(tmp_path: Path) -> None:
     server = ControlServer(tmp_path / "x.sock", daemon="d")
     server.register("echo", echo)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections import deque
 
+from paceline.core.frame import AuthMode
 from paceline.membership.core import MembershipCore
 from paceline.membership.events import Delivered, RingId
 from paceline.membership.messaging import ViewStreams
 from paceline.membership.wire import Install
-from paceline.sim.membership import CoreFactory, draw, run, run_seeds
+from paceline.sim.membership import CoreFactory, MembershipScenario, draw, run, run_seeds
+from paceline.sim.net import LinkFaults
+from paceline.sim.system import Crash, Partition, Unplug
 
 CI_SEEDS = 200
 
@@ -122,5 +125,16 @@ def test_view_streams_flush_delivers_only_up_to_the_cut() -> None:
 def test_regression_seed_31_a_restarted_node_never_reuses_its_ring_id() -> None:
     """Seed 31 (small) once reinstalled ring 4.1 after a crash: the ring seq was
     persisted only now and then, so the restarted node proposed it again."""
-    result = run(31, draw(31, small=True))
+    scenario = MembershipScenario(
+        nodes=2, links=2, multicast=True, auth=AuthMode.HMAC_SHA256,
+        faults=LinkFaults(delay=0.01, jitter=0.001, loss=0.0, duplicate=0.01, reorder=0.02),
+        nemesis=(
+            Crash(at=11.240607895391936, down=1.0935131714453958, node="n1"),
+            Unplug(at=4.006956931160526, until=7.1144992556062, node="n2", network="ring0"),
+            Partition(at=6.583053941335189, until=8.909521861655989, side=("n2",)),
+            Crash(at=10.613564759478786, down=1.9517899274379247, node="n2"),
+        ),
+        duration=25.0, settle=5.0, message_every=0.25,
+    )  # fmt: skip
+    result = run(31, scenario)
     assert result.ok, result.violations

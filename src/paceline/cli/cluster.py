@@ -46,37 +46,8 @@ def register(subparsers: Any) -> None:
     s = csub.add_parser("status", help="this node's view of the cluster (one line per field)")
     s.set_defaults(func=_daemon_status)
 
-    n = subparsers.add_parser("node", help="node standby/online/list on the live cluster")
-    nsub = n.add_subparsers(dest="node_verb", metavar="VERB", required=True)
-    for verb, value in (("standby", "on"), ("online", None)):
-        p = nsub.add_parser(verb, help=f"put a node {verb} (default: this node)")
-        p.add_argument("node", nargs="?")
-        p.set_defaults(func=_node_attr(value))
-    p = nsub.add_parser("list", help="the nodes and whether they are members")
-    p.set_defaults(func=_node_list)
-
-    r = subparsers.add_parser("resource", help="start/stop/move/ban/clear/cleanup a resource")
-    rsub = r.add_subparsers(dest="rsc_verb", metavar="VERB", required=True)
-    for verb in ("start", "stop"):
-        p = rsub.add_parser(verb, help=f"{verb} a resource (target-role)")
-        p.add_argument("rsc")
-        p.set_defaults(func=_target_role(verb))
-    for verb in ("move", "ban"):
-        p = rsub.add_parser(
-            verb, help=f"{verb} a resource (cli-{'prefer' if verb == 'move' else 'ban'} constraint)"
-        )
-        p.add_argument("rsc")
-        p.add_argument("node")
-        p.add_argument("--lifetime", metavar="ISO-DATE", help="until when the constraint holds")
-        p.set_defaults(func=_constraint(verb))
-    p = rsub.add_parser("clear", help="remove the move/ban constraints of a resource")
-    p.add_argument("rsc")
-    p.add_argument("node", nargs="?")
-    p.set_defaults(func=_constraint("clear"))
-    p = rsub.add_parser("cleanup", help="forget failures and history: re-probe")
-    p.add_argument("rsc", nargs="?")
-    p.add_argument("--node", default=None)
-    p.set_defaults(func=_cleanup)
+    # ``node`` and ``resource`` are parsed by paceline.cli.node / paceline.cli.resource
+    # (offline with --cib, else through the handlers below: ``LIVE_NODE``, ``LIVE_RESOURCE``)
 
 
 # ---------------------------------------------------------------- client
@@ -133,6 +104,26 @@ def commit(args: argparse.Namespace, edit: Callable[[Any], Any], what: str) -> i
         print(f"{res['message']} (CIB {res['version']})")
         return 0
     return 1
+
+
+def live_committer(args: argparse.Namespace) -> Callable[[Any, Any], Any] | None:
+    """For ``paceline configure`` without ``--cib``: commit through the node daemon
+    when it runs here (None when it does not: the CIB file is edited offline)."""
+    if not socket_path(args).exists():
+        return None
+
+    def commit_live(base: Any, new: Any) -> Any:
+        from paceline.cib.codec import decode_cib, encode_cib
+
+        try:
+            call(args, "cib-replace", xml=encode_cib(new).decode(), base=str(base.version),
+                 what="configure commit", who=_who())  # fmt: skip
+        except PacelineError as exc:
+            raise ConfigError(f"commit refused by the cluster: {exc}") from None
+        got = call(args, "cib")
+        return decode_cib(got["xml"].encode(), file="<live CIB>")
+
+    return commit_live
 
 
 def _who() -> str:
@@ -204,6 +195,21 @@ def _cleanup(args: argparse.Namespace) -> int:
     res = call(args, "cleanup", rsc=args.rsc, node=args.node, who=_who())
     print(f"{res['message']} (CIB {res['version']})")
     return 0
+
+
+LIVE_NODE: dict[str, Callable[[argparse.Namespace], int]] = {
+    "standby": _node_attr("on"),
+    "online": _node_attr(None),
+    "list": _node_list,
+}
+LIVE_RESOURCE: dict[str, Callable[[argparse.Namespace], int]] = {
+    "start": _target_role("start"),
+    "stop": _target_role("stop"),
+    "move": _constraint("move"),
+    "ban": _constraint("ban"),
+    "clear": _constraint("clear"),
+    "cleanup": _cleanup,
+}
 
 
 # ---------------------------------------------------------------- daemon

@@ -101,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
             "(check --cib / PACELINE_CIB / --root; the first change creates it)"
         )
     session = Session.open(path, scan_agents(), force=args.force)
+    if not args.cib:
+        from paceline.cli.cluster import live_committer
+
+        session.committer = live_committer(args)  # None: no node daemon, the file it is
     if session.unsigned:
         out.warning(f"{path}: its digest does not match; the next commit re-signs it")
     interactive = sys.stdin.isatty()

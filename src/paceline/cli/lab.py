@@ -99,7 +99,17 @@ def cmd_up(args: argparse.Namespace) -> int:
         scenario_name=args.scenario, power_api=not args.no_power_api,
     )  # fmt: skip
     _print_status(lab.status())
+    note = SCENARIO_NOTES.get(args.scenario)
+    if note:
+        print(note)
     return 0
+
+
+SCENARIO_NOTES = {
+    "lamp": "  lamp: Apache and MariaDB are installed and configured on every node, and stopped: "
+    "the cluster's resources start them (or: lab exec NODE -- service apache2 start)",
+}
+"""What ``lab up --scenario`` prepared, said as it is (the services are not running)."""
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -109,9 +119,14 @@ def cmd_down(args: argparse.Namespace) -> int:
     if args.all:
         removed = down_all()
         print("removed: " + (", ".join(removed) if removed else "nothing"))
-    else:
-        Lab(args.name).down()
+    elif Lab(args.name).down():
         print(f"removed: {args.name}")
+    else:
+        raise ConfigError(
+            f"no lab named {args.name}: nothing removed",
+            field="--name",
+            expected="the name of a lab (paceline lab status --all lists them)",
+        )
     return 0
 
 

@@ -27,10 +27,12 @@ VERBS: dict[str, str] = {
     "sim": "paceline.cli.sim",
     "lab": "paceline.cli.lab",
     "keygen": "paceline.cli.membership",
+    "quorum": "paceline.cli.membership",
+    "links": "paceline.cli.membership",
     "status": "paceline.cli.status",
     "cluster": "paceline.cli.cluster",
-    "node": "paceline.cli.cluster",
-    "resource": "paceline.cli.cluster",
+    "node": "paceline.cli.node",
+    "resource": "paceline.cli.resource",
     "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))

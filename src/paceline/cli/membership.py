@@ -1,6 +1,12 @@
-"""Membership verbs: ``paceline keygen`` (as corosync-keygen).
+"""Membership verbs: ``paceline keygen`` (as corosync-keygen), and the live status
+verbs ``paceline quorum`` (as ``corosync-quorumtool -s``) and ``paceline links``
+(as ``corosync-cfgtool -s``), which ask the running daemon over its control
+socket (``ROOT/run/paceline/node.sock`` when ``pacelined`` runs, else the
+stand-alone ``membership.sock``) and print Corosync's layout.
 
 paceline keygen [-k FILE] [-r RANDOMFILE] [-s BYTES] [-l]
+paceline quorum [-s] [--socket PATH]       exit 0 quorate, 2 not quorate, 1 error
+paceline links [-s] [--socket PATH]        exit 0, 1 if a link to some peer is down
 
 Heavy modules are imported inside the handlers (the CLI imports verb
 modules on every start).
@@ -29,6 +35,80 @@ def register(subparsers: Any) -> None:
     k.add_argument("-s", dest="size", type=int, default=KEY_SIZE_DEFAULT, help="key size in bytes")
     k.add_argument("-l", dest="less", action="store_true", help="ignored (compatibility)")
     k.set_defaults(func=_keygen)
+    q = subparsers.add_parser("quorum", help="quorum and membership (as corosync-quorumtool -s)")
+    q.add_argument("-s", dest="status", action="store_true", help="status (the default)")
+    q.add_argument("--socket", default=None, help="control socket of the daemon to ask")
+    q.set_defaults(func=_quorum)
+    li = subparsers.add_parser("links", help="per-link peer state (as corosync-cfgtool -s)")
+    li.add_argument("-s", dest="status", action="store_true", help="status (the default)")
+    li.add_argument("--socket", default=None, help="control socket of the daemon to ask")
+    li.set_defaults(func=_links)
+
+
+SOCKETS = ("node.sock", "membership.sock")
+"""Control sockets that serve the membership ops, in the order they are tried."""
+
+
+def _ask(args: argparse.Namespace, op: str) -> Any:
+    from paceline.cli.paths import paths_from
+    from paceline.runtime.control import call
+
+    if args.socket:
+        path = args.socket
+    else:
+        run = paths_from(args).run
+        path = next((run / n for n in SOCKETS if (run / n).exists()), run / SOCKETS[-1])
+    return call(path, op)
+
+
+def _quorum(args: argparse.Namespace) -> int:
+    import time
+
+    from paceline.membership.quorum import QuorumState, exit_code, render_status
+    from paceline.runtime.control import ControlError
+
+    try:
+        reply = _ask(args, "quorum")
+    except ControlError as exc:
+        print(f"Cannot initialize QUORUM service: {exc.message}", file=sys.stderr)
+        return 1
+    raw = reply.get("state")
+    if raw is None:
+        print("Quorum information: no membership view yet", file=sys.stderr)
+        return exit_code(None)
+    state = QuorumState(**{**raw, "members": tuple(raw["members"])})
+    ring = reply.get("ring") or (0, 0)
+    sys.stdout.write(
+        render_status(
+            state,
+            date=time.ctime(),
+            local=int(reply["node"]),
+            ring_id=(int(ring[0]), int(ring[1])),
+            names={int(k): v for k, v in reply.get("names", {}).items()},
+            votes={int(k): int(v) for k, v in reply.get("votes", {}).items()},
+            provider=reply.get("provider", "corosync_votequorum"),
+        )
+    )
+    return exit_code(state)
+
+
+def _links(args: argparse.Namespace) -> int:
+    from paceline.membership.links import LinkStatus, links_exit_code, render_links
+    from paceline.runtime.control import ControlError
+
+    try:
+        reply = _ask(args, "links")
+    except ControlError as exc:
+        print(f"Could not initialize corosync configuration API: {exc.message}", file=sys.stderr)
+        return 1
+    links = [
+        LinkStatus(
+            int(x["link"]), str(x["address"]), {int(k): bool(v) for k, v in x["peers"].items()}
+        )
+        for x in reply["links"]
+    ]
+    sys.stdout.write(render_links(int(reply["node"]), links, str(reply.get("transport", "knet"))))
+    return links_exit_code(links)
 
 
 def _keygen(args: argparse.Namespace) -> int:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from lxml import etree
 
@@ -29,7 +30,7 @@ from paceline.cib.store import read_cib, resolve, sig_path, write_cib
 from paceline.cib.versions import bump_epoch
 from paceline.cli.limits import max_input
 from paceline.core.errors import ConfigError
-from paceline.crm.migrate import FilesystemSupported, Notice
+from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice
 from paceline.executor.agents import AgentCatalog
 from paceline.executor.filesystems import FilesystemSupport
 
@@ -87,6 +88,13 @@ def looks_like_xml(text: str) -> bool:
     return text.lstrip().startswith("<")
 
 
+class HostFacts(TypedDict):
+    """The keyword arguments of ``crm.load`` and its kin that describe this host."""
+
+    agent_exists: AgentExists
+    filesystem_supported: FilesystemSupported | None
+
+
 @dataclass
 class Session:
     """A CIB file and its staged configuration."""
@@ -99,6 +107,10 @@ class Session:
     """Which filesystem types this host supports (None: no parameter substitutions)."""
     unsigned: bool = False
     """The file's digest does not match it (opened with ``force``): commit re-signs it."""
+    committer: Callable[[Cib, Cib], Cib] | None = None
+    """Where ``commit`` sends the new CIB instead of writing the file: the live
+    cluster (``cli.cluster.live_committer``: through the DC, refused when the
+    base version is stale); it returns the CIB the cluster now has."""
 
     @classmethod
     def open(
@@ -138,6 +150,13 @@ class Session:
 
     # ------------------------------------------------------------------ edits
 
+    def _host(self) -> HostFacts:
+        """What the migrations ask about this host, for every call that loads text."""
+        return {
+            "agent_exists": self.agents.exists,
+            "filesystem_supported": self.filesystem_supported,
+        }
+
     def apply(self, text: str, *, file: str | None = None, line: int = 1) -> list[Notice]:
         """One crm configure statement (keyword and arguments) onto the staged CIB;
         ``line`` is where it starts in ``file`` (errors and notices say so)."""
@@ -147,8 +166,7 @@ class Session:
                 self.staged,
                 text,
                 file=file,
-                agent_exists=self.agents.exists,
-                filesystem_supported=self.filesystem_supported,
+                **self._host(),
             )
         except ConfigError as exc:
             raise _shifted(exc, line - 1) from None
@@ -168,8 +186,7 @@ class Session:
                 loaded,
                 mode,
                 file=file,
-                agent_exists=self.agents.exists,
-                filesystem_supported=self.filesystem_supported,
+                **self._host(),
             )
             self.staged = cib
             return notices
@@ -178,8 +195,7 @@ class Session:
             text,
             mode,
             file=file,
-            agent_exists=self.agents.exists,
-            filesystem_supported=self.filesystem_supported,
+            **self._host(),
         )
         self.staged = cib
         return notices
@@ -211,8 +227,7 @@ class Session:
             ids,
             text,
             file=file,
-            agent_exists=self.agents.exists,
-            filesystem_supported=self.filesystem_supported,
+            **self._host(),
         )
         self.staged = cib
         return notices
@@ -251,6 +266,10 @@ class Session:
             return self.committed
         base = self.committed if self.committed is not None else Cib()
         new = bump_epoch(replace(self.staged, admin_epoch=base.admin_epoch, epoch=base.epoch))
+        if self.committer is not None:
+            self.committed = self.staged = self.committer(base, new)
+            self.unsigned = False
+            return self.committed
         try:
             resolve(self.path).parent.mkdir(parents=True, exist_ok=True)
             write_cib(self.path, new)

@@ -19,11 +19,10 @@ import time
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
-from paceline.cib.store import read_bounded, read_cib, resolve, sig_path
-from paceline.cli.limits import max_input
 from paceline.cli.paths import cib_path
+from paceline.cli.session import read_cib_file
+from paceline.core.errors import ConfigError
 from paceline.monitor import TextOptions, render_text, render_xml, snapshot
 
 
@@ -60,11 +59,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def load(path: Path) -> Cib:
     """A CIB file; its digest is checked when it has one (a node's replica)."""
-    real = resolve(path)
-    if sig_path(real).exists():
-        return read_cib(real, max_bytes=max_input())
-    data = read_bounded(real, name=str(path), max_bytes=max_input(), what="CIB")
-    return decode_cib(data, file=str(path))
+    cib = read_cib_file(path)
+    if cib is None:
+        raise ConfigError(
+            "no such CIB file", file=str(path), expected="an existing CIB (--cib FILE)"
+        )
+    return cib
 
 
 def local_tz() -> tzinfo:

@@ -73,6 +73,7 @@ def modernize(
     for statement in statements:
         notices.extend(statement.notices)
         statement = _target_roles(statement, notices)
+        statement = _promotable(statement, ids, notices)
         definition = statement.definition
         if isinstance(definition, Primitive | Template):
             spec = agent_spec(definition)
@@ -91,6 +92,80 @@ def modernize(
     for section, pairs in moved.items():
         out = _add_defaults(out, section, pairs, ids, notices)
     return out, notices
+
+
+_PROMOTED_NAMES = {"master-max": "promoted-max", "master-node-max": "promoted-node-max"}
+
+
+def _promotable(statement: Statement, ids: IdAllocator, notices: list[Notice]) -> Statement:
+    """``ms ID CHILD`` (``<master>``) is written ``clone ID CHILD meta promotable=true``,
+    and its ``master-max``/``master-node-max`` as ``promoted-max``/``promoted-node-max``:
+    what the role rename (Master to Promoted) implies, so that verify does not
+    call the migrated configuration deprecated."""
+    definition = statement.definition
+    if not isinstance(definition, CloneDef) or not definition.legacy_master:
+        return statement
+    blocks = list(definition.meta_attributes)
+    first = next((i for i, b in enumerate(blocks) if isinstance(b, NvSet) and b.rule is None), None)
+    if first is None:
+        blocks.insert(0, NvSet(ids.child(definition.id, "meta_attributes")))
+        first = 0
+    renamed: list[Notice] = []
+    for index, block in enumerate(blocks):
+        if isinstance(block, NvSet):
+            blocks[index] = _promoted_names(statement, block, ids, renamed)
+    block = blocks[first]
+    assert isinstance(block, NvSet)
+    if block.get("promotable") is None:
+        promotable = NvPair(ids.child(block.id, "promotable"), "promotable", "true")
+        blocks[first] = replace(block, nvpairs=(promotable, *block.nvpairs))
+    notices.append(
+        Notice(
+            NoticeKind.MODERNIZED,
+            f"ms {definition.id}: written as clone {definition.id} meta promotable=true",
+            "Pacemaker 2.0 made <master> a clone with promotable=true; 3.0 removes <master>",
+            statement.where.file,
+            statement.where.line,
+        )
+    )
+    notices.extend(renamed)
+    new = replace(definition, meta_attributes=tuple(blocks), legacy_master=False)
+    return replace(statement, kind=StatementKind.CLONE, definition=new)
+
+
+def _promoted_names(
+    statement: Statement, block: NvSet, ids: IdAllocator, notices: list[Notice]
+) -> NvSet:
+    present = {p.name for p in block.nvpairs if isinstance(p, NvPair)}
+    pairs: list[NvPair | NvPairRef] = []
+    for pair in block.nvpairs:
+        if not isinstance(pair, NvPair) or pair.name not in _PROMOTED_NAMES:
+            pairs.append(pair)
+            continue
+        new_name = _PROMOTED_NAMES[pair.name]
+        where = (statement.where.file, statement.line_of(pair.name))
+        if new_name in present:
+            notices.append(
+                Notice(
+                    NoticeKind.DROPPED,
+                    f"ms {statement.id}: {_written(pair)} not stored",
+                    f"{new_name}, its modern name, is set too",
+                    *where,
+                )
+            )
+            continue
+        new_pair = NvPair(ids.child(block.id, new_name), new_name, pair.value)
+        pairs.append(new_pair)
+        notices.append(
+            Notice(
+                NoticeKind.MODERNIZED,
+                f"ms {statement.id}: {_written(pair)} written as {_written(new_pair)}",
+                "Pacemaker 2.1 renamed master-max/master-node-max to "
+                "promoted-max/promoted-node-max; 3.0 drops the old names",
+                *where,
+            )
+        )
+    return replace(block, nvpairs=tuple(pairs))
 
 
 def _modern_role(block: NvSetItem) -> tuple[NvSetItem, list[tuple[str, str]]]:

@@ -10,9 +10,10 @@ The pure code (``crm`` load, ``crm.verify``) receives the result as data: an
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,13 @@ OCF_ROOT = Path("/usr/lib/ocf/resource.d")
 INIT_D = Path("/etc/init.d")
 FENCE_DIRS = (Path("/usr/sbin"),)
 SYSTEMD_DIRS = (Path("/lib/systemd/system"), Path("/etc/systemd/system"))
+
+OWN_AGENTS = {"ocf:paceline:drbd": "paceline.runtime.ocf_drbd"}
+"""Paceline's own agents and the module that implements each. One that ships
+with this Paceline is known (``scan_agents``) before ``make install-agents``
+writes its wrapper under ``/usr/lib/ocf/resource.d/paceline/``: the migration
+that substitutes it (``ocf:linbit:drbd`` -> ``ocf:paceline:drbd``) and the
+verdict of ``verify`` then agree."""
 
 # init.d entries that are helpers, not services
 _NOT_LSB = frozenset({"README", "skeleton", "rc", "rcS", "functions"})
@@ -35,6 +43,10 @@ class AgentCatalog:
     names: frozenset[str]
     describe: Callable[[str], AgentDescription | None] | None = field(default=None, compare=False)
     """The meta-data of an installed agent (None: not asked, e.g. in tests)."""
+    shipped: frozenset[str] = frozenset()
+    """Paceline's own agents that ship with this installation (``OWN_AGENTS``):
+    they exist for the migrations and verify even before ``make install-agents``
+    puts them under the OCF root; ``names`` (what ``ra`` lists) is what is installed."""
 
     def exists(self, spec: str) -> bool:
         """``spec`` is installed (``class:provider:type`` or ``class:type``)."""
@@ -43,7 +55,7 @@ class AgentCatalog:
             return f"lsb:{parts[1]}" in self.names or f"systemd:{parts[1]}" in self.names
         if parts[0] == "systemd" and len(parts) == 2:
             return f"systemd:{parts[1].removesuffix('.service')}" in self.names
-        return spec in self.names
+        return spec in self.names or spec in self.shipped
 
     def classes(self) -> tuple[str, ...]:
         return tuple(sorted({name.split(":", 1)[0] for name in self.names}))
@@ -77,6 +89,7 @@ def scan_agents(
     init_d: Path = INIT_D,
     fence_dirs: tuple[Path, ...] = FENCE_DIRS,
     systemd_dirs: tuple[Path, ...] = SYSTEMD_DIRS,
+    own_agents: Mapping[str, str] = OWN_AGENTS,
 ) -> AgentCatalog:
     """Scan the OCF providers, init scripts, fence agents and systemd units."""
     names: set[str] = set()
@@ -95,7 +108,24 @@ def scan_agents(
             for unit in units
             if unit.endswith(".service") and "@" not in unit
         )
-    return AgentCatalog(frozenset(names), functools.partial(_cached_metadata, str(ocf_root)))
+    return AgentCatalog(
+        frozenset(names),
+        functools.partial(_cached_metadata, str(ocf_root)),
+        shipped=frozenset(shipped_agents(own_agents)),
+    )
+
+
+def shipped_agents(own_agents: Mapping[str, str] = OWN_AGENTS) -> set[str]:
+    """The own agents whose module ships with this installation of Paceline."""
+    shipped = set()
+    for spec, module in own_agents.items():
+        try:
+            found = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            found = None
+        if found is not None:
+            shipped.add(spec)
+    return shipped
 
 
 META_DATA_TIMEOUT = 10.0

@@ -137,11 +137,12 @@ class Lab:
             self._start_power_api()
         self.registry.set(self.name, state="up")
 
-    def down(self) -> None:
-        """Remove the lab and everything it made; safe on a half-built or half-removed lab."""
+    def down(self) -> bool:
+        """Remove the lab and everything it made; safe on a half-built or half-removed lab.
+        False when there is no lab of that name (nothing was done)."""
         rec = self.registry.get(self.name)
         if rec is None:
-            return
+            return False
         plan = rec.plan
         labdir = Path(rec.labdir)
         self._stop_power_api(rec)

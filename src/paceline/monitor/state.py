@@ -56,6 +56,7 @@ class NodeView:
     shutdown: bool = False
     attributes: tuple[tuple[str, str], ...] = ()  # permanent then transient, by name
     active_resources: int = 0
+    health: str = "green"  # red/yellow from #health-* attributes, when a strategy is set
 
 
 @dataclass(slots=True)
@@ -73,6 +74,7 @@ class PrimView:
     failure_ignored: bool = False
     pending: str | None = None  # "Starting", "Stopping", "Monitoring", ... while an op runs
     target_role: str | None = None
+    fence_on: set[str] = field(default_factory=set)  # nodes its failures make UNCLEAN
 
     @property
     def active(self) -> bool:
@@ -306,6 +308,8 @@ def _prim_view(
     view = PrimView(display_id, _agent(p), managed=managed)
     ids = list(lrm_ids)
     pending: str | None = None
+    seen_ops: list[LrmRscOp] = []
+    fence_specs = {(o.name, o.interval) for o in rsc.ops if o.on_fail == "fence"}
     for node in ctx.read_nodes if nodes is None else nodes:
         hist = ctx.histories.get(node, {})
         ops: list[LrmRscOp] = []
@@ -317,6 +321,14 @@ def _prim_view(
         if not ops:
             continue
         fold_history(rsc, node, [as_read(o) for o in ops])
+        seen_ops += ops
+        last = max(ops, key=lambda o: o.call_id)
+        if last.operation == "demote" and _is_failure(last) and node in rsc.running:
+            rsc.running[node] = Role.UNPROMOTED  # a failed demote leaves it unpromoted
+        if ctx.fencing and any(
+            (op.operation, op.interval) in fence_specs and _is_failure(op) for op in ops
+        ):
+            view.fence_on.add(node)
         last = max(ops, key=lambda o: (o.call_id == -1, o.call_id))
         pending = _pending_word(last) or pending
     for node in ctx.read_nodes:
@@ -324,14 +336,17 @@ def _prim_view(
         if role is not None:
             view.roles.append((node, role))
     view.failed = bool(rsc.failed)
-    view.blocked = bool(rsc.blocked) or (bool(rsc.stop_failed) and not managed)
+    stop_policy = next((o.on_fail for o in rsc.ops if o.name == "stop"), None)
+    if ctx.fencing and stop_policy in (None, "fence"):
+        view.fence_on |= rsc.stop_failed  # a stop that failed is recovered by fencing
+    view.blocked = bool(rsc.blocked) or (bool(rsc.stop_failed) and not (managed and ctx.fencing))
     target = meta.get("target-role")
     view.target_role = target
     view.disabled = target is not None and target.lower() == "stopped"
     view.pending = pending if view.roles else None
-    ignored = any(o.on_fail == "ignore" for o in rsc.ops)
-    view.failure_ignored = ignored and any(
-        op.rc_code not in (0, 7, 8) for h in rsc.history.values() for op in h.values()
+    ignored = {(o.name, o.interval) for o in rsc.ops if o.on_fail == "ignore"}
+    view.failure_ignored = any(
+        (op.operation, op.interval) in ignored and _is_failure(op) for op in seen_ops
     )
     return view
 
@@ -369,14 +384,20 @@ def _instance_suffixes(ctx: _Ctx, base: str) -> dict[str, list[str]]:
     return out
 
 
+ANONYMOUS_ONLY = ("lsb", "systemd", "service", "upstart")
+
+
 def _clone_view(ctx: _Ctx, c: Clone, node_count: int) -> CloneView:
     meta = _meta(ctx, c.meta_attributes)
     promotable = c.legacy_master or v.is_true(meta.get("promotable"))
-    unique = v.is_true(meta.get("globally-unique"))
-    clone_max = v.score(meta.get("clone-max"), node_count)
-    if promotable and "master-max" in meta and "promoted-max" not in meta:
-        pass
     child = c.child
+    prims = [child] if isinstance(child, Primitive) else list(child.children)
+    # agents that cannot tell instances apart make a clone anonymous
+    forced = any(str(p.agent_class) in ANONYMOUS_ONLY for p in prims)
+    unique = v.is_true(meta.get("globally-unique")) and not forced
+    clone_max = v.score(meta.get("clone-max"), node_count)
+    if forced:  # made anonymous: no more instances than nodes can hold
+        clone_max = min(clone_max, node_count * max(v.score(meta.get("clone-node-max"), 1), 0))
     inherited = {k: val for k, val in meta.items() if k in ("target-role", "is-managed")}
     members: list[PrimView | GroupView] = []
     if unique:
@@ -455,6 +476,9 @@ def normalized(op: LrmRscOp) -> LrmRscOp:
     return op
 
 
+DEGRADED = {190: 0, 191: 8}  # OCF_DEGRADED, OCF_DEGRADED_PROMOTED -> ok, promoted
+
+
 def as_read(op: LrmRscOp) -> LrmRscOp:
     """``op`` as the status display folds it: ``normalized``; a probe that
     found the agent not installed means stopped; and a ``_last_failure_0``
@@ -464,6 +488,8 @@ def as_read(op: LrmRscOp) -> LrmRscOp:
     op = normalized(op)
     if op.operation == "monitor" and op.interval == 0 and op.rc_code == 5 and op.op_status == 0:
         op = replace(op, rc_code=7)
+    if op.rc_code in DEGRADED and op.op_status == 0:  # degraded is running, and reported
+        op = replace(op, rc_code=DEGRADED[op.rc_code])
     if op.id.endswith("_last_failure_0"):
         op = replace(op, id=op.id[: -len("_last_failure_0")] + "_failure_seen")
     return op
@@ -566,8 +592,14 @@ def snapshot(cib: Cib, now: int) -> Snapshot:
         online, unclean, pending = node_condition(
             state, fencing=fencing, startup_fencing=startup_fencing, shutdown=shutdown
         )
+        if fencing and online and _true(trans.get("terminate")):
+            unclean = True  # fencing was requested
         attrs = dict(perm)
         attrs.update(trans)
+        health = "green"
+        if options.get("node-health-strategy", "none") != "none":
+            colors = {val.lower() for k, val in attrs.items() if k.startswith("#health")}
+            health = "red" if "red" in colors else "yellow" if "yellow" in colors else "green"
         nodes.append(
             NodeView(
                 n.uname,
@@ -581,6 +613,7 @@ def snapshot(cib: Cib, now: int) -> Snapshot:
                 or (state is not None and _true(state.node_in_maintenance)),
                 shutdown,
                 tuple(sorted(attrs.items())),
+                health=health,
             )
         )
     by_name = {n.name: n for n in nodes}
@@ -610,7 +643,9 @@ def snapshot(cib: Cib, now: int) -> Snapshot:
         node_by_name=by_name,
     )
     resources: list[ResourceView] = []
-    for r in cfg.resources:
+    # Pacemaker lists (and schedules) resources by priority, highest first
+    by_priority = sorted(cfg.resources, key=lambda r: -_priority(ctx, r.meta_attributes))
+    for r in by_priority:
         if isinstance(r, Primitive):
             resources.append(_prim_view(ctx, r, r.id, [r.id], {}))
         elif isinstance(r, Group):
@@ -625,7 +660,11 @@ def snapshot(cib: Cib, now: int) -> Snapshot:
         for prim in _prims(view):
             for where, _role in prim.roles:
                 active[where] = active.get(where, 0) + 1
-    nodes = [_with_active(n, active.get(n.name, 0)) for n in nodes]
+    fence = {n for view in resources for prim in _prims(view) for n in prim.fence_on}
+    nodes = [
+        replace(n, active_resources=active.get(n.name, 0), unclean=n.unclean or n.name in fence)
+        for n in nodes
+    ]
     dc = None
     if cib.dc_uuid is not None:
         dc = next((n.name for n in nodes if n.id == cib.dc_uuid), None)
@@ -648,8 +687,10 @@ def snapshot(cib: Cib, now: int) -> Snapshot:
     )
 
 
-def _with_active(n: NodeView, count: int) -> NodeView:
-    return replace(n, active_resources=count)
+def _priority(ctx: _Ctx, items: tuple[NvSetItem, ...]) -> int:
+    meta = dict(ctx.rsc_defaults)
+    meta.update(_meta(ctx, items))
+    return v.score(meta.get("priority"), 0)
 
 
 def _meta_sets(items: tuple[NvSetItem, ...], sets: dict[str, object]) -> dict[str, str]:

@@ -42,8 +42,8 @@ RC_TEXT = {
     7: "not running",
     8: "promoted",
     9: "promoted (failed)",
-    190: "degraded",
-    191: "degraded promoted",
+    190: "OCF_DEGRADED",
+    191: "promoted (degraded)",
 }
 EXEC_STATUS_TEXT = {
     -1: "pending",
@@ -52,11 +52,13 @@ EXEC_STATUS_TEXT = {
     2: "Timed Out",
     3: "NOT SUPPORTED",
     4: "Error",
-    5: "Not installed",
-    6: "Internal communication failure",
-    7: "Cannot execute now",
-    8: "No fence device",
-    9: "Necessary CIB secrets are unavailable",
+    5: "Hard error",
+    6: "Fatal error",
+    7: "Not installed",
+    8: "Internal communication failure",
+    9: "Cannot execute now",
+    10: "No fence device",
+    11: "CIB secrets unavailable",
 }
 
 
@@ -157,6 +159,8 @@ def node_word(n: NodeView) -> str | None:
         return "standby (with active resources)" if n.active_resources else "standby"
     if n.maintenance:
         return "maintenance" if n.online else "OFFLINE (maintenance)"
+    if n.online and n.health != "green":
+        return f"online (health is {n.health.upper()})"
     return None
 
 
@@ -181,7 +185,7 @@ def _node_list(snap: Snapshot) -> list[str]:
 
 def _resources(snap: Snapshot, opts: TextOptions) -> list[str]:
     out = ["Full List of Resources:" if opts.inactive else "Active Resources:"]
-    unclean = {n.name for n in snap.nodes if n.unclean}
+    unclean = {n.name for n in snap.nodes if n.unclean and not n.online}
     body: list[str] = []
     for r in snap.resources:
         body += _rsc_lines(r, 1, opts, unclean)
@@ -227,7 +231,7 @@ def prim_state(p: PrimView, unclean: set[str]) -> str:
     if p.pending in ("Starting", "Stopping", "Migrating", "Promoting", "Demoting"):
         word = p.pending
     elif p.failed and p.active:
-        word = "FAILED" if role is Role.STARTED else f"FAILED {role}"
+        word = f"FAILED {role}" if role is Role.PROMOTED else "FAILED"
     else:
         word = str(role)
     if p.orphan:
@@ -274,7 +278,7 @@ def _simple(m: PrimView | GroupView, unclean: set[str]) -> Role | None:
     roles = set()
     nodes = set()
     for p in prims:
-        if not p.active or p.failed or not p.managed or p.pending or p.disabled or p.blocked:
+        if not p.active or p.failed or not p.managed or p.pending or p.blocked:
             return None
         if p.failure_ignored or any(n in unclean for n, _ in p.roles) or len(p.roles) > 1:
             return None
@@ -299,9 +303,12 @@ def _clone_lines(c: CloneView, level: int, opts: TextOptions, unclean: set[str])
         flags.append("disabled")
     head = f"Clone Set: {c.id} [{c.child_id}]" + (f" ({', '.join(flags)})" if flags else "") + ":"
     out = [_indent(level) + head]
-    if c.unique:
+    if c.unique:  # every instance, the stopped ones too (a group only when active)
         for m in c.members:
-            out += _rsc_lines(m, level + 1, opts, unclean)
+            if isinstance(m, PrimView):
+                out.append(_indent(level + 1) + prim_line(m, unclean))
+            else:
+                out += _rsc_lines(m, level + 1, opts, unclean)
         return out
     by_role: dict[Role, list[str]] = {}
     active_nodes: set[str] = set()
@@ -352,11 +359,14 @@ def _attributes(snap: Snapshot) -> list[str]:
 
 
 def task_text(f: FailedAction) -> str:
-    if f.task == "monitor":
-        return f"{readable_ms(f.interval_ms)}-interval monitor" if f.interval_ms else "probe"
-    if f.interval_ms:
-        return f"{readable_ms(f.interval_ms)}-interval {f.task}"
-    return f.task
+    """``probe``, ``10s-interval monitor`` (whole seconds above one, else ms), ``start``."""
+    if f.task == "monitor" and not f.interval_ms:
+        return "probe"
+    if not f.interval_ms:
+        return f.task
+    ms = f.interval_ms
+    text = f"{ms // 1000}s" if ms > 1000 and ms % 1000 == 0 else f"{ms}ms"
+    return f"{text}-interval {f.task}"
 
 
 def _failed(f: FailedAction, tz: tzinfo) -> str:

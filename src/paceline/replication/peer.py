@@ -84,7 +84,7 @@ from paceline.replication.gi import (
     resolve_command,
     sync_handshake,
 )
-from paceline.replication.resync import Pacer
+from paceline.replication.resync import Pacer, csums_summary, digest, out_of_sync_lines
 from paceline.replication.states import ConnState, DiskState, Role
 from paceline.replication.volstate import (
     ConnChanged,
@@ -101,17 +101,22 @@ from paceline.replication.volstate import (
     SplitBrain,
     SyncFinished,
     SyncStarted,
+    VerifyFinished,
 )
 
 RS_CHECKPOINT = 64
 """Resync blocks acknowledged before the target is asked to flush them."""
 FULL_SYNC_FLAG = Flag.FULL_SYNC
 
-_LIVE = frozenset(
-    {ConnState.CONNECTED, ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET, ConnState.WF_SYNC_UUID}
+_VERIFY = frozenset({ConnState.VERIFY_S, ConnState.VERIFY_T})
+_LIVE = (
+    frozenset(
+        {ConnState.CONNECTED, ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET, ConnState.WF_SYNC_UUID}
+    )
+    | _VERIFY
 )
 _STREAM = _LIVE | {ConnState.WF_REPORT_PARAMS}
-_REPLICATING = frozenset({ConnState.CONNECTED, ConnState.SYNC_SOURCE})
+_REPLICATING = frozenset({ConnState.CONNECTED, ConnState.SYNC_SOURCE}) | _VERIFY
 
 Effect = MetaWrite | BlockRequest
 _Callback = Callable[[BlockCompletion], None]
@@ -137,7 +142,9 @@ class VolumeConfig:
     timeout: float = 3.0  # nothing heard for this long: the connection is dead
     al_extent_blocks: int = 1024  # 4 MiB extents, as DRBD's activity log
     max_requests: int = 10_000  # upper-layer requests in flight
-    rs_window: int = 16  # resync blocks in flight
+    rs_window: int = 16  # resync (and verify) blocks in flight
+    csums_alg: str | None = None  # checksum-based resync (net { csums-alg })
+    verify_alg: str | None = None  # online verify (net { verify-alg })
 
     def __post_init__(self) -> None:
         if self.protocol not in ("A", "B", "C"):
@@ -148,6 +155,9 @@ class VolumeConfig:
             raise ValueError("size, al_extent_blocks and max_epoch must be >= 1")
         if not 0 < self.ping_interval < self.timeout:
             raise ValueError(f"ping_interval {self.ping_interval} must be below timeout")
+        for alg in (self.csums_alg, self.verify_alg):
+            if alg is not None:
+                digest(alg, b"")  # ValueError for an unknown algorithm
 
 
 @dataclass
@@ -193,12 +203,18 @@ class _Conn:
     rs_queue: deque[int] = field(default_factory=deque)
     rs_inflight: int = 0
     rs_acked: list[int] = field(default_factory=list)
+    rs_wanted: set[int] = field(default_factory=set)  # csums: blocks the target asked for
     rs_flushing: list[int] | None = None
     rs_flush_n: int = 0
     rs_waiting: int = 0  # flushes of the current checkpoint still running (ours, the peer's)
     rs_done: int = 0
     rs_total: int = 0
+    rs_equal: int = 0  # csums-alg: blocks found equal, not sent
     pacer: Pacer | None = None
+    # online verify
+    ov_queue: deque[int] = field(default_factory=deque)
+    ov_inflight: int = 0
+    ov_found: list[int] = field(default_factory=list)
     # promotion while connected
     role_request: int = 0
     role_n: int = 0
@@ -316,7 +332,12 @@ class VolumeCore:
         times = [c.next_ping, c.last_heard + self.config.timeout]
         if c.epoch_opened is not None:
             times.append(c.epoch_opened + self.config.epoch_interval)
-        if c.pacer is not None and c.rs_queue and c.rs_inflight < self.config.rs_window:
+        queue, inflight = (
+            (c.ov_queue, c.ov_inflight)
+            if self.cstate == ConnState.VERIFY_S
+            else (c.rs_queue, c.rs_inflight)
+        )
+        if c.pacer is not None and queue and inflight < self.config.rs_window:
             # at least a microsecond on: float credit can leave "due" a hair short of now
             times.append(max(c.pacer.next_deadline(), self._now + 1e-6))
         return min(times)
@@ -336,6 +357,8 @@ class VolumeCore:
             self._close_epoch(now)
         if self.cstate == ConnState.SYNC_SOURCE:
             self._rs_pump(now)
+        elif self.cstate == ConnState.VERIFY_S:
+            self._ov_pump(now)
 
     def disk_done(self, completion: BlockCompletion, now: float) -> None:
         """A disk request this core submitted completed."""
@@ -832,7 +855,10 @@ class VolumeCore:
         d = sync_handshake(me, peer, self.config.policies, rc)
         if d.outcome is Outcome.NO_SYNC and (me.bits or p.bits):
             # equal generations, yet blocks marked out of sync: whoever marked them has them
-            mine = me.bits > p.bits or (me.bits == p.bits and rc)
+            tie = (me.role, peer.role) == (Role.PRIMARY, Role.SECONDARY) or (
+                me.role == peer.role and rc
+            )
+            mine = me.bits > p.bits or (me.bits == p.bits and tie)
             d = replace(
                 d,
                 hg=1 if mine else -1,
@@ -926,7 +952,28 @@ class VolumeCore:
     def _rs_read_done(self, c: _Conn, block: int, completion: BlockCompletion) -> None:
         if self.conn is not c or not completion.ok:
             return
-        self._send(wire.RsData(block, completion.data))
+        alg = self.config.csums_alg
+        if alg is not None and block not in c.rs_wanted:
+            self._send(wire.RsDigest(block, digest(alg, completion.data)))
+        else:
+            c.rs_wanted.discard(block)
+            self._send(wire.RsData(block, completion.data))
+
+    def _on_rs_want(self, m: wire.RsWant, now: float) -> None:
+        c = self._c()
+        if self.config.csums_alg is None or m.block in c.rs_wanted:
+            raise ProtocolError(f"RsWant for block {m.block} not offered by digest")
+        c.rs_wanted.add(m.block)
+        self._queue(BlockRequest.read(m.block), partial(self._rs_read_done, c, m.block))
+
+    def _on_rs_in_sync(self, m: wire.RsInSync, now: float) -> None:
+        c = self._c()
+        if self.config.csums_alg is None or c.rs_inflight <= 0:
+            raise ProtocolError(f"RsInSync for block {m.block} not offered by digest")
+        c.rs_inflight -= 1
+        c.rs_equal += 1
+        c.rs_acked.append(m.block)
+        self._rs_pump(now)
 
     def _on_rs_ack(self, m: wire.RsAck, now: float) -> None:
         c = self._c()
@@ -996,13 +1043,112 @@ class VolumeCore:
         self._send(wire.RsDone((g.current, g.bitmap, *g.history)))
         c.pacer = None
         self._set_cstate(ConnState.CONNECTED)
-        self._events.append(SyncFinished(True, c.rs_done))
+        summary = csums_summary(c.rs_equal, c.rs_done - c.rs_equal) if self.config.csums_alg else ""
+        self._events.append(SyncFinished(True, c.rs_done, c.rs_equal, summary))
 
     # resync, target side
 
     def _on_rs_data(self, m: wire.RsData, now: float) -> None:
         c = self._c()
         self._queue(BlockRequest.write(m.block, m.data), partial(self._rs_written, c, m.block))
+
+    def _on_rs_digest(self, m: wire.RsDigest, now: float) -> None:
+        c = self._c()
+        if self.config.csums_alg is None:
+            raise ProtocolError("RsDigest but no csums-alg is configured")
+        self._queue(BlockRequest.read(m.block), partial(self._rs_compare, c, m))
+
+    def _rs_compare(self, c: _Conn, m: wire.RsDigest, completion: BlockCompletion) -> None:
+        if self.conn is not c or not completion.ok:
+            return
+        assert self.config.csums_alg is not None
+        if digest(self.config.csums_alg, completion.data) == m.digest:
+            self._send(wire.RsInSync(m.block))
+        else:
+            self._send(wire.RsWant(m.block))
+
+    # online verify (drbdadm verify): digests compared block by block, mismatches marked
+
+    def verify(self, now: float, *, start: int = 0, stop: int | None = None) -> None:
+        """``drbdadm verify``: this node becomes VerifyS; the result is a VerifyFinished."""
+        self._now = now
+        c = self.conn
+        if self.config.verify_alg is None:
+            self._events.append(Refused("verify", "Need a verify algorithm to start online verify"))
+            return
+        if c is None or self.cstate != ConnState.CONNECTED:
+            self._events.append(Refused("verify", f"need a Connected peer, not {self.cstate}"))
+            return
+        stop = self.config.size if stop is None else min(stop, self.config.size)
+        if not 0 <= start < stop:
+            raise ValueError(f"verify range {start}..{stop} is empty or outside the volume")
+        c.ov_queue = deque(range(start, stop))
+        c.ov_found = []
+        c.pacer = Pacer(self.config.resync_rate_kib, now)
+        self._set_cstate(ConnState.VERIFY_S)
+        self._send(wire.OvStart(start, stop))
+        self._ov_pump(now)
+
+    def _ov_pump(self, now: float) -> None:
+        c = self._c()
+        assert c.pacer is not None
+        while c.ov_queue and c.ov_inflight < self.config.rs_window and c.pacer.take(now, 1):
+            block = c.ov_queue.popleft()
+            c.ov_inflight += 1
+            self._queue(BlockRequest.read(block), partial(self._ov_read_done, c, block))
+        if not c.ov_queue and not c.ov_inflight:
+            self._send(wire.OvDone(len(c.ov_found)))
+            self._ov_finish(c, source=True)
+
+    def _ov_read_done(self, c: _Conn, block: int, completion: BlockCompletion) -> None:
+        if self.conn is c and completion.ok:
+            assert self.config.verify_alg is not None
+            self._send(wire.OvRequest(block, digest(self.config.verify_alg, completion.data)))
+
+    def _on_ov_reply(self, m: wire.OvReply, now: float) -> None:
+        c = self._c()
+        if c.ov_inflight <= 0:
+            raise ProtocolError(f"OvReply for block {m.block} not asked for")
+        c.ov_inflight -= 1
+        if not m.equal:
+            self._ov_mark(c, m.block)
+        self._ov_pump(now)
+
+    def _ov_mark(self, c: _Conn, block: int) -> None:
+        c.ov_found.append(block)
+        if self.bitmap.set(block):
+            self._meta_dirty = True
+
+    def _ov_finish(self, c: _Conn, *, source: bool) -> None:
+        c.pacer = None
+        self._set_cstate(ConnState.CONNECTED)
+        found = tuple(sorted(c.ov_found))
+        self._events.append(VerifyFinished(source, found, tuple(out_of_sync_lines(found))))
+
+    def _on_ov_start(self, m: wire.OvStart, now: float) -> None:
+        c = self._c()
+        if self.config.verify_alg is None:
+            raise ProtocolError("OvStart but no verify-alg is configured")
+        c.ov_found = []
+        self._set_cstate(ConnState.VERIFY_T)
+
+    def _on_ov_request(self, m: wire.OvRequest, now: float) -> None:
+        c = self._c()
+        if m.block >= self.config.size:
+            raise ProtocolError(f"OvRequest for block {m.block} beyond {self.config.size}")
+        self._queue(BlockRequest.read(m.block), partial(self._ov_compare, c, m))
+
+    def _ov_compare(self, c: _Conn, m: wire.OvRequest, completion: BlockCompletion) -> None:
+        if self.conn is not c or not completion.ok:
+            return
+        assert self.config.verify_alg is not None
+        equal = digest(self.config.verify_alg, completion.data) == m.digest
+        if not equal:
+            self._ov_mark(c, m.block)
+        self._send(wire.OvReply(m.block, equal))
+
+    def _on_ov_done(self, m: wire.OvDone, now: float) -> None:
+        self._ov_finish(self._c(), source=False)
 
     def _rs_written(self, c: _Conn, block: int, completion: BlockCompletion) -> None:
         if self.conn is c:
@@ -1229,6 +1375,13 @@ _ACCEPTS: dict[type[wire.Message], frozenset[ConnState]] = {
     wire.Ping: _STREAM,
     wire.PingAck: _STREAM,
     wire.Disconnect: _STREAM,
+    wire.RsDigest: frozenset({ConnState.SYNC_TARGET}),
+    wire.RsWant: frozenset({ConnState.SYNC_SOURCE}),
+    wire.RsInSync: frozenset({ConnState.SYNC_SOURCE}),
+    wire.OvStart: frozenset({ConnState.CONNECTED}),
+    wire.OvRequest: frozenset({ConnState.VERIFY_T}),
+    wire.OvReply: frozenset({ConnState.VERIFY_S}),
+    wire.OvDone: frozenset({ConnState.VERIFY_T}),
 }
 """The state table: in which connection states each message may arrive."""
 # Each message's handler, by method name (so that a subclass can override one).
@@ -1255,4 +1408,11 @@ _HANDLERS: dict[type[wire.Message], str] = {
     wire.Ping: "_on_ping",
     wire.PingAck: "_on_ping_ack",
     wire.Disconnect: "_on_disconnect",
+    wire.RsDigest: "_on_rs_digest",
+    wire.RsWant: "_on_rs_want",
+    wire.RsInSync: "_on_rs_in_sync",
+    wire.OvStart: "_on_ov_start",
+    wire.OvRequest: "_on_ov_request",
+    wire.OvReply: "_on_ov_reply",
+    wire.OvDone: "_on_ov_done",
 }

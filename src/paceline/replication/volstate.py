@@ -163,9 +163,27 @@ class SyncStarted:
 class SyncFinished:
     source: bool
     blocks: int
+    equal: int = 0  # csums-alg: blocks found equal (not transferred)
+    summary: str = ""  # csums-alg: DRBD's "N % had equal checksums" line
 
     def __str__(self) -> str:
-        return f"resync done as {'source' if self.source else 'target'}, {self.blocks} block(s)"
+        done = f"resync done as {'source' if self.source else 'target'}, {self.blocks} block(s)"
+        return f"{done}; {self.summary}" if self.summary else done
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyFinished:
+    """Online verify done: the blocks whose digests differed (now marked out of
+    sync; a disconnect/connect resyncs them), and DRBD's log lines for them."""
+
+    source: bool
+    found: tuple[int, ...]
+    lines: tuple[str, ...]
+
+    def __str__(self) -> str:
+        if not self.found:
+            return "Online verify done, no block out of sync"
+        return f"Online verify found {len(self.found)} 4k block out of sync!"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +226,7 @@ Event = (
     | SplitBrain
     | SyncStarted
     | SyncFinished
+    | VerifyFinished
     | PeerError
     | Refused
     | HandlerCall

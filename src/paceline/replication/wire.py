@@ -29,7 +29,10 @@ promotion asks the peer first), ``Ping``/``PingAck``, ``Disconnect``.
 
 Every frame carries the sender's node id and a sequence number that must
 grow by exactly one per frame on one connection (frames cannot be dropped,
-replayed or reordered inside a stream). Any malformed, oversized, unknown or
+replayed or reordered inside a stream). With ``csums-alg``, resync sends
+``RsDigest`` first and data only for blocks that differ (``RsWant``, else
+``RsInSync``); online verify is ``OvStart``, ``OvRequest``/``OvReply`` per
+block, ``OvDone``. Any malformed, oversized, unknown or
 out-of-order frame raises ``ProtocolError``; the caller (``peer.py``)
 disconnects the peer and counts it.
 
@@ -66,6 +69,7 @@ BITMAP_CHUNK = 16 * 1024
 MAX_PAYLOAD = 64 * 1024
 """Largest message: a data block or a bitmap chunk plus a little framing."""
 NONCE_SIZE = 16
+MAX_DIGEST = 64
 MAX_NAME = 128
 
 _U64 = (1 << 64) - 1
@@ -302,12 +306,73 @@ class Disconnect(Message):
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class RsDigest(Message):
+    """csums-alg: the source's digest of a block to resync; the target answers
+    ``RsInSync`` (equal: nothing crosses) or ``RsWant`` (send the data)."""
+
+    TYPE: ClassVar[int] = 22
+    FIELDS: ClassVar[tuple[object, ...]] = (int, bytes)
+    block: int
+    digest: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RsInSync(Message):
+    TYPE: ClassVar[int] = 23
+    FIELDS: ClassVar[tuple[object, ...]] = (int,)
+    block: int
+
+
+@dataclass(frozen=True, slots=True)
+class RsWant(Message):
+    TYPE: ClassVar[int] = 24
+    FIELDS: ClassVar[tuple[object, ...]] = (int,)
+    block: int
+
+
+@dataclass(frozen=True, slots=True)
+class OvStart(Message):
+    """Online verify of blocks ``start`` .. ``stop``-1 begins (the sender is VerifyS)."""
+
+    TYPE: ClassVar[int] = 25
+    FIELDS: ClassVar[tuple[object, ...]] = (int, int)
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True, slots=True)
+class OvRequest(Message):
+    """verify-alg digest of one block: the peer compares it with its own."""
+
+    TYPE: ClassVar[int] = 26
+    FIELDS: ClassVar[tuple[object, ...]] = (int, bytes)
+    block: int
+    digest: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OvReply(Message):
+    TYPE: ClassVar[int] = 27
+    FIELDS: ClassVar[tuple[object, ...]] = (int, bool)
+    block: int
+    equal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OvDone(Message):
+    TYPE: ClassVar[int] = 28
+    FIELDS: ClassVar[tuple[object, ...]] = (int,)
+    found: int
+
+
 MESSAGES: dict[int, type[Message]] = {
     cls.TYPE: cls
     for cls in (
         Hello, Params, BitmapChunk, SyncUuid, Data, RecvAck, WriteAck, NegAck, Barrier,
         BarrierAck, RsData, RsAck, RsFlush, RsFlushAck, RsDone, State, RoleRequest,
-        RoleReply, Ping, PingAck, Disconnect,
+        RoleReply, Ping, PingAck, Disconnect, RsDigest, RsInSync, RsWant, OvStart, OvRequest,
+        OvReply, OvDone,
     )
 }  # fmt: skip
 _FIELD_NAMES = {t: tuple(f.name for f in fields(cls)) for t, cls in MESSAGES.items()}
@@ -371,6 +436,8 @@ def _check_ranges(m: Message) -> None:
             raise ProtocolError(f"RsDone carries {len(m.gi)} generation ids, expected 4")
     elif isinstance(m, (Data, RsData)) and len(m.data) != BLOCK_SIZE:
         raise ProtocolError(f"{type(m).__name__} of {len(m.data)} bytes, expected {BLOCK_SIZE}")
+    elif isinstance(m, (RsDigest, OvRequest)) and len(m.digest) > MAX_DIGEST:
+        raise ProtocolError(f"{type(m).__name__} digest of {len(m.digest)} bytes")
     elif isinstance(m, BitmapChunk) and len(m.data) > BITMAP_CHUNK:
         raise ProtocolError(f"BitmapChunk of {len(m.data)} bytes, at most {BITMAP_CHUNK}")
 

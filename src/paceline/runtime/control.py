@@ -93,6 +93,8 @@ DEFAULT_MAX_LINE = 1 << 20
 """Bytes in one line (request or reply), the newline included."""
 DEFAULT_MAX_CLIENTS = 16
 """Connections a server holds open at once."""
+UNIX_PATH_MAX = 107
+"""Bytes of a Unix socket path (sun_path is 108 with its NUL)."""
 DEFAULT_TIMEOUT = 5.0
 """Seconds the client waits for the hello, or for one reply."""
 
@@ -181,6 +183,11 @@ def parse_request(obj: dict[str, Any]) -> tuple[int, str, dict[str, Any]]:
 
 def _prepare_socket_path(path: Path) -> None:
     """Make ``path``'s directory (0700) and remove a stale socket; refuse a live one."""
+    if len(os.fsencode(path)) > UNIX_PATH_MAX:
+        raise ConfigError(
+            f"socket path is {len(os.fsencode(path))} bytes, the kernel takes {UNIX_PATH_MAX}: {path}",
+            expected="a shorter --root",
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
     try:

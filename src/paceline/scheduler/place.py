@@ -14,6 +14,7 @@ from paceline.scheduler.rules import Evaluator
 from paceline.scheduler.sets import colocation_pairs
 from paceline.scheduler.tickets import apply_tickets
 from paceline.scheduler.unpack import Cluster, Rsc
+from paceline.scheduler.utilization import amounts, fits, order_nodes
 
 INF = v.INF
 
@@ -129,6 +130,8 @@ class Placer:
             self.with_dependent.setdefault(co.primary, []).append(co)
         self._in_progress: set[str] = set()
         self.clone_nodes: dict[str, set[str]] = {}
+        self.strategy = cluster.option("placement-strategy", "default")
+        self.left = {n: amounts(i.capacity) for n, i in cluster.nodes.items()}
         self.plain: dict[str, dict[str, int]] = {}  # base scores before stickiness
         self.work: dict[str, dict[str, int]] = {}  # scores with the primaries applied
         self.promo: dict[str, dict[str, int]] = {}  # promoted-role location scores
@@ -292,7 +295,7 @@ class Placer:
         chosen = self.choose(rsc, scores)
         self.assigned[rid] = chosen
         if chosen is not None:
-            self.count[chosen] += 1
+            self.take(rid, chosen)
         self._in_progress.discard(rid)
         return chosen
 
@@ -342,11 +345,36 @@ class Placer:
         if rsc.orphan or rsc.target_role == "stopped":
             return None
         candidates = [n for n, s in scores.items() if s >= 0 and self.available(n)]
+        if self.strategy != "default":
+            need = self.need(rsc)
+            candidates = [n for n in candidates if fits(need, self.left[n])]
         if not candidates:
             return None
-        # best score, then fewest resources, then where it runs, then name
-        candidates.sort(key=lambda n: (-scores[n], self.count[n], n not in rsc.running, n))
-        return candidates[0]
+        if self.strategy == "default":
+            # best score, then fewest resources, then where it runs, then name
+            candidates.sort(key=lambda n: (-scores[n], self.count[n], n not in rsc.running, n))
+            return candidates[0]
+        best = order_nodes(candidates, scores, self.count, rsc.running, self.strategy, self.left)
+        return best[0]
+
+    def need(self, rsc: Rsc) -> dict[str, int]:
+        """What placing ``rsc`` takes from a node (a group's first member: the whole group)."""
+        members = [rsc.id]
+        if rsc.group is not None and self.c.groups[rsc.group][0] == rsc.id:
+            members = [m for m in self.c.groups[rsc.group] if m not in self.assigned]
+        total: dict[str, int] = {}
+        for m in members:
+            for k, n in amounts(self.c.rscs[m].utilization).items():
+                total[k] = total.get(k, 0) + n
+        return total
+
+    def take(self, rid: str, node: str) -> None:
+        """Count ``rid`` on ``node`` and take its utilization from what is left there."""
+        self.count[node] += 1
+        if self.strategy != "default":
+            left = self.left[node]
+            for k, n in amounts(self.c.rscs[rid].utilization).items():
+                left[k] = left.get(k, 0) - n
 
     # -- clones ------------------------------------------------------------
     def assign_clone(self, cid: str) -> None:
@@ -377,7 +405,7 @@ class Placer:
                 if not ok:
                     node = None
                 elif node is not None:
-                    self.count[node] += 1
+                    self.take(rid, node)
             if node is not None:
                 nodes.add(node)
         self.clone_nodes[cid] = nodes

@@ -7,12 +7,14 @@ from itertools import pairwise
 
 from paceline.cib.model import Action as CAction
 from paceline.cib.model import LrmRscOp, Order, OrderKind, Role
+from paceline.scheduler import values as v
 from paceline.scheduler.acyclic import break_cycles
 from paceline.scheduler.clones import probe_targets
 from paceline.scheduler.fencing import fence_action
 from paceline.scheduler.migration import can_migrate, order_edges
 from paceline.scheduler.monitors import extra_monitors
-from paceline.scheduler.place import clone_of, expand
+from paceline.scheduler.notify import notifications
+from paceline.scheduler.place import INF, clone_of, colocations, expand
 from paceline.scheduler.sets import order_pairs
 from paceline.scheduler.unpack import Cluster
 
@@ -76,6 +78,7 @@ class Ord:
     mandatory: bool
     restart: bool = True  # a start of first restarts a running then (not a whole clone)
     any_of: tuple[str, ...] | None = None  # then waits for any of these (a clone, a set)
+    minimum: int = 1  # how many of any_of must run (a clone's clone-min)
 
 
 def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
@@ -117,7 +120,19 @@ def orders(cluster: Cluster, where: dict[str, str | None]) -> list[Ord]:
         fa = str(c.first_action or CAction.START)
         ta = str(c.then_action or c.first_action or CAction.START)
         if c.first and c.then:
-            _order(cluster, where, out, c.first, fa, c.then, ta, mandatory, symmetrical, None)
+            _order(
+                cluster,
+                where,
+                out,
+                c.first,
+                fa,
+                c.then,
+                ta,
+                mandatory,
+                symmetrical,
+                None,
+                c.require_all,
+            )
     return out
 
 
@@ -135,6 +150,7 @@ def _order(
     mandatory: bool,
     symmetrical: bool,
     any_of: tuple[str, ...] | None,
+    require_all: bool | None = None,
 ) -> None:
     """The primitive orderings of ``first fa`` then ``then ta`` (and the inverse)."""
     if fa not in _INVERSE or ta not in _INVERSE:
@@ -143,16 +159,23 @@ def _order(
     thens = expand(cluster, then)
     fc, tc = clone_of(cluster, first), clone_of(cluster, then)
     interleave = fc is not None and tc is not None and cluster.clones[tc].interleave
-    restart = (tc is None and fc is None) or interleave
+    if require_all is False:
+        interleave = False
+    plain = (tc is None and fc is None) or interleave
+    # a clone's instance starting restarts a primitive after it, not a group or clone
+    restart = plain or (fc is not None and tc is None and then not in cluster.groups)
+    minimum = 1
     if any_of is None and fc is not None and not interleave:
         any_of = tuple(cluster.clones[fc].all_rids)
+        if require_all is not False:
+            minimum = max(1, v.score(cluster.clones[fc].meta.get("clone-min"), 0))
     for a in firsts:
         for b in thens:
             if interleave and (where.get(a) is None or where.get(a) != where.get(b)):
                 continue
-            out.append(Ord(a, fa, b, ta, mandatory, restart, any_of))
+            out.append(Ord(a, fa, b, ta, mandatory, restart, any_of, minimum))
             if symmetrical:
-                out.append(Ord(b, _INVERSE[ta], a, _INVERSE[fa], mandatory, restart))
+                out.append(Ord(b, _INVERSE[ta], a, _INVERSE[fa], mandatory, plain))
 
 
 def build(
@@ -168,7 +191,7 @@ def build(
         running = list(rsc.running)
         cur = running[0] if running else None
         nxt = placement.get(rid)
-        failed = cur is not None and cur in rsc.failed
+        failed = bool(set(running) & rsc.failed)
         p = Plan(rid, cur, nxt, failed, rsc.managed)
         if len(running) > 1 and p.managed:
             # multiply active: stopped everywhere, started again where it goes;
@@ -214,8 +237,10 @@ def build(
             a, b = plans.get(o.first), plans.get(o.then)
             if a is None or b is None or not b.managed or b.nxt is None or b.blocked_start:
                 continue
-            if o.any_of is not None and any(_runs(plans[r]) for r in o.any_of if r in plans):
-                continue
+            if o.any_of is not None:
+                up = sum(1 for r in o.any_of if r in plans and _runs(plans[r]))
+                if up >= o.minimum:
+                    continue
             if not _runs(a):
                 b.start = False
                 b.blocked_start = b.cur is None
@@ -256,6 +281,7 @@ def build(
                 and a.managed
                 and b.stop
                 and not b.migrate
+                and o.restart
                 and a.cur is not None
                 and not a.stop
             ):
@@ -393,6 +419,21 @@ def build(
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
     extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
+    # an orphan's history is deleted once it is stopped, its fail counts cleared first
+    for rid, rsc in cluster.rscs.items():
+        # (an anonymous clone's surplus history is not an orphan's)
+        if not rsc.orphan or (rsc.clone is not None and not cluster.clones[rsc.clone].unique):
+            continue
+        for node in rsc.history:
+            if cluster.nodes[node].online and node not in fenced:
+                wipe = act(rid, "delete", 0, node)
+                if rid in stops:
+                    t.edges.append((stops[rid], wipe))
+        for node, info in cluster.nodes.items():
+            if info.online and info.failcounts.get(rsc.action_name, 0) > 0:
+                clear = act(rid, "clear_failcount", 0, node)
+                if rid in stops:
+                    t.edges.append((clear, stops[rid]))
     for rid in probes:
         probed = cluster.rscs.get(rid)
         if probed is not None and probed.clone is not None:
@@ -444,6 +485,38 @@ def build(
                 firsts = [ranks[lo][r] for r in rids if r in ranks[lo]]
                 thens = [ranks[hi][r] for r in rids if r in ranks[hi]]
                 t.edges.extend((a, b) for a in firsts for b in thens)
+    monitors = [a for a in acts.values() if a.task == "monitor" and a.interval and not a.cancel]
+    for cinfo in cluster.clones.values():
+
+        def pseudo(task: str, op: str, cid: str = cinfo.id) -> Act:
+            key = (cid, task, 0, None)
+            found = acts.get(key)
+            if found is None:
+                found = acts[key] = Act(cid, task, 0, None, pseudo=True)
+            return found
+
+        def real(rid: str, task: str, node: str) -> Act:
+            return act(rid, task, 0, node)
+
+        notifications(cluster, cinfo, plans, by_task, monitors, pseudo, real, t.edges)
+    if cluster.option("placement-strategy", "default") != "default":
+        # capacity is freed before it is taken again: stops before starts on a node
+        loads = [r for r, x in cluster.rscs.items() if x.utilization]
+        for r in loads:
+            if r not in stops:
+                continue
+            for q in loads:
+                if q in starts and starts[q].node == stops[r].node and q != r:
+                    t.edges.append((stops[r], starts[q]))
+    # what must not run with another leaves a node before the other arrives
+    for co in colocations(cluster):
+        if co.score > -INF:
+            continue
+        for leaving, arriving in ((co.dependent, co.primary), (co.primary, co.dependent)):
+            for gone in expand(cluster, leaving):
+                for come in expand(cluster, arriving):
+                    if gone in stops and come in starts and stops[gone].node == starts[come].node:
+                        t.edges.append((stops[gone], starts[come]))
     together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
     for members in together:
         for m in members:

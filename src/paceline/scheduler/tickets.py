@@ -23,15 +23,20 @@ if TYPE_CHECKING:
 INF = v.INF
 
 
-def _rsc_ids(placer: Placer, con: Ticket) -> Iterator[str]:
+def _rsc_ids(placer: Placer, con: Ticket) -> Iterator[tuple[str, Role | None]]:
+    """The primitives a ticket constraint covers, each with the role it binds."""
     from paceline.scheduler.place import expand
 
+    role = con.rsc_role if con.rsc_role is not Role.STOPPED else None
     if con.rsc:
-        yield from expand(placer.c, con.rsc)
+        for rid in expand(placer.c, con.rsc):
+            yield rid, role
     for item in con.resource_sets:
         if isinstance(item, ResourceSet):
-            for rid in item.resources:
-                yield from expand(placer.c, rid)
+            set_role = item.role if item.role not in (None, Role.STOPPED) else role
+            for ref in item.resources:
+                for rid in expand(placer.c, ref):
+                    yield rid, set_role
 
 
 def apply_tickets(placer: Placer) -> None:
@@ -47,8 +52,7 @@ def apply_tickets(placer: Placer) -> None:
         if granted and not standby:
             continue
         policy = con.loss_policy or LossPolicy.STOP
-        role = con.rsc_role if con.rsc_role is not Role.STOPPED else None
-        for rid in _rsc_ids(placer, con):
+        for rid, role in _rsc_ids(placer, con):
             rsc = c.rscs[rid]
             if role is Role.PROMOTED:
                 placer.no_promote.add(rid)

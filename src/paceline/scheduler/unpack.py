@@ -57,6 +57,7 @@ class NodeInfo:
     shutdown: bool = False
     pending: bool = False
     unclean: str | None = None  # why it must be fenced
+    capacity: dict[str, str] = field(default_factory=dict)  # utilization attributes
     attrs: dict[str, str] = field(default_factory=dict)
     failcounts: dict[str, int] = field(default_factory=dict)
     last_failure: dict[str, int] = field(default_factory=dict)
@@ -90,6 +91,7 @@ class Rsc:
     seen_on: set[str] = field(default_factory=set)
     clone: str | None = None  # the clone this is an instance (member) of
     clone_name: str | None = None  # the history name it was given (anonymous clones)
+    utilization: dict[str, str] = field(default_factory=dict)
 
     @property
     def action_name(self) -> str:
@@ -317,6 +319,7 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
     for n in cfg.nodes:
         info = NodeInfo(n.uname, n.id)
         info.attrs.update(first_values(n.instance_attributes, sets_by_id))
+        info.capacity = first_values(n.utilization, sets_by_id)
         nodes[n.uname] = info
     by_id = {info.id: info for info in nodes.values()}
     fencing = v.is_true(options.get("stonith-enabled"), True)
@@ -383,6 +386,7 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         if cluster_maint or v.is_true(meta.get("maintenance")):
             meta["is-managed"] = "false"
         rscs[p.id] = Rsc(p.id, p, group, meta, _op_specs(p, op_defaults))
+        rscs[p.id].utilization = first_values(p.utilization, sets_by_id)
 
     clones: dict[str, CloneInfo] = {}
     in_clone: dict[str, str] = {}

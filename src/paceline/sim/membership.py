@@ -34,7 +34,16 @@ from paceline.membership.settings import MembershipSettings, link_name
 from paceline.sim.membership_checkers import membership_checkers
 from paceline.sim.net import LinkFaults
 from paceline.sim.node import BootFn, NodeContext, _TimerMixin
-from paceline.sim.system import Crash, Nemesis, Partition, Pause, RunResult, System, Unplug
+from paceline.sim.system import (
+    Crash,
+    Nemesis,
+    Partition,
+    Pause,
+    RunResult,
+    SwizzleClog,
+    System,
+    Unplug,
+)
 
 PORT = 5405
 GROUP = "239.0.0.1"
@@ -99,6 +108,10 @@ class MembershipScenario:
     message_every: float
     token: float = TOKEN
     heartbeats_per_token: int = 3
+    clock_skew: float = 0.0
+    """Nodes' clocks start up to this many seconds apart."""
+    clock_drift: float = 0.0
+    """And run up to this fraction fast or slow."""
 
     @property
     def heal_at(self) -> float:
@@ -138,7 +151,7 @@ def draw(seed: int, nodes: int | None = None, *, small: bool = False) -> Members
         at = rng.uniform(2 * token, fault_end - 4 * token)
         length = rng.uniform(0.5 * token, 8 * token)
         until = min(at + length, fault_end - token)
-        kind = rng.choice(("crash", "partition", "oneway", "unplug", "pause"))
+        kind = rng.choice(("crash", "partition", "oneway", "unplug", "pause", "clog"))
         node = rng.choice(names)
         if kind == "crash":
             nemesis.append(Crash(at, down=length, node=node))
@@ -147,18 +160,23 @@ def draw(seed: int, nodes: int | None = None, *, small: bool = False) -> Members
             nemesis.append(Partition(at, until, side, one_way=kind == "oneway"))
         elif kind == "unplug":
             nemesis.append(Unplug(at, until, node, link_name(rng.randrange(links))))
+        elif kind == "clog":
+            hold = rng.uniform(0.2 * token, 2 * token)
+            nemesis.append(SwizzleClog(at, step=0.05 * token, hold=hold))
         else:
             nemesis.append(Pause(at, rng.uniform(0.1 * token, 2 * token), node))
     return MembershipScenario(
         nodes=n,
         links=links,
         multicast=rng.random() < 0.2,
-        auth=rng.choice((AuthMode.NONE, AuthMode.HMAC_SHA256, AuthMode.HMAC_SHA256)),
+        auth=rng.choice((AuthMode.NONE, AuthMode.HMAC_SHA256, AuthMode.AES_256_GCM)),
         faults=faults,
         nemesis=tuple(nemesis),
         duration=duration,
         settle=settle,
         message_every=rng.choice((0.5, 1.0, 2.0)) * token,
+        clock_skew=rng.choice((0.0, 5.0)),
+        clock_drift=rng.choice((0.0, 0.001)),
     )
 
 
@@ -280,7 +298,14 @@ def system_for(
 ) -> System:
     """The ``System`` a scenario runs on: its links, with its faults."""
     networks = [link_name(i) for i in range(scenario.links)]
-    return System(seed, networks=networks, faults=scenario.faults, sink=sink)
+    return System(
+        seed,
+        networks=networks,
+        faults=scenario.faults,
+        sink=sink,
+        clock_skew=scenario.clock_skew,
+        clock_drift=scenario.clock_drift,
+    )
 
 
 def run(

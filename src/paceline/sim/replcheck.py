@@ -20,7 +20,14 @@ from paceline.sim.node import Booted, Crashed
 
 BLOCK = 4096
 LIVE = frozenset(
-    {ConnState.CONNECTED, ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET, ConnState.WF_SYNC_UUID}
+    {
+        ConnState.CONNECTED,
+        ConnState.SYNC_SOURCE,
+        ConnState.SYNC_TARGET,
+        ConnState.WF_SYNC_UUID,
+        ConnState.VERIFY_S,
+        ConnState.VERIFY_T,
+    }
 )
 
 

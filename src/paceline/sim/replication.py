@@ -88,6 +88,8 @@ class Settings:
         default_factory=lambda: Policies("discard-zero-changes", "discard-secondary", "disconnect")
     )
     resync_rate_kib: int = 40_000
+    csums_alg: str | None = None
+    verify_alg: str | None = "sha1"
     latency: DiskLatency = field(default_factory=lambda: DiskLatency(0.0002, 0.0005, 0.002))
     workload_gap: float = 0.004  # mean time between a Primary's requests
     workload_depth: int = 4  # requests in flight at most
@@ -116,6 +118,7 @@ class World:
             allow_two_primaries=s.allow_two_primaries, policies=s.policies,
             shared_secret="sim-secret", resync_rate_kib=s.resync_rate_kib, max_epoch=16,
             epoch_interval=0.02, ping_interval=0.2, timeout=0.8, al_extent_blocks=8,
+            csums_alg=s.csums_alg, verify_alg=s.verify_alg,
         )  # fmt: skip
 
     def host(self, name: str) -> VolumeHost | None:
@@ -161,6 +164,7 @@ class VolumeHost:
         self._connecting = False
         self.pending: dict[int, tuple[str, int, int]] = {}  # rid -> (op, seq/fid, block)
         self.workload = True
+        self.sent_bytes = 0  # what this life wrote to the replication link
         self.split_brain = False  # the last handshake left an unresolved split brain
         self._fid = 0
         world.hosts[self.name] = self
@@ -209,6 +213,7 @@ class VolumeHost:
         data = core.data_to_send()
         if data and link is not None and link.stream is not None and not link.stream.is_closing():
             link.stream.write(data)
+            self.sent_bytes += len(data)
         while (event := core.next_event()) is not None:
             if isinstance(event, IoDone):
                 self._io_done(event)
@@ -321,12 +326,13 @@ class VolumeHost:
 
 FAULTS = (
     "cut", "clog", "crash", "failover", "switchover", "split-brain", "eio", "slow",
-    "reconnect", "power", "promote",
+    "reconnect", "power", "promote", "verify",
 )  # fmt: skip
 """cut/clog/slow the link; crash one node, or both at once (power); failover (crash
 the Primary, promote the other); switchover; split-brain (cut, then promote the
 other); eio (one disk fails); reconnect (the operator's repairs); promote (a
-promotion that must be refused while the other is Primary and connected)."""
+promotion that must be refused while the other is Primary and connected); verify
+(an online verify, racing the writes and the other faults)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +424,10 @@ class Operator:
                 self._crash(name, f.length)
         elif f.kind == "promote":
             self._promote(f.node)
+        elif f.kind == "verify":
+            h = self.world.host(f.node)
+            if h is not None:
+                h.call(h.core.verify)
         elif f.kind == "failover":
             p = self.primary()
             if p is not None:
@@ -522,7 +532,7 @@ def run(
     sink: Callable[[str], None] | None = None,
 ) -> RunResult:
     """One seeded run: ``faults`` (default: ``count`` drawn from the seed), then healing."""
-    settings = settings or Settings()
+    settings = settings or Settings(csums_alg="md5" if seed % 2 else None)
     system = System(
         seed, networks={"repl": LinkFaults(bandwidth=100e6)}, sink=sink, stream_timeout=1.0
     )
