@@ -57,6 +57,7 @@ class FileBlockStore:
             os.ftruncate(self._fd, num_blocks * block_size)  # a device has its own size
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blockio")
         self._pending = 0
+        self._batch: list[tuple[BlockRequest, CompletionHandler]] = []
         self._closed = False
 
     @property
@@ -80,15 +81,27 @@ class FileBlockStore:
         if self._pending >= self.max_pending:
             raise StateError("FileBlockStore", f"{self._pending} pending", "submit")
         self._pending += 1
-        self._worker.submit(self._run, request, done)
+        self._batch.append((request, done))
+        if len(self._batch) == 1:
+            self._loop.call_soon(self._dispatch)
 
-    def _run(self, request: BlockRequest, done: CompletionHandler) -> None:
-        """On the worker thread: do the I/O, hand the completion to the loop."""
-        try:
-            completion = self._io(request)
-        except OSError as err:
-            completion = BlockCompletion(request, err.errno or errno.EIO)
-        self._loop.call_soon_threadsafe(self._complete, completion, done)
+    def _dispatch(self) -> None:
+        """Hand every request submitted since the last turn to the worker as one job
+        (one thread wake-up per batch, not per block: that cost dominated)."""
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._worker.submit(self._run, batch)
+
+    def _run(self, batch: list[tuple[BlockRequest, CompletionHandler]]) -> None:
+        """On the worker thread: do the I/O in order, hand the completions to the loop."""
+        results = []
+        for request, done in batch:
+            try:
+                completion = self._io(request)
+            except OSError as err:
+                completion = BlockCompletion(request, err.errno or errno.EIO)
+            results.append((completion, done))
+        self._loop.call_soon_threadsafe(self._complete, results)
 
     def _io(self, request: BlockRequest) -> BlockCompletion:
         offset = request.index * self._block_size
@@ -103,9 +116,10 @@ class FileBlockStore:
         os.fsync(self._fd)
         return BlockCompletion(request)
 
-    def _complete(self, completion: BlockCompletion, done: CompletionHandler) -> None:
-        self._pending -= 1
-        done(completion)
+    def _complete(self, results: list[tuple[BlockCompletion, CompletionHandler]]) -> None:
+        for completion, done in results:
+            self._pending -= 1
+            done(completion)
 
     # -- runs of blocks (the FUSE front end's fast path; same worker, same order) --
 
@@ -122,6 +136,7 @@ class FileBlockStore:
 
         It runs on the store's worker, in order with submitted requests."""
         self._check_run(first, count)
+        self._dispatch()  # after what was submitted before it
         size = count * self._block_size
 
         def io() -> tuple[int, bytes]:
@@ -139,6 +154,7 @@ class FileBlockStore:
                 f"a run of {len(data)} bytes is not whole {self._block_size}-byte blocks"
             )
         self._check_run(first, len(data) // self._block_size)
+        self._dispatch()  # after what was submitted before it
 
         def io() -> int:
             try:
@@ -154,6 +170,7 @@ class FileBlockStore:
         if self._closed:
             return
         self._closed = True
+        self._dispatch()
         await self._loop.run_in_executor(None, self._worker.shutdown)
         await asyncio.sleep(0)  # let the last call_soon_threadsafe completions run
         os.close(self._fd)
