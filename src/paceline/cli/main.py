@@ -30,6 +30,7 @@ VERBS: dict[str, str] = {
     "quorum": "paceline.cli.membership",
     "links": "paceline.cli.membership",
     "status": "paceline.cli.status",
+    "history": "paceline.cli.history",
     "cluster": "paceline.cli.cluster",
     "node": "paceline.cli.node",
     "resource": "paceline.cli.resource",

@@ -40,8 +40,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
+from paceline import __version__
 from paceline.cib.model import Cib, Primitive
 from paceline.cib.versions import bump_epoch, bump_num_updates, parse_version
 from paceline.controller import status as st
@@ -62,6 +64,7 @@ from paceline.controller.effects import (
 )
 from paceline.controller.graph import Graph, Step
 from paceline.controller.history import (
+    FEATURE_SET,
     OP_DONE,
     OP_TIMEOUT,
     RC_NOT_RUNNING,
@@ -84,6 +87,7 @@ REJOIN_WAIT_S = 5.0
 MAX_QUEUED_CHANGES = 64
 MAX_EARLY_JOINS = 64
 MAX_CHAIN = 20
+DC_VERSION = f"paceline-{__version__}"
 
 
 class DcState(enum.Enum):
@@ -555,6 +559,14 @@ class Controller:
         self.pull_from = None
         before = self.cib.configuration
         cib = st.ensure_nodes(self.cib, self.view.members)
+        cfg = cib.configuration
+        for name, value in (("dc-version", DC_VERSION), ("cluster-infrastructure", "corosync")):
+            if st.get_pair(cfg.crm_config, name) != value:
+                cfg = replace(
+                    cfg,
+                    crm_config=st.set_pair(cfg.crm_config, "cib-bootstrap-options", name, value),
+                )
+        cib = replace(cib, configuration=cfg)
         if cib.configuration != before:
             cib = bump_epoch(cib)
         self.cib = cib
@@ -616,6 +628,18 @@ class Controller:
         )
 
     def _publish(self, audit: dict[str, Any] | None = None) -> None:
+        self.cib = replace(
+            self.cib,
+            crm_feature_set=FEATURE_SET,
+            cib_last_written=_ctime(self._wall),
+        )
+        if audit is not None:
+            self.cib = replace(
+                self.cib,
+                update_origin=str(audit["origin"]),
+                update_client="paceline",
+                update_user=str(audit["who"]),
+            )
         body: dict[str, Any] = {"cib": wire.pack_cib(self.cib)}
         if audit is not None:
             body["audit"] = audit
@@ -965,6 +989,11 @@ class Controller:
             self.cib = bump_num_updates(self.cib)
             return f"cleanup of {rsc or 'all resources'} on {', '.join(nodes)}"
         raise ValueError(f"unknown change {op!r}")
+
+
+def _ctime(wall: int) -> str:
+    """``Thu Dec  3 14:47:06 2026`` (UTC), as Pacemaker writes ``cib-last-written``."""
+    return datetime.fromtimestamp(wall, tz=UTC).strftime("%a %b %e %H:%M:%S %Y")
 
 
 def _agent(prim: Primitive) -> str:

@@ -142,7 +142,7 @@ class Placer:
     # -- base scores -------------------------------------------------------
     def available(self, node: str) -> bool:
         n = self.c.nodes[node]
-        return n.online and not n.standby and not n.shutdown and not n.unclean
+        return n.online and not (n.standby or n.shutdown or n.unclean or n.maintenance)
 
     def base_scores(self) -> None:
         c = self.c
@@ -162,7 +162,7 @@ class Placer:
                 keys += [rsc.clone_name or rid, strip_instance(rid)]
             for name, info in c.nodes.items():
                 key = next((k for k in keys if k in info.failcounts), rid)
-                fc = info.failcounts.get(key, 0)
+                fc = info.failcounts.get(key, 0) if name not in rsc.ignored_failures else 0
                 if fc and timeout and info.last_failure.get(key, 0) + timeout <= c.now:
                     fc = 0
                 if thr > 0 and fc >= thr:

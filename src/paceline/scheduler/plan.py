@@ -16,7 +16,7 @@ from paceline.scheduler.monitors import extra_monitors
 from paceline.scheduler.notify import notifications
 from paceline.scheduler.place import INF, clone_of, colocations, expand
 from paceline.scheduler.sets import order_pairs
-from paceline.scheduler.unpack import Cluster
+from paceline.scheduler.unpack import Cluster, Rsc
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -67,6 +67,7 @@ class Plan:
     promote: bool = False
     demote: bool = False
     migrate: bool = False
+    blocked_stop: bool = False  # a stop that cannot happen (unclean node not fenced)
 
 
 @dataclass(slots=True)
@@ -212,7 +213,7 @@ def build(
     policy = cluster.option("no-quorum-policy", "stop")
     if not cluster.have_quorum and policy in ("stop", "freeze", "demote", "suicide"):
         for p in plans.values():
-            if not p.managed:
+            if not p.managed or not _needs_quorum(cluster.rscs[p.rid]):
                 continue
             if policy != "freeze" and p.cur is not None and (p.stop or p.nxt is not None):
                 p.stop, p.nxt, p.start = True, None, False
@@ -223,6 +224,12 @@ def build(
                 p.reason = "due to no quorum"
     for rid, rsc in cluster.rscs.items():
         p = plans[rid]
+        # on an unclean node that cannot be fenced, nothing can stop (or move)
+        host = cluster.nodes.get(p.cur or "")
+        if host is not None and host.unclean and p.cur not in fenced and p.managed and p.stop:
+            p.blocked_stop, p.start, p.unrunnable = True, False, True
+            p.reason = p.reason or "due to node availability"
+            continue
         if p.cur is not None and p.cur in rsc.blocked:
             p.managed = False
             p.start = p.stop = False
@@ -338,9 +345,10 @@ def build(
     promotes: dict[str, Act] = {}
     demotes: dict[str, Act] = {}
     by_task = {"start": starts, "stop": stops, "promote": promotes, "demote": demotes}
+    extra_stops: dict[tuple[str, str], Act] = {}  # a multiply active resource's other stops
     for rid in cluster.rscs:
         p = plans[rid]
-        if p.stop and p.cur is not None:
+        if p.stop and p.cur is not None and not p.blocked_stop:
             stops[rid] = act(rid, "stop", 0, p.cur)
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
@@ -352,6 +360,7 @@ def build(
             migrating[name] = (to, frm)
             t.edges += [(to, frm), (frm, stops[rid]), (frm, start)]
         extra = [act(rid, "stop", 0, n) for n in p.extra] if p.managed else []
+        extra_stops.update({(rid, e.node): e for e in extra if e.node is not None})
         if rid in stops and rid in starts:
             t.edges.append((stops[rid], starts[rid]))
         for e in extra:
@@ -418,7 +427,7 @@ def build(
     for cinfo in cluster.clones.values():
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
-    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
+    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes, extra_stops)
     # an orphan's history is deleted once it is stopped, its fail counts cleared first
     for rid, rsc in cluster.rscs.items():
         # (an anonymous clone's surplus history is not an orphan's)
@@ -517,6 +526,12 @@ def build(
                 for come in expand(cluster, arriving):
                     if gone in stops and come in starts and stops[gone].node == starts[come].node:
                         t.edges.append((stops[gone], starts[come]))
+    for cinfo in cluster.clones.values():
+        if cinfo.ordered:  # instances start one after another, and stop in reverse
+            rids = cinfo.all_rids
+            ups = [starts[r] for r in rids if r in starts]
+            downs = [stops[r] for r in reversed(rids) if r in stops]
+            t.edges += list(pairwise(ups)) + list(pairwise(downs))
     together = list(cluster.groups.values()) + [i.all_rids for i in cluster.clones.values()]
     for members in together:
         for m in members:
@@ -556,6 +571,11 @@ def build(
         f"Fence ({fence_action(cluster.options)}) {n} '{why}'" for n, why in sorted(fenced.items())
     ] + summary(cluster, plans)
     return t
+
+
+def _needs_quorum(rsc: Rsc) -> bool:
+    """Whether a resource may only run with quorum (not with ``requires=nothing``)."""
+    return rsc.meta.get("requires") != "nothing"
 
 
 def fence_nodes(cluster: Cluster, extra: dict[str, str]) -> dict[str, str]:
@@ -625,6 +645,8 @@ def _line(p: Plan) -> str | None:
         if need_role and nxt_role is Role.PROMOTED:
             return f"Promote    {p.rid}\t( Stopped -> Promoted {p.nxt} )"
         return f"Start      {p.rid}\t( {p.nxt} )"
+    if p.cur is not None and p.blocked_stop:
+        return f"Stop       {p.rid}\t( {p.cur} )  {p.reason} (blocked)"
     if p.cur is not None and p.stop and not p.start:
         where = f"{cur_role} {p.cur}" if need_role else p.cur
         return f"Stop       {p.rid}\t( {where} )  {p.reason or 'due to node availability'}"
