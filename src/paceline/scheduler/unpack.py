@@ -90,6 +90,7 @@ class Rsc:
     history: dict[str, dict[tuple[str, int], LrmRscOp]] = field(default_factory=dict)
     seen_on: set[str] = field(default_factory=set)
     clone: str | None = None  # the clone this is an instance (member) of
+    ignored_failures: set[str] = field(default_factory=set)  # last failure had on-fail=ignore
     clone_name: str | None = None  # the history name it was given (anonymous clones)
     utilization: dict[str, str] = field(default_factory=dict)
 
@@ -227,6 +228,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
     blocked = False
     for op in sorted(ops, key=lambda o: (o.call_id < 0, o.call_id)):
         if op.id.endswith("_last_failure_0"):
+            if on_fail.get((op.operation, op.interval)) == "ignore":
+                rsc.ignored_failures.add(node)  # such failures do not count
             continue
         hist[(op.operation, op.interval)] = op
         task = op.operation
