@@ -16,7 +16,7 @@ from paceline.membership.messaging import ViewStreams
 from paceline.membership.wire import Install
 from paceline.sim.membership import CoreFactory, MembershipScenario, draw, run, run_seeds
 from paceline.sim.net import LinkFaults
-from paceline.sim.system import Crash, Partition, Unplug
+from paceline.sim.system import Crash, Partition, Pause, SwizzleClog, Unplug
 
 CI_SEEDS = 200
 
@@ -137,4 +137,26 @@ def test_regression_seed_31_a_restarted_node_never_reuses_its_ring_id() -> None:
         duration=25.0, settle=5.0, message_every=0.25,
     )  # fmt: skip
     result = run(31, scenario)
+    assert result.ok, result.violations
+
+
+def test_regression_seed_7088_a_proposer_that_promised_another_ring_drops_its_own() -> None:
+    """Seed 7088 (5 nodes) once raised StateError: a proposer promised a rival's
+    ring, installed it, then late answers completed its own proposal."""
+    scenario = MembershipScenario(
+        nodes=5, links=2, multicast=True, auth=AuthMode.NONE,
+        faults=LinkFaults(delay=0.002, jitter=0.001, loss=0.05, reorder=0.02),
+        nemesis=(
+            Pause(at=4.518558704874988, length=0.6360277629686787, node="n2"),
+            Crash(at=14.374266190745633, down=2.8841583060710767, node="n5"),
+            Unplug(at=17.71592674283741, until=18.686821691382043, node="n3", network="ring0"),
+            Partition(
+                at=10.035988053258666, until=11.657283636045335, side=("n5", "n3"), one_way=True
+            ),
+            SwizzleClog(at=15.867194923208933, step=0.025, hold=0.6791135133325903),
+            SwizzleClog(at=15.24582408180182, step=0.025, hold=0.5868962959110037),
+        ),
+        duration=25.0, settle=5.0, message_every=0.25, clock_skew=5.0, clock_drift=0.001,
+    )  # fmt: skip
+    result = run(7088, scenario)
     assert result.ok, result.violations

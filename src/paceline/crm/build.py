@@ -32,6 +32,7 @@ from paceline.cib.model import (
     Order,
     Primitive,
     Rule,
+    RuleRef,
     Tag,
     Template,
     Ticket,
@@ -262,6 +263,7 @@ def _error(statement: Statement | None, ident: str, message: str, expected: str)
 def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
     """Build the nested configuration from flat objects. Raises ConfigError on a missing,
     misplaced or doubly used resource, and on a dangling reference."""
+    entries = resolve_object_refs(entries)
     statements = entries
     by_id = {s.id: s for s in entries if key_of(s)[0] == "object"}
     owner: dict[str, Statement] = {}
@@ -381,6 +383,56 @@ def assemble(entries: list[Statement], ids: IdAllocator) -> Configuration:
     )
     _check_references(statements, config)
     return config
+
+
+def resolve_object_refs(entries: list[Statement]) -> list[Statement]:
+    """crmsh's shorthand, resolved as crmsh does: ``operations $id-ref=RSC``
+    names RSC's operations block, ``rule $id-ref=CONSTRAINT`` that location's
+    first rule (``show`` then prints the ids they stand for)."""
+    wanted = [
+        i
+        for i, s in enumerate(entries)
+        if any(ref.what in ("operations", "rule") for ref in s.references)
+    ]
+    if not wanted:
+        return entries
+    operations = {
+        s.id: s.definition.operations_id
+        for s in entries
+        if isinstance(s.definition, Primitive | Template) and s.definition.operations_id
+    }
+    rules = {
+        s.id: s.definition.rules[0].id
+        for s in entries
+        if isinstance(s.definition, Location)
+        and s.definition.rules
+        and isinstance(s.definition.rules[0], Rule)
+    }
+    targets = {"operations": operations, "rule": rules}
+    out = list(entries)
+    for index in wanted:
+        statement = out[index]
+        definition = statement.definition
+        references = tuple(
+            dataclasses.replace(ref, id_ref=targets[ref.what][ref.id_ref])
+            if ref.id_ref in targets.get(ref.what, {})
+            else ref
+            for ref in statement.references
+        )
+        if isinstance(definition, Primitive | Template) and definition.operations_ref in operations:
+            definition = dataclasses.replace(
+                definition, operations_ref=operations[definition.operations_ref]
+            )
+        if isinstance(definition, Location):
+            definition = dataclasses.replace(
+                definition,
+                rules=tuple(
+                    RuleRef(rules[r.id_ref]) if isinstance(r, RuleRef) and r.id_ref in rules else r
+                    for r in definition.rules
+                ),
+            )
+        out[index] = dataclasses.replace(statement, definition=definition, references=references)
+    return out
 
 
 def group_of(definition: GroupDef, members: tuple[Primitive, ...]) -> Group:

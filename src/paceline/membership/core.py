@@ -493,6 +493,8 @@ class MembershipCore:
 
     def _promise(self, ring: RingId, now: float) -> None:
         self._go(Input.PROMISE)
+        if self._proposal is not None and self._proposal.ring != ring:
+            self._proposal = None  # promised someone else's ring: ours can no longer install
         self.promised = ring
         self.highest = max(self.highest, ring.seq)
         self._commit_until = now + 2 * self.settings.consensus
@@ -588,6 +590,9 @@ class MembershipCore:
     def _drive_proposal(self, now: float) -> None:
         proposal = self._proposal
         if proposal is None:
+            return
+        if self.promised != proposal.ring:
+            self._proposal = None
             return
         gone = {p for p in proposal.members if p != self.me and p not in self.reach}
         proposal.members -= gone

@@ -37,8 +37,15 @@ def extra_monitors(
     starts: dict[str, Act],
     stops: dict[str, Act],
     probes: dict[str, list[Act]],
+    extra_stops: dict[tuple[str, str], Act],
 ) -> None:
     """Add the cancels and Stopped-role monitors of every resource."""
+
+    def stop_on(rid: str, node: str) -> Act | None:
+        if rid in stops and stops[rid].node == node:
+            return stops[rid]
+        return extra_stops.get((rid, node))
+
     cluster_maint = v.is_true(cluster.options.get("maintenance-mode"))
     online = [n for n in cluster.nodes if cluster.nodes[n].online]
     for rid, rsc in cluster.rscs.items():
@@ -54,8 +61,9 @@ def extra_monitors(
                 if interval in configured and not maint and not cluster.nodes[node].maintenance:
                     continue
                 c = cancel(rid, interval, node)
-                if rid in stops and stops[rid].node == node:
-                    edges.append((stops[rid], c))
+                stop = stop_on(rid, node)
+                if stop is not None:
+                    edges.append((stop, c))
         if maint or not p.managed or rsc.orphan:
             continue
         for spec in rsc.ops:
@@ -71,11 +79,14 @@ def extra_monitors(
                         if rid in starts:
                             edges.append((c, starts[rid]))
                     continue
-                if _active(last) and not (rid in stops and stops[rid].node == node):
+                # watching (rc 7, not running) and nothing stops there: it stays
+                fine = _active(last) and getattr(last, "rc_code", 7) == 7
+                stop = stop_on(rid, node)
+                if fine and stop is None:
                     continue
                 mon = act(rid, "monitor", spec.interval, node)
                 for probe in probes.get(rid, ()):
                     if probe.node == node:
                         edges.append((probe, mon))
-                if rid in stops and stops[rid].node == node:
-                    edges.append((stops[rid], mon))
+                if stop is not None:
+                    edges.append((stop, mon))

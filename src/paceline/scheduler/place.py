@@ -142,7 +142,7 @@ class Placer:
     # -- base scores -------------------------------------------------------
     def available(self, node: str) -> bool:
         n = self.c.nodes[node]
-        return n.online and not n.standby and not n.shutdown and not n.unclean
+        return n.online and not (n.standby or n.shutdown or n.unclean or n.maintenance)
 
     def base_scores(self) -> None:
         c = self.c

@@ -67,6 +67,7 @@ class Plan:
     promote: bool = False
     demote: bool = False
     migrate: bool = False
+    blocked_stop: bool = False  # a stop that cannot happen (unclean node not fenced)
 
 
 @dataclass(slots=True)
@@ -223,6 +224,12 @@ def build(
                 p.reason = "due to no quorum"
     for rid, rsc in cluster.rscs.items():
         p = plans[rid]
+        # on an unclean node that cannot be fenced, nothing can stop (or move)
+        host = cluster.nodes.get(p.cur or "")
+        if host is not None and host.unclean and p.cur not in fenced and p.managed and p.stop:
+            p.blocked_stop, p.start, p.unrunnable = True, False, True
+            p.reason = p.reason or "due to node availability"
+            continue
         if p.cur is not None and p.cur in rsc.blocked:
             p.managed = False
             p.start = p.stop = False
@@ -338,9 +345,10 @@ def build(
     promotes: dict[str, Act] = {}
     demotes: dict[str, Act] = {}
     by_task = {"start": starts, "stop": stops, "promote": promotes, "demote": demotes}
+    extra_stops: dict[tuple[str, str], Act] = {}  # a multiply active resource's other stops
     for rid in cluster.rscs:
         p = plans[rid]
-        if p.stop and p.cur is not None:
+        if p.stop and p.cur is not None and not p.blocked_stop:
             stops[rid] = act(rid, "stop", 0, p.cur)
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
@@ -352,6 +360,7 @@ def build(
             migrating[name] = (to, frm)
             t.edges += [(to, frm), (frm, stops[rid]), (frm, start)]
         extra = [act(rid, "stop", 0, n) for n in p.extra] if p.managed else []
+        extra_stops.update({(rid, e.node): e for e in extra if e.node is not None})
         if rid in stops and rid in starts:
             t.edges.append((stops[rid], starts[rid]))
         for e in extra:
@@ -418,7 +427,7 @@ def build(
     for cinfo in cluster.clones.values():
         for rid, pnode in probe_targets(cluster, cinfo, going):
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, pnode))
-    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes)
+    extra_monitors(cluster, plans, act, cancel, t.edges, starts, stops, probes, extra_stops)
     # an orphan's history is deleted once it is stopped, its fail counts cleared first
     for rid, rsc in cluster.rscs.items():
         # (an anonymous clone's surplus history is not an orphan's)
@@ -631,6 +640,8 @@ def _line(p: Plan) -> str | None:
         if need_role and nxt_role is Role.PROMOTED:
             return f"Promote    {p.rid}\t( Stopped -> Promoted {p.nxt} )"
         return f"Start      {p.rid}\t( {p.nxt} )"
+    if p.cur is not None and p.blocked_stop:
+        return f"Stop       {p.rid}\t( {p.cur} )  {p.reason} (blocked)"
     if p.cur is not None and p.stop and not p.start:
         where = f"{cur_role} {p.cur}" if need_role else p.cur
         return f"Stop       {p.rid}\t( {where} )  {p.reason or 'due to node availability'}"

@@ -438,7 +438,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         if ns.lrm is None:
             continue
         node_info = nodes.get(ns.uname or "") or by_id.get(ns.id or "")
-        if node_info is None or not (node_info.online or node_info.unclean):
+        if node_info is None or not (
+            node_info.online or node_info.unclean or node_info.maintenance
+        ):
             continue
         for lr in ns.lrm.resources:
             rsc_opt = rscs.get(lr.id)
@@ -463,6 +465,8 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
             _apply_history(rsc_opt, node_info.name, list(lr.ops))
 
     for rsc in rscs.values():
+        if any(nodes[n].maintenance for n in rsc.running):  # left alone on a node in maintenance
+            rsc.meta["is-managed"] = "false"
         if rsc.clone is not None and clones[rsc.clone].promotable:
             for node, role in rsc.running.items():
                 if role is Role.STARTED:

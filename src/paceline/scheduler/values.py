@@ -1,92 +1,55 @@
-"""Pacemaker's readings of CIB text: booleans, scores (as ints), intervals.
-
-Small local stand-ins until ``paceline.cib.values`` is on main.
+"""Pacemaker's readings of CIB text, as the scheduler uses them: the parsers
+are ``paceline.cib.values``' (one definition for every consumer); this module
+only gives them the scheduler's shape, a default for absent or unreadable
+text instead of None.
 """
 
 from __future__ import annotations
 
 import re
 
-INF = 1_000_000
+from paceline.cib.values import (
+    INFINITY_VALUE,
+    add_scores,
+    clamp_score,
+    parse_bool,
+    parse_interval_ms,
+    parse_score,
+)
 
-_TRUE = frozenset({"true", "on", "yes", "y", "1"})
-_FALSE = frozenset({"false", "off", "no", "n", "0"})
+INF = INFINITY_VALUE
+
+clamp = clamp_score
+add = add_scores
 
 
 def is_true(text: str | None, default: bool = False) -> bool:
     """Pacemaker's crm_is_true, with a default for absent or unreadable text."""
     if text is None:
         return default
-    low = text.strip().lower()
-    if low in _TRUE:
-        return True
-    if low in _FALSE:
-        return False
-    return default
+    value = parse_bool(text.strip())
+    return default if value is None else value
 
 
-def clamp(value: int) -> int:
-    return max(-INF, min(INF, value))
-
-
-def add(a: int, b: int) -> int:
-    """Score addition: -INFINITY wins, then +INFINITY, else the clamped sum."""
-    if a <= -INF or b <= -INF:
-        return -INF
-    if a >= INF or b >= INF:
-        return INF
-    return clamp(a + b)
+_LEADING_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def score(text: str | None, default: int = 0) -> int:
-    """A score as Pacemaker's char2score reads it (unreadable text gives ``default``)."""
+    """A score as Pacemaker's char2score reads it: a score, else the integer it
+    starts with (``100abc`` is 100), else ``default``."""
     if text is None:
         return default
-    t = text.strip()
-    up = t.upper()
-    if up in ("INFINITY", "+INFINITY"):
-        return INF
-    if up == "-INFINITY":
-        return -INF
-    m = re.match(r"[+-]?[0-9]+", t)
-    if not m:
-        return default
-    return clamp(int(m.group(0)))
-
-
-_UNITS = {
-    "": 1000,
-    "s": 1000,
-    "sec": 1000,
-    "ms": 1,
-    "msec": 1,
-    "us": 0,
-    "usec": 0,
-    "m": 60_000,
-    "min": 60_000,
-    "h": 3_600_000,
-    "hr": 3_600_000,
-}
-_ISO = re.compile(
-    r"P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$", re.IGNORECASE
-)
+    value = parse_score(text)
+    if value is not None:
+        return value
+    leading = _LEADING_INTEGER.match(text.strip())
+    return default if leading is None else clamp_score(int(leading.group()))
 
 
 def interval_ms(text: str | None) -> int:
-    """An interval or timeout (``10s``, ``1min``, ``PT1M``, ``500ms``) in milliseconds."""
+    """An interval or timeout (``10s``, ``1min``, ``PT1M``, ``500ms``) in
+    milliseconds; 0 when absent or unreadable."""
     if text is None:
         return 0
-    t = text.strip()
-    if t.upper().startswith("P"):
-        m = _ISO.match(t)
-        if not m:
-            return 0
-        d, h, mi, s = (int(m.group(k) or 0) for k in ("d", "h", "m", "s"))
-        return ((d * 24 + h) * 60 + mi) * 60_000 + s * 1000
-    m = re.match(r"(\d+)\s*([a-zA-Z]*)$", t)
-    if not m:
-        return 0
-    unit = _UNITS.get(m.group(2).lower())
-    if unit is None:
-        return 0
-    return int(m.group(1)) * unit
+    value = parse_interval_ms(text.strip())
+    return 0 if value is None else value
