@@ -670,6 +670,11 @@ def snapshot(cib: Cib, now: int) -> Snapshot:
         for prim in _prims(view):
             for where, _role in prim.roles:
                 active[where] = active.get(where, 0) + 1
+    in_maintenance = {n.name for n in nodes if n.maintenance}
+    for view in resources:
+        for prim in _prims(view):
+            if any(where in in_maintenance for where, _role in prim.roles):
+                prim.managed = False  # left alone on a node in maintenance
     fence = {n for view in resources for prim in _prims(view) for n in prim.fence_on}
     nodes = [
         replace(n, active_resources=active.get(n.name, 0), unclean=n.unclean or n.name in fence)
