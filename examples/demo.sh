@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The offline CLI on the reference configuration (run by `make demo` from the repo root).
+# The offline CLI on the reference configuration, then a live lab cluster (run by `make demo`).
 #
 # Loads examples/seed-cluster.crm (the tutorial's `crm configure show`) into a
 # fresh CIB file in a temporary directory, shows what was migrated, the
@@ -41,4 +41,11 @@ if command -v crm_verify >/dev/null 2>&1; then
     fi
 else
     echo "crm_verify is not installed (Debian package pacemaker-cli-utils): check skipped"
+fi
+
+heading "A live two-node lab cluster: VIP + Apache, standby and power-off through the VIP"
+if [ "$(id -u)" = 0 ]; then
+    .venv/bin/python -m paceline.lab.demo_cluster
+else
+    echo "needs root (lab namespaces): skipped"
 fi

@@ -35,13 +35,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 pytest.importorskip("paceline.membership.core")
 pytest.importorskip("paceline.runtime.membershipd")
 
-CONFIG = """\
-primitive vip ocf:heartbeat:IPaddr2 params ip={vip} cidr_netmask=24 op monitor interval=2s timeout=20s
-primitive d1 ocf:pacemaker:Dummy op monitor interval=2s timeout=20s
-group g vip d1
-property stonith-enabled=false
-rsc_defaults resource-stickiness=100
-"""
+CONFIG = C.GROUP_CONFIG
 DUMMY_STATE = "/run/Dummy-d1.state"  # ${HA_VARRUN}/Dummy-${OCF_RESOURCE_INSTANCE}.state
 
 

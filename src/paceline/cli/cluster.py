@@ -45,6 +45,22 @@ def register(subparsers: Any) -> None:
     s.set_defaults(func=_stop)
     s = csub.add_parser("status", help="this node's view of the cluster (one line per field)")
     s.set_defaults(func=_daemon_status)
+    s = csub.add_parser(
+        "init", help="write corosync.conf, an authkey and an empty CIB for a new cluster"
+    )
+    s.add_argument("--name", default="paceline", help="cluster_name")
+    s.add_argument("--node", action="append", required=True, metavar="NAME=ADDR",
+                   help="a node and its ring0 address (repeat; ids are given in order)")  # fmt: skip
+    s.add_argument("--token", type=int, default=None, metavar="MS", help="totem token (ms)")
+    s.add_argument("--force", action="store_true", help="overwrite existing files")
+    s.set_defaults(func=_init)
+    s = csub.add_parser(
+        "join", help="take a cluster's corosync.conf and authkey (copied from a member)"
+    )
+    s.add_argument("--conf", required=True, help="the cluster's corosync.conf")
+    s.add_argument("--authkey", required=True, help="the cluster's authkey")
+    s.add_argument("--force", action="store_true", help="overwrite existing files")
+    s.set_defaults(func=_join)
 
     # ``node`` and ``resource`` are parsed by paceline.cli.node / paceline.cli.resource
     # (offline with --cib, else through the handlers below: ``LIVE_NODE``, ``LIVE_RESOURCE``)
@@ -289,6 +305,92 @@ def _gone(pid: int) -> bool:
     except (OSError, IndexError):
         return True
     return False
+
+
+def init_conf_text(name: str, nodes: list[tuple[str, str]], token: int | None) -> str:
+    """A corosync.conf (3.x nodelist style, authenticated) for ``nodes`` (name, address)."""
+    lines = ["totem {", "    version: 2", f"    cluster_name: {name}", "    crypto_cipher: none"]
+    lines += ["    crypto_hash: sha256", "    keyfile: /etc/paceline/authkey"]
+    if token is not None:
+        lines.append(f"    token: {token}")
+    lines += ["}", "nodelist {"]
+    for i, (node, addr) in enumerate(nodes, 1):
+        lines += [
+            "    node {",
+            f"        name: {node}",
+            f"        nodeid: {i}",
+            f"        ring0_addr: {addr}",
+            "    }",
+        ]
+    lines += ["}", "quorum {", "    provider: corosync_votequorum"]
+    if len(nodes) == 2:
+        lines.append("    two_node: 1")
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def _install(path: Path, data: bytes, mode: int, force: bool) -> None:
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists", expected="--force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+    print(f"wrote {path}")
+
+
+def _empty_cib(args: argparse.Namespace) -> None:
+    from paceline.cib.model import Cib
+    from paceline.cib.store import write_cib
+
+    path = paths_from(args).cib
+    if path.exists() and not args.force:
+        print(f"kept {path} (it exists)")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_cib(path, Cib(), allow_older=True)
+    print(f"wrote {path} (empty; the cluster's newest CIB wins when it forms)")
+
+
+def _check_conf(text: str, where: str) -> None:
+    from paceline.membership.config import load
+
+    load(text, where)  # raises ConfigError with file:line:column
+
+
+def _init(args: argparse.Namespace) -> int:
+    nodes: list[tuple[str, str]] = []
+    for spec in args.node:
+        name, sep, addr = spec.partition("=")
+        if not sep or not name or not addr:
+            raise ConfigError(f"--node {spec!r}", field="--node", expected="NAME=ADDRESS")
+        nodes.append((name, addr))
+    text = init_conf_text(args.name, nodes, args.token)
+    _check_conf(text, "<generated corosync.conf>")
+    paths = paths_from(args)
+    _install(paths.etc / "corosync.conf", text.encode(), 0o644, args.force)
+    _install(paths.etc / "authkey", os.urandom(256), 0o400, args.force)
+    _empty_cib(args)
+    print("copy corosync.conf and authkey to the other nodes and run 'paceline cluster join' there")
+    return 0
+
+
+def _join(args: argparse.Namespace) -> int:
+    conf = Path(args.conf).read_text()
+    _check_conf(conf, args.conf)
+    key = Path(args.authkey).read_bytes()
+    if len(key) < 128:
+        raise ConfigError(
+            f"the authkey has {len(key)} bytes", file=args.authkey, expected="at least 128"
+        )
+    paths = paths_from(args)
+    _install(paths.etc / "corosync.conf", conf.encode(), 0o644, args.force)
+    _install(paths.etc / "authkey", key, 0o400, args.force)
+    _empty_cib(args)
+    print("now 'paceline cluster start'")
+    return 0
 
 
 def _daemon_status(args: argparse.Namespace) -> int:

@@ -47,6 +47,8 @@ COMMANDS: dict[str, str] = {
     "load": "load [xml] replace|update FILE|-   crm text or CIB XML (detected by content)",
     "delete": "delete ID...                remove objects (constraints naming them follow, with a notice)",
     "rename": "rename OLD NEW               give an object a new id (what names it follows)",
+    "modgroup": "modgroup G add RSC [after|before M] | modgroup G remove RSC\n"
+    "                                change a group's members",
     "erase": "erase [nodes]                clear the configuration but its nodes (and those too)",
     "filter": "filter COMMAND [ID...]       pipe the crm text through a shell command; its output replaces it",
     "edit": "edit [ID...]                edit the configuration (or some objects) in $EDITOR",
@@ -185,6 +187,7 @@ class Interpreter:
             "del": self.delete,
             "rm": self.delete,
             "rename": self.rename,
+            "modgroup": self.modgroup,
             "erase": self.erase,
             "filter": self.filter,
             "edit": self.edit,
@@ -327,6 +330,14 @@ class Interpreter:
         if len(args) != 2:
             raise self._usage("rename needs the old and the new id", expected="rename OLD NEW")
         self._notices(self.session.rename(args[0], args[1]))
+
+    def modgroup(self, args: list[str]) -> None:
+        usage = "modgroup GROUP add RSC [after|before MEMBER] | modgroup GROUP remove RSC"
+        if len(args) not in (3, 5) or args[1] not in ("add", "remove"):
+            raise self._usage("modgroup: expected a group, add or remove, and a resource",
+                              text=" ".join(args), expected=usage)  # fmt: skip
+        position, anchor = (args[3], args[4]) if len(args) == 5 else (None, None)
+        self.session.modgroup(args[0], args[1], args[2], position, anchor)
 
     def erase(self, args: list[str]) -> None:
         if args not in ([], ["nodes"]):

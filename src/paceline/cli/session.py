@@ -210,6 +210,13 @@ class Session:
         self.staged = cib
         return notices
 
+    def modgroup(
+        self, group: str, action: str, rsc: str, position: str | None, anchor: str | None
+    ) -> None:
+        self.staged = crm.modgroup(
+            self.staged, group, action, rsc, position=position, anchor=anchor
+        )
+
     def erase(self, *, nodes: bool = False) -> None:
         """``erase [nodes]``: the whole configuration cleared but its nodes (as crm's),
         and with ``nodes`` those too."""

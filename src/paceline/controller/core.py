@@ -40,9 +40,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
-from paceline.cib.model import Cib, Primitive
+from paceline import __version__
+from paceline.cib.model import Cib, Primitive, Role
 from paceline.cib.versions import bump_epoch, bump_num_updates, parse_version
 from paceline.controller import status as st
 from paceline.controller import wire
@@ -62,6 +64,7 @@ from paceline.controller.effects import (
 )
 from paceline.controller.graph import Graph, Step
 from paceline.controller.history import (
+    FEATURE_SET,
     OP_DONE,
     OP_TIMEOUT,
     RC_NOT_RUNNING,
@@ -76,6 +79,7 @@ from paceline.scheduler import values as sv
 from paceline.scheduler.unpack import Cluster, first_values
 
 DEFAULT_TIMEOUT_MS = 20_000
+RC_PROMOTED = 8
 DEFAULT_RECHECK_S = 15 * 60
 JOIN_RETRY_S = 2.0
 REJOIN_WAIT_S = 5.0
@@ -84,6 +88,7 @@ REJOIN_WAIT_S = 5.0
 MAX_QUEUED_CHANGES = 64
 MAX_EARLY_JOINS = 64
 MAX_CHAIN = 20
+DC_VERSION = f"paceline-{__version__}"
 
 
 class DcState(enum.Enum):
@@ -555,6 +560,14 @@ class Controller:
         self.pull_from = None
         before = self.cib.configuration
         cib = st.ensure_nodes(self.cib, self.view.members)
+        cfg = cib.configuration
+        for name, value in (("dc-version", DC_VERSION), ("cluster-infrastructure", "corosync")):
+            if st.get_pair(cfg.crm_config, name) != value:
+                cfg = replace(
+                    cfg,
+                    crm_config=st.set_pair(cfg.crm_config, "cib-bootstrap-options", name, value),
+                )
+        cib = replace(cib, configuration=cfg)
         if cib.configuration != before:
             cib = bump_epoch(cib)
         self.cib = cib
@@ -616,6 +629,18 @@ class Controller:
         )
 
     def _publish(self, audit: dict[str, Any] | None = None) -> None:
+        self.cib = replace(
+            self.cib,
+            crm_feature_set=FEATURE_SET,
+            cib_last_written=_ctime(self._wall),
+        )
+        if audit is not None:
+            self.cib = replace(
+                self.cib,
+                update_origin=str(audit["origin"]),
+                update_client="paceline",
+                update_user=str(audit["who"]),
+            )
         body: dict[str, Any] = {"cib": wire.pack_cib(self.cib)}
         if audit is not None:
             body["audit"] = audit
@@ -720,7 +745,7 @@ class Controller:
             graph.abort(f"no agent known for {act.rsc}")
             return
         probe = act.task == "monitor" and act.interval == 0
-        target = RC_NOT_RUNNING if probe else 0
+        target = RC_NOT_RUNNING if probe else self._target_rc(act.rsc, act.task, act.interval)
         tkey = transition_key(step.aid, graph.tid, target, self.uuid)
         body = {
             "rsc": req.rsc,
@@ -762,6 +787,16 @@ class Controller:
                 timeout = sv.interval_ms(defaults["timeout"])
         meta = {k: v for k, v in meta.items() if not k.startswith("#")}
         return ExecRequest(rsc, agent, task, interval, max(timeout, 1000), params, meta)
+
+    def _target_rc(self, rsc: str, task: str, interval: int) -> int:
+        """8 for a monitor of the Promoted role (a promoted instance answers 8), else 0."""
+        r = self._cluster.rscs.get(rsc) if self._cluster is not None else None
+        if r is None or task != "monitor":
+            return 0
+        for op in r.ops:
+            if op.name == "monitor" and op.interval == interval and op.role is Role.PROMOTED:
+                return RC_PROMOTED
+        return 0
 
     def _agent_from_history(self, rsc: str) -> str | None:
         for j in self.joins.values():
@@ -965,6 +1000,11 @@ class Controller:
             self.cib = bump_num_updates(self.cib)
             return f"cleanup of {rsc or 'all resources'} on {', '.join(nodes)}"
         raise ValueError(f"unknown change {op!r}")
+
+
+def _ctime(wall: int) -> str:
+    """``Thu Dec  3 14:47:06 2026`` (UTC), as Pacemaker writes ``cib-last-written``."""
+    return datetime.fromtimestamp(wall, tz=UTC).strftime("%a %b %e %H:%M:%S %Y")
 
 
 def _agent(prim: Primitive) -> str:

@@ -8,6 +8,7 @@ Pure functions (no I/O); the CLI is built on them:
 - ``apply_statement(cib, "primitive vip IPaddr2 params ip=...") -> (Cib, notices)``;
 - ``delete(cib, ids, cascade=False) -> (Cib, notices)``;
 - ``rename(cib, old, new) -> (Cib, notices)``;
+- ``modgroup(cib, group, "add"|"remove", rsc, position=, anchor=) -> Cib``;
 - ``select(cib, ["type:primitive", "and", "web*"]) -> ids``: ``show``'s filters;
 - ``show(cib, ids=None, obscure=DEFAULT_OBSCURE) -> str``: what ``crm configure
   show`` (crmsh 4.4) prints; ``obscure=()`` for text meant to be loaded back;
@@ -53,6 +54,7 @@ from paceline.crm.migrate import (
     Notice,
     NoticeKind,
 )
+from paceline.crm.modgroup import modgroup
 from paceline.crm.parser import parse, parse_statement
 from paceline.crm.rename import rename
 from paceline.crm.selection import select
@@ -75,6 +77,7 @@ __all__ = [
     "edit_objects",
     "load",
     "load_cib",
+    "modgroup",
     "parse",
     "parse_statement",
     "rename",

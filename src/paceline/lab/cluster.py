@@ -25,6 +25,14 @@ from paceline.lab.lab import Lab
 from paceline.lab.sh import LabError
 
 CONF = "/etc/paceline/corosync.conf"
+GROUP_CONFIG = """\
+primitive vip ocf:heartbeat:IPaddr2 params ip={vip} cidr_netmask=24 op monitor interval=2s timeout=20s
+primitive d1 ocf:pacemaker:Dummy op monitor interval=2s timeout=20s
+group g vip d1
+property stonith-enabled=false
+rsc_defaults resource-stickiness=100
+"""
+"""The lab tests' and benchmarks' cluster: a VIP (``{vip}``) and a Dummy in one group."""
 KEY = "/etc/paceline/authkey"
 
 

@@ -26,9 +26,7 @@ newest old view if still a member, else the lowest id) and the flush cuts
 the driver persists ``highest_ring_seq`` and passes it back as
 ``min_ring_seq``.
 
-**State machine** (``_TRANSITIONS``): OPERATIONAL (the view matches what this
-node sees), GATHER (it does not, or a promise is outstanding without its
-INSTALL), COMMIT (a ring is promised, its INSTALL awaited).
+**State machine**: ``agreement.TRANSITIONS`` (OPERATIONAL, GATHER, COMMIT).
 
 Every packet is authenticated by ``core/frame.py`` and replay-filtered; bad
 ones are counted in ``counters`` and dropped, nothing a peer sends raises.
@@ -36,7 +34,6 @@ ones are counted in ``counters`` and dropped, nothing a peer sends raises.
 
 from __future__ import annotations
 
-import enum
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +45,7 @@ from paceline.core.keys import Keyring
 from paceline.core.ports import Address, Rng
 from paceline.core.replay import ReplayFilter, SequenceCounter, Verdict
 from paceline.membership import wire
+from paceline.membership.agreement import Input, Phase, decide_install, greedy_clique, next_phase
 from paceline.membership.config import ClusterConfig
 from paceline.membership.events import (
     Delivered,
@@ -72,32 +70,6 @@ COUNTERS = (
     "bad_auth", "replay", "malformed", "oversize", "unknown_sender", "unknown_link",
     "not_for_us", "from_self", "stale", "refused", "nack", "undelivered", "sent", "received",
 )  # fmt: skip
-
-
-class Phase(enum.Enum):
-    GATHER = "gather"
-    COMMIT = "commit"
-    OPERATIONAL = "operational"
-
-
-class Input(enum.Enum):
-    CHANGE = "reachability differs from the view"
-    SETTLED = "reachability matches the view again"
-    PROMISE = "promised a ring"
-    INSTALL = "installed the promised ring"
-    TIMEOUT = "the promised ring's INSTALL did not come"
-
-
-_TRANSITIONS: dict[tuple[Phase, Input], Phase] = {
-    (Phase.OPERATIONAL, Input.CHANGE): Phase.GATHER,
-    (Phase.GATHER, Input.SETTLED): Phase.OPERATIONAL,
-    (Phase.OPERATIONAL, Input.PROMISE): Phase.COMMIT,
-    (Phase.GATHER, Input.PROMISE): Phase.COMMIT,
-    (Phase.COMMIT, Input.PROMISE): Phase.COMMIT,
-    (Phase.COMMIT, Input.INSTALL): Phase.OPERATIONAL,
-    (Phase.GATHER, Input.INSTALL): Phase.OPERATIONAL,
-    (Phase.COMMIT, Input.TIMEOUT): Phase.GATHER,
-}
 
 
 @dataclass(slots=True)
@@ -537,16 +509,7 @@ class MembershipCore:
         for p in self.reach:
             universe |= self._hears(p)
         universe = {n for n in universe if n == self.me or self._excluded.get(n, -1.0) <= now}
-        remaining = sorted(universe)
-        while remaining:
-            clique = [remaining[0]]
-            for node in remaining[1:]:
-                if all(self._mutual(node, c) for c in clique):
-                    clique.append(node)
-            if self.me in clique:
-                return tuple(clique)
-            remaining = [n for n in remaining if n not in clique]
-        return (self.me,)
+        return greedy_clique(self.me, universe, self._mutual)
 
     def _in_sync(self, target: tuple[int, ...]) -> bool:
         view = self.view
@@ -615,26 +578,7 @@ class MembershipCore:
 
     def _commit(self, proposal: _Proposal, now: float) -> None:
         members = tuple(sorted(proposal.members))
-        answers = {p: proposal.answers[p] for p in members}
-        dc = members[0]
-        newest: RingId | None = None
-        for a in answers.values():
-            if (
-                a.old_ring is not None
-                and a.old_dc in answers
-                and (newest is None or a.old_ring > newest)
-            ):
-                newest, dc = a.old_ring, a.old_dc
-        groups: dict[RingId, list[dict[int, int]]] = {}
-        for a in answers.values():
-            if a.old_ring is not None:
-                groups.setdefault(a.old_ring, []).append(dict(a.received))
-        cuts = []
-        for ring, vectors in sorted(groups.items()):
-            senders = sorted(set().union(*vectors))
-            upto = tuple((s, min(v.get(s, 0) for v in vectors)) for s in senders)
-            cuts.append(wire.Cut(ring, upto))
-        message = wire.Install(proposal.ring, members, dc, tuple(cuts))
+        message = decide_install(proposal.ring, {p: proposal.answers[p] for p in members})
         for p in members:
             if p != self.me:
                 self._send_to(p, message)
@@ -694,10 +638,7 @@ class MembershipCore:
             self._queued_bytes += len(payload)
 
     def _go(self, what: Input) -> None:
-        nxt = _TRANSITIONS.get((self.phase, what))
-        if nxt is None:
-            raise StateError("membership", self.phase.value, what.name)
-        self.phase = nxt
+        self.phase = next_phase(self.phase, what)
 
     # -- the step run after every input -----------------------------------------
 

@@ -65,162 +65,52 @@ from __future__ import annotations
 import errno
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from random import Random
 
 from paceline.core.errors import ProtocolError, StateError
-from paceline.core.ids import NodeId
 from paceline.core.ports import BlockCompletion, BlockOp, BlockRequest
 from paceline.replication import wire
 from paceline.replication.bitmap import Bitmap
-from paceline.replication.completion import Ev, Result, Tracker
+from paceline.replication.completion import Ev, Tracker
+from paceline.replication.datapath import DataPathMixin
 from paceline.replication.gi import (
     Flag,
     GenIds,
     Outcome,
-    Policies,
     Side,
     resolve_command,
     sync_handshake,
 )
-from paceline.replication.resync import Pacer, csums_summary, digest, out_of_sync_lines
+from paceline.replication.peerbase import (
+    _LIVE,
+    _REPLICATING,
+    _STREAM,
+    FULL_SYNC_FLAG,
+    Effect,
+    VolumeConfig,
+    _Callback,
+    _Conn,
+)
 from paceline.replication.states import ConnState, DiskState, Role
+from paceline.replication.syncer import SyncMixin
 from paceline.replication.volstate import (
-    ConnChanged,
-    DiskChanged,
     DurableMeta,
     Event,
     HandlerCall,
     HandshakeDone,
     IoDone,
-    MetaWrite,
     PeerError,
     Refused,
     RoleChanged,
     SplitBrain,
-    SyncFinished,
-    SyncStarted,
-    VerifyFinished,
 )
 
-RS_CHECKPOINT = 64
-"""Resync blocks acknowledged before the target is asked to flush them."""
-FULL_SYNC_FLAG = Flag.FULL_SYNC
-
-_VERIFY = frozenset({ConnState.VERIFY_S, ConnState.VERIFY_T})
-_LIVE = (
-    frozenset(
-        {ConnState.CONNECTED, ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET, ConnState.WF_SYNC_UUID}
-    )
-    | _VERIFY
-)
-_STREAM = _LIVE | {ConnState.WF_REPORT_PARAMS}
-_REPLICATING = frozenset({ConnState.CONNECTED, ConnState.SYNC_SOURCE}) | _VERIFY
-
-Effect = MetaWrite | BlockRequest
-_Callback = Callable[[BlockCompletion], None]
+__all__ = ["Effect", "VolumeConfig", "VolumeCore"]
 
 
-@dataclass(frozen=True, slots=True)
-class VolumeConfig:
-    """One volume's settings (from its ``.res`` resource, ``resconf.Resource``)."""
-
-    resource: str
-    node: NodeId
-    peer: NodeId
-    size: int  # blocks of 4 KiB
-    volume: int = 0
-    protocol: str = "C"
-    allow_two_primaries: bool = False
-    policies: Policies = field(default_factory=Policies)
-    shared_secret: str | None = None
-    resync_rate_kib: int = 250
-    max_epoch: int = 64  # writes per epoch before a barrier closes it
-    epoch_interval: float = 0.05  # an open epoch is closed after this long
-    ping_interval: float = 1.0
-    timeout: float = 3.0  # nothing heard for this long: the connection is dead
-    al_extent_blocks: int = 1024  # 4 MiB extents, as DRBD's activity log
-    max_requests: int = 10_000  # upper-layer requests in flight
-    rs_window: int = 16  # resync (and verify) blocks in flight
-    csums_alg: str | None = None  # checksum-based resync (net { csums-alg })
-    verify_alg: str | None = None  # online verify (net { verify-alg })
-
-    def __post_init__(self) -> None:
-        if self.protocol not in ("A", "B", "C"):
-            raise ValueError(f"protocol {self.protocol!r}: expected A, B or C")
-        if self.node == self.peer:
-            raise ValueError(f"node and peer are both {self.node}")
-        if self.size < 1 or self.al_extent_blocks < 1 or self.max_epoch < 1:
-            raise ValueError("size, al_extent_blocks and max_epoch must be >= 1")
-        if not 0 < self.ping_interval < self.timeout:
-            raise ValueError(f"ping_interval {self.ping_interval} must be below timeout")
-        for alg in (self.csums_alg, self.verify_alg):
-            if alg is not None:
-                digest(alg, b"")  # ValueError for an unknown algorithm
-
-
-@dataclass
-class _Epoch:
-    """One epoch of replicated writes on the Primary (the transfer log's unit)."""
-
-    number: int
-    seqs: list[int] = field(default_factory=list)
-    extents: list[int] = field(default_factory=list)
-    flush_rids: list[int] = field(default_factory=list)
-    local_done: bool = False
-    peer_done: bool = False
-    closed: bool = False
-
-
-@dataclass
-class _Conn:
-    """Everything that lives and dies with one connection."""
-
-    codec: wire.WireCodec
-    nonce: bytes
-    opened: float
-    last_heard: float
-    next_ping: float
-    version: int = 0
-    params: wire.Params | None = None
-    me: Side | None = None
-    peer_bits: bytearray = field(default_factory=bytearray)
-    peer_role: Role = Role.SECONDARY
-    peer_disk: DiskState = DiskState.DUNKNOWN
-    # Primary side: transfer log and epochs
-    seq: int = 0
-    tl: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # seq -> (rid, block, epoch)
-    epochs: dict[int, _Epoch] = field(default_factory=dict)
-    epoch: int = 1
-    epoch_opened: float | None = None
-    # Secondary side: writes per epoch not yet on disk, barriers waiting
-    pending: dict[int, int] = field(default_factory=dict)
-    barriers: deque[int] = field(default_factory=deque)
-    last_barrier: int = 0
-    flushing_barrier: bool = False
-    # resync
-    rs_queue: deque[int] = field(default_factory=deque)
-    rs_inflight: int = 0
-    rs_acked: list[int] = field(default_factory=list)
-    rs_wanted: set[int] = field(default_factory=set)  # csums: blocks the target asked for
-    rs_flushing: list[int] | None = None
-    rs_flush_n: int = 0
-    rs_waiting: int = 0  # flushes of the current checkpoint still running (ours, the peer's)
-    rs_done: int = 0
-    rs_total: int = 0
-    rs_equal: int = 0  # csums-alg: blocks found equal, not sent
-    pacer: Pacer | None = None
-    # online verify
-    ov_queue: deque[int] = field(default_factory=deque)
-    ov_inflight: int = 0
-    ov_found: list[int] = field(default_factory=list)
-    # promotion while connected
-    role_request: int = 0
-    role_n: int = 0
-
-
-class VolumeCore:
+class VolumeCore(SyncMixin, DataPathMixin):
     """See the module docstring."""
 
     def __init__(self, config: VolumeConfig, meta: DurableMeta, rng: Random, now: float) -> None:
@@ -272,11 +162,6 @@ class VolumeCore:
     def wants_connection(self) -> bool:
         """Whether the driver should connect to (or accept) the peer now."""
         return self.conn is None and self.cstate == ConnState.WF_CONNECTION
-
-    @property
-    def connected(self) -> bool:
-        """Connected and past the handshake."""
-        return self.cstate in _LIVE
 
     @property
     def peer_role(self) -> Role:
@@ -518,14 +403,6 @@ class VolumeCore:
             self._close_epoch(self._now)  # so the activity log drains
         self._maybe_clear_crashed()
 
-    def _maybe_clear_crashed(self) -> None:
-        """A former Primary stays 'crashed' until every write it made is flushed on
-        both sides (its activity log is empty): a power cut before that must
-        still resync the hot extents."""
-        if self.role == Role.SECONDARY and not self._al_refs and self.flags & Flag.CRASHED_PRIMARY:
-            self.flags &= ~Flag.CRASHED_PRIMARY
-            self._meta_dirty = True
-
     # -- upper layer --------------------------------------------------------------------
 
     def write(self, block: int, data: bytes, now: float) -> int:
@@ -604,68 +481,6 @@ class VolumeCore:
     def _user_flush_done(self, rid: int, completion: BlockCompletion) -> None:
         self._feed(rid, Ev.LOCAL_DONE if completion.ok else Ev.LOCAL_ERROR)
 
-    def _feed(self, rid: int, ev: Ev) -> None:
-        if rid not in self.tracker.inflight:
-            return  # already finished (protocol A/B acks arrive after completion)
-        r = self.tracker.inflight[rid]
-        result = self.tracker.feed(rid, ev)
-        if result is None:
-            return
-        op, block = self._requests.pop(rid)
-        replicated = r.connected and not r.peer_lost and r.peer >= r.needed()
-        if result is Result.EIO:
-            self._events.append(IoDone(rid, op, block, errno.EIO, replicated))
-        else:
-            if result is Result.OK_OUT_OF_SYNC and block >= 0 and self.bitmap.set(block):
-                self._meta_dirty = True
-            self._events.append(IoDone(rid, op, block, 0, replicated))
-
-    # -- local disk ---------------------------------------------------------------------
-
-    def _queue(self, request: BlockRequest, callback: _Callback, rid: int = 0) -> None:
-        """Issue a block request now, or after the requests on its block before it.
-
-        ``rid``: the upper-layer write this is (it goes to the peer when issued)."""
-        if self.disk == DiskState.DISKLESS:
-            callback(BlockCompletion(request, errno.EIO))
-            return
-        if request.op is not BlockOp.FLUSH:
-            queue = self._busy.get(request.index)
-            if queue is not None:
-                queue.append((request, callback, rid))
-                return
-            self._busy[request.index] = deque()
-        self._issue(request, callback, rid)
-
-    def _issue(self, request: BlockRequest, callback: _Callback, rid: int = 0) -> None:
-        self._tag += 1
-        self._callbacks[self._tag] = callback
-        self._effects.append(replace(request, tag=self._tag))
-        if rid:
-            self._replicate(rid, request)
-
-    def _replicate(self, rid: int, request: BlockRequest) -> None:
-        """A user write goes to the peer the moment it goes to the local disk."""
-        r = self.tracker.inflight.get(rid)
-        c = self.conn
-        if r is None or not r.connected or r.peer_lost or c is None:
-            return
-        extent = request.index // self.config.al_extent_blocks
-        self._al_ref(extent)
-        epoch = self._current_epoch(c, self._now)
-        c.seq += 1
-        c.tl[c.seq] = (rid, request.index, epoch.number)
-        epoch.seqs.append(c.seq)
-        epoch.extents.append(extent)
-        self._send(wire.Data(c.seq, epoch.number, request.index, request.data))
-        self.stats["sent_data"] += 1
-        self._feed(rid, Ev.SENT)
-        if len(epoch.seqs) >= self.config.max_epoch:
-            self._close_epoch(self._now)
-
-    def _local_flush(self, callback: Callable[[BlockCompletion], None]) -> None:
-        self._queue(BlockRequest.flush(), callback)
-
     def _detach(self, now: float, why: str) -> None:
         """``on-io-error detach``: the disk is gone until it is attached again."""
         self._set_disk(DiskState.DISKLESS)
@@ -681,57 +496,6 @@ class VolumeCore:
             self._lose(now, f"local disk failed ({why})", ConnState.STAND_ALONE)
         else:
             self._set_cstate(ConnState.STAND_ALONE, f"local disk failed ({why})")
-
-    # -- activity log and metadata --------------------------------------------------------
-
-    def _al_ref(self, extent: int) -> None:
-        self._al_refs[extent] = self._al_refs.get(extent, 0) + 1
-        if extent not in self._al_stored:
-            self._meta_dirty = True  # the extent is durable before the write is issued
-
-    def _al_unref(self, extent: int) -> None:
-        left = self._al_refs[extent] - 1
-        if left:
-            self._al_refs[extent] = left
-        else:
-            del self._al_refs[extent]  # leaves the stored log lazily, at the next write
-            if not self._al_refs:
-                self._maybe_clear_crashed()
-
-    def _persist(self) -> None:
-        self._meta_dirty = True
-        self._flush_meta()
-
-    def _flush_meta(self) -> None:
-        """Emit one MetaWrite if anything durable changed (before what follows it)."""
-        if not self._meta_dirty:
-            return
-        self._meta_dirty = False
-        bm = self.bitmap
-        pages = tuple((i, bm.page(i)) for i in sorted(bm.dirty_pages))
-        bm.dirty_pages.clear()
-        self._al_stored = frozenset(self._al_refs)
-        self._effects.append(MetaWrite(self.gi, self.flags, self._al_stored, pages))
-        self.stats["meta_writes"] += 1
-
-    # -- states -------------------------------------------------------------------------
-
-    def _set_cstate(self, state: ConnState, reason: str = "") -> None:
-        if state != self.cstate:
-            self.cstate = state
-            self._events.append(ConnChanged(state, reason))
-
-    def _set_disk(self, disk: DiskState) -> None:
-        if disk != self.disk:
-            self.disk = disk
-            self._events.append(DiskChanged(disk))
-            if self.connected:
-                self._send(wire.State(int(self.role), int(disk)))
-
-    def _send(self, message: wire.Message) -> None:
-        c = self.conn
-        if c is not None and not self._close:
-            self._out.append(c.codec.encode(message))
 
     def _lose(self, now: float, reason: str, then: ConnState, *, error: bool = False) -> None:
         """The connection is gone (or we drop it): settle everything that needed the peer."""
@@ -904,401 +668,6 @@ class VolumeCore:
         self._meta_dirty = True
         self._send(wire.State(int(self.role), int(self.disk)))
 
-    def _start_source(self, now: float, *, full: bool) -> None:
-        c = self._c()
-        if full:
-            self.bitmap.set_all()
-        self.gi, sync = self.gi.start_resync_source()
-        if self.disk == DiskState.CONSISTENT:
-            self._set_disk(DiskState.UP_TO_DATE)
-        self._persist()
-        self._send(wire.SyncUuid(sync, full))
-        c.rs_queue = deque(self.bitmap.iter_set())
-        c.rs_total = len(c.rs_queue)
-        c.pacer = Pacer(self.config.resync_rate_kib, now)
-        self._set_cstate(ConnState.SYNC_SOURCE)
-        self._events.append(SyncStarted(True, c.rs_total, full))
-        self._rs_pump(now)
-
-    def _on_sync_uuid(self, m: wire.SyncUuid, now: float) -> None:
-        c = self._c()
-        self.gi = self.gi.start_resync_target(m.uuid)
-        if m.full:
-            self.bitmap.set_all()
-        self.flags &= ~Flag.CONSISTENT
-        self._set_disk(DiskState.INCONSISTENT)
-        self._persist()
-        c.rs_total = self.bitmap.count()
-        self._set_cstate(ConnState.SYNC_TARGET)
-        self._events.append(SyncStarted(False, c.rs_total, m.full))
-
-    # resync, source side
-
-    def _rs_pump(self, now: float) -> None:
-        c = self._c()
-        assert c.pacer is not None
-        while c.rs_queue and c.rs_inflight < self.config.rs_window:
-            block = c.rs_queue[0]
-            if not self.bitmap.test(block):
-                c.rs_queue.popleft()
-                continue
-            if not c.pacer.take(now, 1):
-                break
-            c.rs_queue.popleft()
-            c.rs_inflight += 1
-            self._queue(BlockRequest.read(block), partial(self._rs_read_done, c, block))
-        self._rs_maybe_flush()
-
-    def _rs_read_done(self, c: _Conn, block: int, completion: BlockCompletion) -> None:
-        if self.conn is not c or not completion.ok:
-            return
-        alg = self.config.csums_alg
-        if alg is not None and block not in c.rs_wanted:
-            self._send(wire.RsDigest(block, digest(alg, completion.data)))
-        else:
-            c.rs_wanted.discard(block)
-            self._send(wire.RsData(block, completion.data))
-
-    def _on_rs_want(self, m: wire.RsWant, now: float) -> None:
-        c = self._c()
-        if self.config.csums_alg is None or m.block in c.rs_wanted:
-            raise ProtocolError(f"RsWant for block {m.block} not offered by digest")
-        c.rs_wanted.add(m.block)
-        self._queue(BlockRequest.read(m.block), partial(self._rs_read_done, c, m.block))
-
-    def _on_rs_in_sync(self, m: wire.RsInSync, now: float) -> None:
-        c = self._c()
-        if self.config.csums_alg is None or c.rs_inflight <= 0:
-            raise ProtocolError(f"RsInSync for block {m.block} not offered by digest")
-        c.rs_inflight -= 1
-        c.rs_equal += 1
-        c.rs_acked.append(m.block)
-        self._rs_pump(now)
-
-    def _on_rs_ack(self, m: wire.RsAck, now: float) -> None:
-        c = self._c()
-        if c.rs_inflight <= 0:
-            raise ProtocolError(f"RsAck for block {m.block} with no resync block in flight")
-        c.rs_inflight -= 1
-        if not m.ok:
-            self._send(wire.Disconnect("the peer failed to write a resync block"))
-            self._lose(now, f"peer failed to write resync block {m.block}", ConnState.WF_CONNECTION)
-            return
-        c.rs_acked.append(m.block)
-        self._rs_pump(now)
-
-    def _rs_maybe_flush(self) -> None:
-        c = self._c()
-        if c.rs_flushing is not None or not c.rs_acked:
-            if c.rs_flushing is None and not c.rs_acked and not c.rs_queue and not c.rs_inflight:
-                self._rs_finish()
-            return
-        if len(c.rs_acked) >= RS_CHECKPOINT or (not c.rs_queue and not c.rs_inflight):
-            c.rs_flushing, c.rs_acked = c.rs_acked, []
-            c.rs_flush_n += 1
-            c.rs_waiting = 2
-            self._send(wire.RsFlush(c.rs_flush_n))
-            # our copy must be durable too: a power cut of both must not leave the
-            # target with data the source's disk forgot, and no bit saying so
-            self._local_flush(partial(self._rs_local_flushed, c, c.rs_flush_n))
-
-    def _rs_local_flushed(self, c: _Conn, n: int, completion: BlockCompletion) -> None:
-        if self.conn is c and n == c.rs_flush_n and completion.ok:
-            self._rs_checkpoint(c)
-
-    def _on_rs_flush_ack(self, m: wire.RsFlushAck, now: float) -> None:
-        c = self._c()
-        if c.rs_flushing is None or m.n != c.rs_flush_n:
-            raise ProtocolError(f"RsFlushAck {m.n} not asked for")
-        if not m.ok:
-            self._send(wire.Disconnect("the peer failed to flush resync blocks"))
-            self._lose(now, "peer failed to flush resync blocks", ConnState.WF_CONNECTION)
-            return
-        self._rs_checkpoint(c)
-
-    def _rs_checkpoint(self, c: _Conn) -> None:
-        """Half of a checkpoint is done (our flush or the target's); both: clear the bits."""
-        c.rs_waiting -= 1
-        if c.rs_waiting or c.rs_flushing is None:
-            return
-        for block in c.rs_flushing:
-            if self.bitmap.clear(block):
-                self._meta_dirty = True
-        c.rs_done += len(c.rs_flushing)
-        self.stats["resynced"] += len(c.rs_flushing)
-        c.rs_flushing = None
-        self._rs_pump(self._now)
-
-    def _rs_finish(self) -> None:
-        c = self._c()
-        if self.bitmap.count():
-            c.rs_queue = deque(self.bitmap.iter_set())  # bits set meanwhile
-            c.rs_total += len(c.rs_queue)
-            return
-        self.gi = self.gi.finish_resync_source()
-        self.flags |= Flag.CONSISTENT | Flag.WAS_UP_TO_DATE
-        self.flags &= ~FULL_SYNC_FLAG
-        self._persist()
-        g = self.gi
-        self._send(wire.RsDone((g.current, g.bitmap, *g.history)))
-        c.pacer = None
-        self._set_cstate(ConnState.CONNECTED)
-        summary = csums_summary(c.rs_equal, c.rs_done - c.rs_equal) if self.config.csums_alg else ""
-        self._events.append(SyncFinished(True, c.rs_done, c.rs_equal, summary))
-
-    # resync, target side
-
-    def _on_rs_data(self, m: wire.RsData, now: float) -> None:
-        c = self._c()
-        self._queue(BlockRequest.write(m.block, m.data), partial(self._rs_written, c, m.block))
-
-    def _on_rs_digest(self, m: wire.RsDigest, now: float) -> None:
-        c = self._c()
-        if self.config.csums_alg is None:
-            raise ProtocolError("RsDigest but no csums-alg is configured")
-        self._queue(BlockRequest.read(m.block), partial(self._rs_compare, c, m))
-
-    def _rs_compare(self, c: _Conn, m: wire.RsDigest, completion: BlockCompletion) -> None:
-        if self.conn is not c or not completion.ok:
-            return
-        assert self.config.csums_alg is not None
-        if digest(self.config.csums_alg, completion.data) == m.digest:
-            self._send(wire.RsInSync(m.block))
-        else:
-            self._send(wire.RsWant(m.block))
-
-    # online verify (drbdadm verify): digests compared block by block, mismatches marked
-
-    def verify(self, now: float, *, start: int = 0, stop: int | None = None) -> None:
-        """``drbdadm verify``: this node becomes VerifyS; the result is a VerifyFinished."""
-        self._now = now
-        c = self.conn
-        if self.config.verify_alg is None:
-            self._events.append(Refused("verify", "Need a verify algorithm to start online verify"))
-            return
-        if c is None or self.cstate != ConnState.CONNECTED:
-            self._events.append(Refused("verify", f"need a Connected peer, not {self.cstate}"))
-            return
-        stop = self.config.size if stop is None else min(stop, self.config.size)
-        if not 0 <= start < stop:
-            raise ValueError(f"verify range {start}..{stop} is empty or outside the volume")
-        c.ov_queue = deque(range(start, stop))
-        c.ov_found = []
-        c.pacer = Pacer(self.config.resync_rate_kib, now)
-        self._set_cstate(ConnState.VERIFY_S)
-        self._send(wire.OvStart(start, stop))
-        self._ov_pump(now)
-
-    def _ov_pump(self, now: float) -> None:
-        c = self._c()
-        assert c.pacer is not None
-        while c.ov_queue and c.ov_inflight < self.config.rs_window and c.pacer.take(now, 1):
-            block = c.ov_queue.popleft()
-            c.ov_inflight += 1
-            self._queue(BlockRequest.read(block), partial(self._ov_read_done, c, block))
-        if not c.ov_queue and not c.ov_inflight:
-            self._send(wire.OvDone(len(c.ov_found)))
-            self._ov_finish(c, source=True)
-
-    def _ov_read_done(self, c: _Conn, block: int, completion: BlockCompletion) -> None:
-        if self.conn is c and completion.ok:
-            assert self.config.verify_alg is not None
-            self._send(wire.OvRequest(block, digest(self.config.verify_alg, completion.data)))
-
-    def _on_ov_reply(self, m: wire.OvReply, now: float) -> None:
-        c = self._c()
-        if c.ov_inflight <= 0:
-            raise ProtocolError(f"OvReply for block {m.block} not asked for")
-        c.ov_inflight -= 1
-        if not m.equal:
-            self._ov_mark(c, m.block)
-        self._ov_pump(now)
-
-    def _ov_mark(self, c: _Conn, block: int) -> None:
-        c.ov_found.append(block)
-        if self.bitmap.set(block):
-            self._meta_dirty = True
-
-    def _ov_finish(self, c: _Conn, *, source: bool) -> None:
-        c.pacer = None
-        self._set_cstate(ConnState.CONNECTED)
-        found = tuple(sorted(c.ov_found))
-        self._events.append(VerifyFinished(source, found, tuple(out_of_sync_lines(found))))
-
-    def _on_ov_start(self, m: wire.OvStart, now: float) -> None:
-        c = self._c()
-        if self.config.verify_alg is None:
-            raise ProtocolError("OvStart but no verify-alg is configured")
-        c.ov_found = []
-        self._set_cstate(ConnState.VERIFY_T)
-
-    def _on_ov_request(self, m: wire.OvRequest, now: float) -> None:
-        c = self._c()
-        if m.block >= self.config.size:
-            raise ProtocolError(f"OvRequest for block {m.block} beyond {self.config.size}")
-        self._queue(BlockRequest.read(m.block), partial(self._ov_compare, c, m))
-
-    def _ov_compare(self, c: _Conn, m: wire.OvRequest, completion: BlockCompletion) -> None:
-        if self.conn is not c or not completion.ok:
-            return
-        assert self.config.verify_alg is not None
-        equal = digest(self.config.verify_alg, completion.data) == m.digest
-        if not equal:
-            self._ov_mark(c, m.block)
-        self._send(wire.OvReply(m.block, equal))
-
-    def _on_ov_done(self, m: wire.OvDone, now: float) -> None:
-        self._ov_finish(self._c(), source=False)
-
-    def _rs_written(self, c: _Conn, block: int, completion: BlockCompletion) -> None:
-        if self.conn is c:
-            self._send(wire.RsAck(block, completion.ok))
-
-    def _on_rs_flush(self, m: wire.RsFlush, now: float) -> None:
-        c = self._c()
-        self._local_flush(partial(self._rs_flushed, c, m.n))
-
-    def _rs_flushed(self, c: _Conn, n: int, completion: BlockCompletion) -> None:
-        if self.conn is c:
-            self._send(wire.RsFlushAck(n, completion.ok))
-
-    def _on_rs_done(self, m: wire.RsDone, now: float) -> None:
-        c = self._c()
-        source = GenIds(m.gi[0], m.gi[1], (m.gi[2], m.gi[3]))
-        self.gi = self.gi.finish_resync_target(source)
-        self.bitmap.clear_all()
-        self.flags |= Flag.CONSISTENT | Flag.WAS_UP_TO_DATE
-        self.flags &= ~(FULL_SYNC_FLAG | Flag.CRASHED_PRIMARY)
-        self._persist()
-        self._set_disk(DiskState.UP_TO_DATE)
-        self._set_cstate(ConnState.CONNECTED)
-        self._events.append(SyncFinished(False, c.rs_total))
-
-    # replication, Primary side
-
-    def _current_epoch(self, c: _Conn, now: float) -> _Epoch:
-        epoch = c.epochs.get(c.epoch)
-        if epoch is None:
-            epoch = c.epochs[c.epoch] = _Epoch(c.epoch)
-            c.epoch_opened = now
-        return epoch
-
-    def _close_epoch(self, now: float) -> None:
-        c = self._c()
-        epoch = c.epochs.get(c.epoch)
-        c.epoch_opened = None
-        if epoch is None or epoch.closed:
-            return
-        epoch.closed = True
-        c.epoch += 1
-        self._send(wire.Barrier(epoch.number))
-        self._local_flush(partial(self._epoch_flushed, c, epoch))
-
-    def _epoch_flushed(self, c: _Conn, epoch: _Epoch, completion: BlockCompletion) -> None:
-        epoch.local_done = True
-        for rid in epoch.flush_rids:
-            self._feed(rid, Ev.LOCAL_DONE if completion.ok else Ev.LOCAL_ERROR)
-        self._epoch_settle(c, epoch)
-
-    def _epoch_settle(self, c: _Conn, epoch: _Epoch) -> None:
-        if not (epoch.local_done and epoch.peer_done):
-            return
-        for extent in epoch.extents:
-            self._al_unref(extent)
-        c.epochs.pop(epoch.number, None)
-
-    def _on_barrier_ack(self, m: wire.BarrierAck, now: float) -> None:
-        c = self._c()
-        epoch = c.epochs.get(m.epoch)
-        if epoch is None or not epoch.closed or epoch.peer_done:
-            raise ProtocolError(f"BarrierAck for epoch {m.epoch} not waiting for one")
-        if any(e.closed and not e.peer_done and e.number < m.epoch for e in c.epochs.values()):
-            raise ProtocolError(f"BarrierAck for epoch {m.epoch} before an older epoch's")
-        if not m.ok:
-            self._send(wire.Disconnect("the peer failed to flush"))
-            self._lose(now, "peer failed to flush", ConnState.WF_CONNECTION)
-            return
-        epoch.peer_done = True
-        for seq in epoch.seqs:
-            entry = c.tl.pop(seq, None)
-            if entry is not None:
-                self._feed(entry[0], Ev.WRITE_ACK)
-        for rid in epoch.flush_rids:
-            self._feed(rid, Ev.WRITE_ACK)
-        self._epoch_settle(c, epoch)
-
-    def _on_ack(self, m: wire.RecvAck | wire.WriteAck, now: float) -> None:
-        c = self._c()
-        entry = c.tl.get(m.seq)
-        if entry is None:
-            raise ProtocolError(f"{type(m).__name__} for unknown write {m.seq}")
-        wanted = wire.RecvAck if self.config.protocol == "B" else wire.WriteAck
-        if self.config.protocol == "A" or not isinstance(m, wanted):
-            raise ProtocolError(f"{type(m).__name__} under protocol {self.config.protocol}")
-        self._feed(entry[0], Ev.RECV_ACK if isinstance(m, wire.RecvAck) else Ev.WRITE_ACK)
-
-    def _on_neg_ack(self, m: wire.NegAck, now: float) -> None:
-        c = self._c()
-        if m.seq not in c.tl:
-            raise ProtocolError(f"NegAck for unknown write {m.seq}")
-        self._lose(now, f"peer failed to write {m.seq}", ConnState.WF_CONNECTION)
-
-    # replication, Secondary side
-
-    def _on_data(self, m: wire.Data, now: float) -> None:
-        c = self._c()
-        if self.role == Role.PRIMARY and not self.config.allow_two_primaries:
-            raise ProtocolError("replicated write sent to a Primary")
-        if m.block >= self.config.size:
-            raise ProtocolError(f"write to block {m.block} beyond {self.config.size}")
-        if m.epoch <= c.last_barrier:
-            raise ProtocolError(f"write in epoch {m.epoch}, already closed")
-        if self.config.protocol == "B":
-            self._send(wire.RecvAck(m.seq))
-        c.pending[m.epoch] = c.pending.get(m.epoch, 0) + 1
-        self._queue(
-            BlockRequest.write(m.block, m.data), partial(self._peer_written, c, m.seq, m.epoch)
-        )
-
-    def _peer_written(self, c: _Conn, seq: int, epoch: int, completion: BlockCompletion) -> None:
-        if self.conn is not c:
-            return
-        c.pending[epoch] -= 1
-        if not completion.ok:
-            self._send(wire.NegAck(seq))
-            return
-        if self.config.protocol == "C":
-            self._send(wire.WriteAck(seq))
-        self._barrier_pump(c)
-
-    def _on_barrier(self, m: wire.Barrier, now: float) -> None:
-        c = self._c()
-        if m.epoch <= c.last_barrier:
-            raise ProtocolError(f"Barrier {m.epoch} after Barrier {c.last_barrier}")
-        c.last_barrier = m.epoch
-        c.barriers.append(m.epoch)
-        self._barrier_pump(c)
-
-    def _barrier_pump(self, c: _Conn) -> None:
-        """Flush the oldest closed epoch once all its writes (and older ones) are done."""
-        if c.flushing_barrier or not c.barriers:
-            return
-        epoch = c.barriers[0]
-        if any(n for e, n in c.pending.items() if e <= epoch):
-            return
-        c.flushing_barrier = True
-        self._local_flush(partial(self._barrier_flushed, c, epoch))
-
-    def _barrier_flushed(self, c: _Conn, epoch: int, completion: BlockCompletion) -> None:
-        if self.conn is not c:
-            return
-        c.flushing_barrier = False
-        c.barriers.popleft()
-        for e in [e for e in c.pending if e <= epoch]:
-            del c.pending[e]
-        self._send(wire.BarrierAck(epoch, completion.ok))
-        self._barrier_pump(c)
-
     # roles and pings
 
     def _on_state(self, m: wire.State, now: float) -> None:
@@ -1345,12 +714,6 @@ class VolumeCore:
 
     def _on_disconnect(self, m: wire.Disconnect, now: float) -> None:
         self._lose(now, f"peer disconnected: {m.reason}", ConnState.WF_CONNECTION)
-
-    def _c(self) -> _Conn:
-        c = self.conn
-        if c is None:
-            raise StateError("volume connection", self.cstate, "message without a connection")
-        return c
 
 
 _ACCEPTS: dict[type[wire.Message], frozenset[ConnState]] = {

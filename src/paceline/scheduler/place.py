@@ -162,7 +162,7 @@ class Placer:
                 keys += [rsc.clone_name or rid, strip_instance(rid)]
             for name, info in c.nodes.items():
                 key = next((k for k in keys if k in info.failcounts), rid)
-                fc = info.failcounts.get(key, 0)
+                fc = info.failcounts.get(key, 0) if name not in rsc.ignored_failures else 0
                 if fc and timeout and info.last_failure.get(key, 0) + timeout <= c.now:
                     fc = 0
                 if thr > 0 and fc >= thr:

@@ -16,7 +16,7 @@ from paceline.scheduler.monitors import extra_monitors
 from paceline.scheduler.notify import notifications
 from paceline.scheduler.place import INF, clone_of, colocations, expand
 from paceline.scheduler.sets import order_pairs
-from paceline.scheduler.unpack import Cluster
+from paceline.scheduler.unpack import Cluster, Rsc
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -213,7 +213,7 @@ def build(
     policy = cluster.option("no-quorum-policy", "stop")
     if not cluster.have_quorum and policy in ("stop", "freeze", "demote", "suicide"):
         for p in plans.values():
-            if not p.managed:
+            if not p.managed or not _needs_quorum(cluster.rscs[p.rid]):
                 continue
             if policy != "freeze" and p.cur is not None and (p.stop or p.nxt is not None):
                 p.stop, p.nxt, p.start = True, None, False
@@ -571,6 +571,11 @@ def build(
         f"Fence ({fence_action(cluster.options)}) {n} '{why}'" for n, why in sorted(fenced.items())
     ] + summary(cluster, plans)
     return t
+
+
+def _needs_quorum(rsc: Rsc) -> bool:
+    """Whether a resource may only run with quorum (not with ``requires=nothing``)."""
+    return rsc.meta.get("requires") != "nothing"
 
 
 def fence_nodes(cluster: Cluster, extra: dict[str, str]) -> dict[str, str]:

@@ -90,6 +90,7 @@ class Rsc:
     history: dict[str, dict[tuple[str, int], LrmRscOp]] = field(default_factory=dict)
     seen_on: set[str] = field(default_factory=set)
     clone: str | None = None  # the clone this is an instance (member) of
+    ignored_failures: set[str] = field(default_factory=set)  # last failure had on-fail=ignore
     clone_name: str | None = None  # the history name it was given (anonymous clones)
     utilization: dict[str, str] = field(default_factory=dict)
 
@@ -227,6 +228,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
     blocked = False
     for op in sorted(ops, key=lambda o: (o.call_id < 0, o.call_id)):
         if op.id.endswith("_last_failure_0"):
+            if on_fail.get((op.operation, op.interval)) == "ignore":
+                rsc.ignored_failures.add(node)  # such failures do not count
             continue
         hist[(op.operation, op.interval)] = op
         task = op.operation
@@ -281,7 +284,12 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
                 role = Role.STARTED
             failed = True
     rsc.history[node] = hist
-    rsc.seen_on.add(node)
+    # a probe still pending tells nothing yet: the node is probed again
+    if any(
+        not (o.operation == "monitor" and o.interval == 0 and -1 in (o.op_status, o.call_id))
+        for o in ops
+    ):
+        rsc.seen_on.add(node)
     if role is not Role.STOPPED:
         rsc.running[node] = role
     if failed:
