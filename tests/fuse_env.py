@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -23,3 +24,19 @@ def fuse_missing() -> str | None:
 
 
 needs_fuse = pytest.mark.skipif(fuse_missing() is not None, reason=str(fuse_missing()))
+
+
+def private_sh(script: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` (sh -e) in a mount namespace of its own: its mounts die with it.
+
+    Mount the test's file systems only this way: a lab node booted meanwhile by
+    anyone on this host copies the host's mount table, and a copy of our ext4
+    mount would hold the loop device busy long after we unmounted ours.
+    """
+    return subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-ec", script],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

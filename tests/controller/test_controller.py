@@ -131,3 +131,16 @@ def test_cleanup_clears_the_fail_count_and_reprobes() -> None:
     dc = bus.nodes["n1"].ctl
     assert "fail-count-d1#monitor_10000" not in st.transient(dc.cib, first)
     assert bus.where("d1") == [first]
+
+
+def test_after_migration_threshold_failures_the_group_moves() -> None:
+    bus = cluster(["n1", "n2"], CONFIG + "rsc_defaults migration-threshold=2\n")
+    first = bus.where("vip")[0]
+    bus.fail_monitor(first, "d1")
+    bus.run()
+    assert bus.where("d1") == [first]  # one failure: recovered in place
+    bus.fail_monitor(first, "d1")
+    bus.run()
+    other = "n2" if first == "n1" else "n1"
+    assert bus.where("d1") == [other] and bus.where("vip") == [other]
+    assert_s4(bus)

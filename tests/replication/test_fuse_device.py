@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from fuse_env import needs_fuse
+from fuse_env import needs_fuse, private_sh
 from paceline.replication import device
 from paceline.runtime.blockio import FileBlockStore
 
@@ -84,18 +84,16 @@ def test_ext4_on_loop_on_fuse_keeps_fsynced_data(served: Served, tmp_path: Path)
         assert os.readlink(dev) == loop.path
         assert (root / "dev/drbd/by-res/r0").resolve() == Path(loop.path).resolve()
         _run("mkfs.ext4", "-q", "-F", str(root / "dev/drbd/by-res/r0"))
-        _run("mount", str(dev), str(mnt))
-        try:
-            assert device.in_use(loop.path)
-            with open(mnt / "data.bin", "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            _run("umount", str(mnt))
-            _run("mount", "-o", "ro", str(dev), str(mnt))
-            assert (mnt / "data.bin").read_bytes() == payload
-        finally:
-            _run("umount", str(mnt))
+        src = tmp_path / "payload"
+        src.write_bytes(payload)
+        probe = f"{sys.executable} -c 'import sys; from paceline.replication import device; "
+        probe += f'sys.exit(0 if device.in_use("{loop.path}") else 9)\''
+        out = private_sh(  # a mount namespace of its own: see fuse_env.private_sh
+            f"mount {dev} {mnt}\n{probe}\n"
+            f"dd if={src} of={mnt}/data.bin bs=1M conv=fsync status=none\n"
+            f"umount {mnt}\nmount -o ro {dev} {mnt}\ncmp {src} {mnt}/data.bin\numount {mnt}\n"
+        )
+        assert out.returncode == 0, out
         assert not device.in_use(loop.path)
     finally:
         device.remove_links(root, "/dev/drbd1", "r0")
@@ -107,11 +105,12 @@ def test_ext4_on_loop_on_fuse_keeps_fsynced_data(served: Served, tmp_path: Path)
     # The bytes went through the store into the backing image: mount it directly.
     plain = device.attach(served.image, direct_io=False)
     try:
-        _run("mount", "-o", "ro", plain.path, str(mnt))
-        try:
-            got = (mnt / "data.bin").read_bytes()
-        finally:
-            _run("umount", str(mnt))
+        copy = tmp_path / "copy"
+        out = private_sh(
+            f"mount -o ro {plain.path} {mnt}\ncp {mnt}/data.bin {copy}\numount {mnt}\n"
+        )
+        assert out.returncode == 0, out
+        got = copy.read_bytes()
     finally:
         device.detach(plain.path)
     assert hashlib.sha256(got).digest() == hashlib.sha256(payload).digest()

@@ -7,18 +7,16 @@ the loop driver (skipped otherwise, saying which is missing).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from fuse_env import needs_fuse
+from fuse_env import needs_fuse, private_sh
 from paceline.runtime.control import call
 
 RES = """\
@@ -48,9 +46,13 @@ class Node:
         self.mnt = tmp / "mnt"
         self.mnt.mkdir(exist_ok=True)
 
-    def vol(self, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+    @property
+    def cli(self) -> list[str]:
         cmd = [sys.executable, "-m", "paceline.cli.main", "--root", str(self.root)]
-        cmd += ["volume", "--node", "node1", *args]
+        return [*cmd, "volume", "--node", "node1"]
+
+    def vol(self, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+        cmd = [*self.cli, *args]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if check is not None:
             assert out.returncode == check, (args, out.returncode, out.stdout, out.stderr)
@@ -129,18 +131,23 @@ def test_create_md_up_promote_ext4_demote_down_and_up_again(node: Node) -> None:
     assert by_res.resolve() == node.dev.resolve()
 
     sh("mkfs.ext4", "-q", str(by_res))
-    sh("mount", str(node.dev), str(node.mnt))
-    data = os.urandom(2 * 1024 * 1024)
-    with open(node.mnt / "file", "wb") as f:
-        f.write(data)
-        os.fsync(f.fileno())
-    # Mounted: demotion is refused, as DRBD refuses while the device is open.
-    assert "held open" in node.vol("secondary", "r0", check=11).stderr
-    proc = node.vol("status", "--proc").stdout.splitlines()
+    src = node.tmp / "data.bin"
+    src.write_bytes(os.urandom(2 * 1024 * 1024))
+    cli = " ".join(node.cli)
+    out = private_sh(
+        f"mount {node.dev} {node.mnt}\n"
+        f"dd if={src} of={node.mnt}/file bs=1M conv=fsync status=none\n"
+        # Mounted: demotion is refused, as DRBD refuses while the device is open.
+        f"if {cli} secondary r0 2>{node.tmp}/refused; then exit 9; fi\n"
+        f"{cli} status --proc >{node.tmp}/proc\n"
+        f"umount {node.mnt}\n"
+    )
+    assert out.returncode == 0, out
+    assert "held open" in (node.tmp / "refused").read_text()
+    proc = (node.tmp / "proc").read_text().splitlines()
     assert proc[2].startswith(" 1: cs:WFConnection ro:Primary/Unknown ds:UpToDate/DUnknown C r")
     counters = dict(f.split(":") for f in proc[3].split())
     assert int(counters["dw"]) >= 2048 and int(counters["oos"]) >= 2048  # no peer has it
-    sh("umount", str(node.mnt))
     node.vol("secondary", "r0")
     assert not node.dev.exists() and not by_res.is_symlink()
     node.vol("down", "r0")
@@ -152,11 +159,10 @@ def test_create_md_up_promote_ext4_demote_down_and_up_again(node: Node) -> None:
     state = node.state()
     assert state["disk"] == "Consistent" and not state["crashed_primary"]
     node.vol("primary", "r0")
-    sh("mount", "-o", "ro", str(node.dev), str(node.mnt))
-    try:
-        assert (node.mnt / "file").read_bytes() == data
-    finally:
-        sh("umount", str(node.mnt))
+    out = private_sh(
+        f"mount -o ro {node.dev} {node.mnt}\ncmp {src} {node.mnt}/file\numount {node.mnt}\n"
+    )
+    assert out.returncode == 0, out
     node.vol("down", "r0")  # down demotes first
     assert not node.dev.exists()
 
@@ -167,22 +173,22 @@ def test_kill_9_is_a_dead_disk_and_up_resumes_from_the_metadata(node: Node) -> N
     node.vol("up", "r0")
     node.vol("primary", "--force", "r0")
     sh("mkfs.ext4", "-q", str(node.dev))
-    sh("mount", str(node.dev), str(node.mnt))
-    synced = os.urandom(1024 * 1024)
-    with open(node.mnt / "synced", "wb") as f:
-        f.write(synced)
-        os.fsync(f.fileno())
+    src = node.tmp / "synced.bin"
+    src.write_bytes(os.urandom(1024 * 1024))
     before = node.state()
-    os.kill(before["pid"], signal.SIGKILL)
-    for _ in range(200):
-        if not _alive(before["pid"]):
-            break
-        time.sleep(0.05)
-    # The file system above sees a failed disk, not silent success.
-    with pytest.raises(OSError), open(node.mnt / "late", "wb") as f:
-        f.write(os.urandom(1024 * 1024))
-        os.fsync(f.fileno())
-    subprocess.run(["umount", "-l", str(node.mnt)], check=False)
+    out = private_sh(
+        f"mount {node.dev} {node.mnt}\n"
+        f"dd if={src} of={node.mnt}/synced bs=1M conv=fsync status=none\n"
+        f"kill -9 {before['pid']}\n"
+        f"while kill -0 {before['pid']} 2>/dev/null; do sleep 0.05; done\n"
+        # The file system above sees a failed disk, not silent success.
+        f"if dd if=/dev/zero of={node.mnt}/late bs=1M count=1 conv=fsync status=none; "
+        "then echo LATE-WRITE-SUCCEEDED; fi\n"
+        f"umount -l {node.mnt}\n"
+    )
+    assert out.returncode == 0, out
+    assert "LATE-WRITE-SUCCEEDED" not in out.stdout
+    assert "Input/output error" in out.stderr or "Transport endpoint" in out.stderr, out.stderr
     assert "No such resource" in node.vol("status", "r0", check=10).stderr
 
     node.vol("up", "r0")
@@ -192,12 +198,10 @@ def test_kill_9_is_a_dead_disk_and_up_resumes_from_the_metadata(node: Node) -> N
     # The hot extents of the activity log are out of sync (for a peer) on top of the bitmap.
     assert after["counters"]["oos"] >= before["counters"]["oos"]
     node.vol("primary", "r0")
-    sh("mount", str(node.dev), str(node.mnt))  # ext4 replays its journal
-    try:
-        got = (node.mnt / "synced").read_bytes()
-    finally:
-        sh("umount", str(node.mnt))
-    assert hashlib.sha256(got).digest() == hashlib.sha256(synced).digest()
+    out = private_sh(  # ext4 replays its journal; the fsynced file is whole
+        f"mount {node.dev} {node.mnt}\ncmp {src} {node.mnt}/synced\numount {node.mnt}\n"
+    )
+    assert out.returncode == 0, out
     node.vol("down", "r0")
 
 

@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from paceline import __version__
-from paceline.cib.model import Cib, Primitive
+from paceline.cib.model import Cib, Primitive, Role
 from paceline.cib.versions import bump_epoch, bump_num_updates, parse_version
 from paceline.controller import status as st
 from paceline.controller import wire
@@ -79,6 +79,7 @@ from paceline.scheduler import values as sv
 from paceline.scheduler.unpack import Cluster, first_values
 
 DEFAULT_TIMEOUT_MS = 20_000
+RC_PROMOTED = 8
 DEFAULT_RECHECK_S = 15 * 60
 JOIN_RETRY_S = 2.0
 REJOIN_WAIT_S = 5.0
@@ -744,7 +745,7 @@ class Controller:
             graph.abort(f"no agent known for {act.rsc}")
             return
         probe = act.task == "monitor" and act.interval == 0
-        target = RC_NOT_RUNNING if probe else 0
+        target = RC_NOT_RUNNING if probe else self._target_rc(act.rsc, act.task, act.interval)
         tkey = transition_key(step.aid, graph.tid, target, self.uuid)
         body = {
             "rsc": req.rsc,
@@ -786,6 +787,16 @@ class Controller:
                 timeout = sv.interval_ms(defaults["timeout"])
         meta = {k: v for k, v in meta.items() if not k.startswith("#")}
         return ExecRequest(rsc, agent, task, interval, max(timeout, 1000), params, meta)
+
+    def _target_rc(self, rsc: str, task: str, interval: int) -> int:
+        """8 for a monitor of the Promoted role (a promoted instance answers 8), else 0."""
+        r = self._cluster.rscs.get(rsc) if self._cluster is not None else None
+        if r is None or task != "monitor":
+            return 0
+        for op in r.ops:
+            if op.name == "monitor" and op.interval == interval and op.role is Role.PROMOTED:
+                return RC_PROMOTED
+        return 0
 
     def _agent_from_history(self, rsc: str) -> str | None:
         for j in self.joins.values():

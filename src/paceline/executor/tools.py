@@ -86,8 +86,42 @@ def root_from_env(env: os._Environ[str] | dict[str, str]) -> Path:
     return Path(env.get("PACELINE_ROOT", "/"))
 
 
+class SocketAttributes:
+    """Attributes in the live CIB, through the node daemon's socket
+    (``PACELINE_NODE_SOCKET``, set by ``pacelined`` for the agents it runs):
+    a change goes through the DC like any other."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def _call(self, op: str, **args: object) -> object:
+        from paceline.runtime.control import call
+
+        return call(self.path, op, args)
+
+    def get(self, node: str, name: str, lifetime: str) -> str | None:
+        from paceline.cib.codec import decode_cib
+        from paceline.controller import status as st
+
+        got = self._call("cib")
+        assert isinstance(got, dict)
+        cib = decode_cib(str(got["xml"]).encode(), file="<live CIB>")
+        if lifetime == "reboot":
+            return st.transient(cib, node).get(name)
+        return st.node_attribute(cib.configuration, node, name)
+
+    def set(self, node: str, name: str, value: str, lifetime: str) -> None:
+        self._call("node-attr", node=node, name=name, value=value, lifetime=lifetime, who="agent")
+
+    def delete(self, node: str, name: str, lifetime: str) -> None:
+        self._call("node-attr", node=node, name=name, value=None, lifetime=lifetime, who="agent")
+
+
 def backend_from_env(env: os._Environ[str] | dict[str, str]) -> AttributeBackend:
-    """The attribute backend for this process (the seam the node daemon will use)."""
+    """The attribute backend for this process: the node daemon's socket when the
+    daemon runs the agent, else node-local files."""
+    if env.get("PACELINE_NODE_SOCKET"):
+        return SocketAttributes(env["PACELINE_NODE_SOCKET"])
     return FileAttributes(root_from_env(env))
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = [
     "by_res_link",
     "detach",
     "find_loops",
+    "holders",
     "in_use",
     "make_links",
     "remove_links",
@@ -135,6 +137,33 @@ def in_use(device: str) -> bool:
         raise DeviceError(f"cannot open {device}: {exc.strerror}") from None
     os.close(fd)
     return False
+
+
+def holders(device: str) -> list[str]:
+    """Who holds ``device`` open, as far as this process can see: ``PID (comm)`` of
+    processes with it open, ``mount at PATH`` for mounts, ``holder NAME`` for
+    stacked devices (device mapper, md)."""
+    found: list[str] = []
+    try:
+        rdev = os.stat(device).st_rdev
+    except OSError:
+        return found
+    name = os.path.basename(os.path.realpath(device))
+    with contextlib.suppress(OSError):
+        found += [f"holder {h}" for h in os.listdir(f"/sys/block/{name}/holders")]
+    majmin = f"{os.major(rdev)}:{os.minor(rdev)}"
+    with contextlib.suppress(OSError), open("/proc/self/mountinfo") as f:
+        found += [f"mount at {line.split()[4]}" for line in f if line.split()[2] == majmin]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    st = os.stat(f"/proc/{pid}/fd/{fd}")
+                    if stat.S_ISBLK(st.st_mode) and st.st_rdev == rdev:
+                        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+                        found.append(f"{pid} ({comm})")
+                        break
+    return found
 
 
 def _under(root: Path, path: str) -> Path:

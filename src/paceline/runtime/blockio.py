@@ -57,6 +57,7 @@ class FileBlockStore:
             os.ftruncate(self._fd, num_blocks * block_size)  # a device has its own size
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blockio")
         self._pending = 0
+        self._batch: list[tuple[BlockRequest, CompletionHandler]] = []
         self._closed = False
 
     @property
@@ -80,15 +81,27 @@ class FileBlockStore:
         if self._pending >= self.max_pending:
             raise StateError("FileBlockStore", f"{self._pending} pending", "submit")
         self._pending += 1
-        self._worker.submit(self._run, request, done)
+        self._batch.append((request, done))
+        if len(self._batch) == 1:
+            self._loop.call_soon(self._dispatch)
 
-    def _run(self, request: BlockRequest, done: CompletionHandler) -> None:
-        """On the worker thread: do the I/O, hand the completion to the loop."""
-        try:
-            completion = self._io(request)
-        except OSError as err:
-            completion = BlockCompletion(request, err.errno or errno.EIO)
-        self._loop.call_soon_threadsafe(self._complete, completion, done)
+    def _dispatch(self) -> None:
+        """Hand every request submitted since the last turn to the worker as one job
+        (one thread wake-up per batch, not per block: that cost dominated)."""
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._worker.submit(self._run, batch)
+
+    def _run(self, batch: list[tuple[BlockRequest, CompletionHandler]]) -> None:
+        """On the worker thread: do the I/O in order, hand the completions to the loop."""
+        results = []
+        for request, done in batch:
+            try:
+                completion = self._io(request)
+            except OSError as err:
+                completion = BlockCompletion(request, err.errno or errno.EIO)
+            results.append((completion, done))
+        self._loop.call_soon_threadsafe(self._complete, results)
 
     def _io(self, request: BlockRequest) -> BlockCompletion:
         offset = request.index * self._block_size
@@ -103,9 +116,10 @@ class FileBlockStore:
         os.fsync(self._fd)
         return BlockCompletion(request)
 
-    def _complete(self, completion: BlockCompletion, done: CompletionHandler) -> None:
-        self._pending -= 1
-        done(completion)
+    def _complete(self, results: list[tuple[BlockCompletion, CompletionHandler]]) -> None:
+        for completion, done in results:
+            self._pending -= 1
+            done(completion)
 
     # -- runs of blocks (the FUSE front end's fast path; same worker, same order) --
 
@@ -122,6 +136,7 @@ class FileBlockStore:
 
         It runs on the store's worker, in order with submitted requests."""
         self._check_run(first, count)
+        self._dispatch()  # after what was submitted before it
         size = count * self._block_size
 
         def io() -> tuple[int, bytes]:
@@ -139,6 +154,7 @@ class FileBlockStore:
                 f"a run of {len(data)} bytes is not whole {self._block_size}-byte blocks"
             )
         self._check_run(first, len(data) // self._block_size)
+        self._dispatch()  # after what was submitted before it
 
         def io() -> int:
             try:
@@ -154,6 +170,76 @@ class FileBlockStore:
         if self._closed:
             return
         self._closed = True
+        self._dispatch()
         await self._loop.run_in_executor(None, self._worker.shutdown)
         await asyncio.sleep(0)  # let the last call_soon_threadsafe completions run
         os.close(self._fd)
+
+
+LAZY_LIMIT = 65536
+"""Unflushed blocks a ``LazyFileBlockStore`` holds (256 MiB of 4 KiB blocks) before
+it makes them durable early (a disk may persist unflushed writes whenever it likes)."""
+
+
+class LazyFileBlockStore(FileBlockStore):
+    """A ``FileBlockStore`` that keeps every write in memory until a flush (the lab's disk).
+
+    As Jepsen's lazyfs: a write is visible to reads at once but reaches the
+    file only at the next flush (``pwrite`` of every held block, then
+    ``fsync``). A process that dies — a lab node's power cut — loses every
+    write not covered by a completed flush, as a disk with a volatile cache
+    does, and the host's page cache cannot keep it alive. Past ``limit``
+    held blocks they are written and fsynced early.
+    """
+
+    def __init__(self, path: str | Path, *, num_blocks: int, block_size: int = 4096,
+                 max_pending: int = MAX_PENDING, limit: int = LAZY_LIMIT) -> None:  # fmt: skip
+        super().__init__(
+            path, num_blocks=num_blocks, block_size=block_size, max_pending=max_pending
+        )
+        self.limit = limit
+        self._held: dict[int, bytes] = {}  # only touched on the worker thread
+
+    def _io(self, request: BlockRequest) -> BlockCompletion:
+        if request.op is BlockOp.READ:
+            held = self._held.get(request.index)
+            if held is not None:
+                return BlockCompletion(request, 0, held)
+            return super()._io(request)
+        if request.op is BlockOp.WRITE:
+            self._held[request.index] = request.data
+            if len(self._held) >= self.limit:
+                self._write_back()
+            return BlockCompletion(request)
+        self._write_back()
+        return BlockCompletion(request)
+
+    def _write_back(self) -> None:
+        for index in sorted(self._held):
+            data = self._held[index]
+            if os.pwrite(self._fd, data, index * self._block_size) != len(data):
+                raise OSError(errno.EIO, f"short write of block {index}")
+        os.fsync(self._fd)
+        self._held.clear()
+
+    async def read_run(self, first: int, count: int) -> tuple[int, bytes]:
+        self._check_run(first, count)
+        blocks = [await self._one(BlockRequest.read(first + i)) for i in range(count)]
+        error = next((c.error for c in blocks if not c.ok), 0)
+        return error, b"" if error else b"".join(c.data for c in blocks)
+
+    async def write_run(self, first: int, data: bytes) -> int:
+        bs = self._block_size
+        if len(data) % bs:
+            raise ValueError(f"a run of {len(data)} bytes is not whole {bs}-byte blocks")
+        self._check_run(first, len(data) // bs)
+        for i in range(len(data) // bs):
+            done = await self._one(BlockRequest.write(first + i, data[i * bs : (i + 1) * bs]))
+            if not done.ok:
+                return done.error
+        return 0
+
+    async def _one(self, request: BlockRequest) -> BlockCompletion:
+        future: asyncio.Future[BlockCompletion] = self._loop.create_future()
+        self.submit(request, future.set_result)
+        return await future

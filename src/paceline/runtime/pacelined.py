@@ -393,7 +393,10 @@ class NodeDaemon:
         self.executor = Executor(
             node=self.node,
             sbin_dir=str(tools),
-            extra_env={"PACELINE_ROOT": str(self.paths.root)},
+            extra_env={
+                "PACELINE_ROOT": str(self.paths.root),
+                "PACELINE_NODE_SOCKET": str(self.paths.run / SOCKET_NAME),
+            },
             on_result=self.on_result,
         )
         server = ControlServer(self.paths.run / SOCKET_NAME, daemon="pacelined")

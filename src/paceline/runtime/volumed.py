@@ -55,7 +55,7 @@ from paceline.replication.peer import VolumeCore
 from paceline.replication.resconf import Host, Resource
 from paceline.replication.states import ConnState, Role
 from paceline.runtime import volume_conf
-from paceline.runtime.blockio import FileBlockStore
+from paceline.runtime.blockio import FileBlockStore, LazyFileBlockStore
 from paceline.runtime.control import ControlError, ControlServer
 from paceline.runtime.volume_api import HELD_OPEN, NEED_UPTODATE, mountpoint, node_name, socket_path
 from paceline.runtime.volume_disk import Layout, read_md
@@ -65,7 +65,10 @@ __all__ = ["VolumeDaemon", "main"]
 
 log = logging.getLogger("paceline.volumed")
 
-DEMOTE_TRIES = 10
+DEMOTE_TRIES = 30
+LAZY_ENV = "PACELINE_LAZY_DISK"
+"""Set to 1 (lab and tests): the backing disk keeps unflushed writes in memory
+(``LazyFileBlockStore``), so that a power cut loses exactly what was not flushed."""
 
 
 async def _complete(store: BlockStore, request: BlockRequest) -> BlockCompletion:
@@ -125,6 +128,7 @@ class VolumeDaemon:
             "progress": self.driver.progress(),
             "gi": core.gi.get_gi(core.flags),
             "crashed_primary": self.crashed,
+            "lazy_disk": isinstance(self.driver.disk, LazyFileBlockStore),
             "core_stats": dict(core.stats),
             "handlers": [list(h) for h in self.driver.handler_log],
             "events": list(self.driver.events)[-20:],
@@ -206,7 +210,9 @@ class VolumeDaemon:
                     break
                 await asyncio.sleep(0.1)
             else:
-                raise ControlError("invalid", HELD_OPEN)
+                who = await asyncio.to_thread(device.holders, self.loop.path)
+                log.warning("%s: %s held open by %s", self.res.name, self.loop.path, who)
+                raise ControlError("invalid", f"{HELD_OPEN} ({', '.join(who) or 'unknown'})")
         await self._drop_device()
         reason = await self.driver.admin("secondary")
         if reason:
@@ -254,7 +260,11 @@ class VolumeDaemon:
 
     async def run(self) -> None:
         blocks = self.layout.data_blocks if not self.layout.internal else self.layout.meta_end
-        disk = FileBlockStore(self.layout.disk, num_blocks=blocks)
+        lazy = os.environ.get(LAZY_ENV) == "1"  # the lab's disk with a volatile cache
+        store = LazyFileBlockStore if lazy else FileBlockStore
+        disk = store(self.layout.disk, num_blocks=blocks)
+        if lazy:
+            log.info("%s: %s=1: unflushed writes live in memory only", self.res.name, LAZY_ENV)
         _clear_stale_mount(self.mnt)
         self.mnt.mkdir(parents=True, exist_ok=True)
         self._detach_stale_loop()
