@@ -279,3 +279,36 @@ def test_node_health_and_degraded_monitor() -> None:
     assert "  * Node n1: online (health is RED)\n" in text
     assert "  * a\t(ocf:pacemaker:Dummy):\t Started n1\n" in text  # degraded still runs
     assert "  * a 60s-interval monitor on n1 returned 'OCF_DEGRADED'" in text
+
+
+def test_live_redraws_on_a_terminal_until_interrupted(tmp_path: Path) -> None:
+    import os
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "cib.xml"
+    path.write_text(cib_xml(dummy("a"), node_state("1", "n1", lrm("a", op("a", "start")))))
+    leader, follower = pty.openpty()
+    argv = [sys.executable, "-m", "paceline.cli.main", "status", "--live", "--interval", "0.2"]
+    proc = subprocess.Popen(
+        [*argv, "--cib", str(path)], stdin=follower, stdout=follower, stderr=follower,
+        env=dict(os.environ, TERM="xterm", COLUMNS="100", LINES="40"),
+    )  # fmt: skip
+    os.close(follower)
+    seen = b""
+    try:
+        while seen.count(b"Cluster Summary") < 2:  # drawn, then redrawn
+            ready, _, _ = select.select([leader], [], [], 30)
+            assert ready, seen.decode(errors="replace")
+            seen += os.read(leader, 65536)
+        assert b"Started n1" in seen
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(leader)

@@ -24,11 +24,14 @@ def test_random_faults_pass_every_checker(seed: int) -> None:
 
 
 @pytest.mark.slow
-def test_many_seeds() -> None:
-    failed = [
-        s for s in range(1000, 1200) if not (r := run(s)).ok and print(r.violations[0]) is None
-    ]
-    assert not failed
+@pytest.mark.parametrize("protocol", ["A", "B", "C"])
+def test_more_seeds_more_faults(protocol: str) -> None:
+    failed = []
+    for seed in range(1000, 1040):
+        result = run(seed, count=8, settings=Settings(protocol=protocol, csums_alg="md5"))
+        if not result.ok:
+            failed.append(f"{seed}: {result.violations[0]}")
+    assert not failed, failed
 
 
 def test_same_seed_same_trace() -> None:

@@ -101,8 +101,9 @@ class GroupView:
 
 @dataclass(slots=True)
 class CloneView:
-    """A clone; ``instances_`` are its instances in instance order (for an
-    anonymous clone only the active ones, one per node)."""
+    """A clone; ``members`` are its instances in instance order (for an
+    anonymous clone only the active ones, one per node; ``child_agent`` names
+    the agent of the inactive rest when the child is a primitive)."""
 
     id: str
     child_id: str
@@ -115,6 +116,7 @@ class CloneView:
     managed: bool = True
     disabled: bool = False
     all_nodes: tuple[str, ...] = ()
+    child_agent: str = ""
 
     @property
     def active(self) -> bool:
@@ -160,6 +162,7 @@ class FailedAction:
     last_rc_change: int | None
     exec_time: int | None
     queue_time: int | None
+    keyed: bool = True  # the key is the op's operation_key (else its id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +308,11 @@ def _prim_view(
     if ctx.maintenance_mode:
         managed = False
     rsc = Rsc(p.id, p, None, meta, op_specs(p))
+    tmpl = next((t for t in ctx.cib.configuration.templates if t.id == p.template), None)
+    if tmpl is not None and not p.agent_type:  # the agent comes from the template
+        p = replace(
+            p, agent_class=tmpl.agent_class, provider=tmpl.provider, agent_type=tmpl.agent_type
+        )
     view = PrimView(display_id, _agent(p), managed=managed)
     ids = list(lrm_ids)
     pending: str | None = None
@@ -453,6 +461,7 @@ def _clone_view(ctx: _Ctx, c: Clone, node_count: int) -> CloneView:
         managed=managed,
         disabled=target is not None and target.lower() == "stopped",
         all_nodes=tuple(n.name for n in ctx.node_by_name.values() if n.kind == "member"),
+        child_agent=_agent(child) if isinstance(child, Primitive) else "",
     )
 
 
@@ -536,6 +545,7 @@ def _failures(ctx: _Ctx) -> list[FailedAction]:
                         op.last_rc_change,
                         op.exec_time,
                         op.queue_time,
+                        op.operation_key is not None,
                     )
                 )
     return out
@@ -660,6 +670,11 @@ def snapshot(cib: Cib, now: int) -> Snapshot:
         for prim in _prims(view):
             for where, _role in prim.roles:
                 active[where] = active.get(where, 0) + 1
+    in_maintenance = {n.name for n in nodes if n.maintenance}
+    for view in resources:
+        for prim in _prims(view):
+            if any(where in in_maintenance for where, _role in prim.roles):
+                prim.managed = False  # left alone on a node in maintenance
     fence = {n for view in resources for prim in _prims(view) for n in prim.fence_on}
     nodes = [
         replace(n, active_resources=active.get(n.name, 0), unclean=n.unclean or n.name in fence)

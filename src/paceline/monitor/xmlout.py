@@ -18,6 +18,7 @@ from paceline.monitor.state import (
 from paceline.monitor.text import EXEC_STATUS_TEXT, RC_TEXT, format_time
 
 API_VERSION = "2.25"
+PENDING_ROLES = ("Starting", "Stopping", "Migrating", "Promoting", "Demoting")
 
 
 def _b(value: bool) -> str:
@@ -100,8 +101,9 @@ def render_xml(snap: Snapshot, *, tz: tzinfo = UTC, request: str = "paceline sta
                 [
                     ("name", n.name),
                     ("id", n.id),
-                    ("online", _b(n.online)),
-                    ("standby", _b(n.standby)),
+                    # a pending node counts as online and standby (not ready to run resources)
+                    ("online", _b(n.online or n.pending)),
+                    ("standby", _b(n.standby or n.pending)),
                     ("maintenance", _b(n.maintenance)),
                     ("pending", _b(n.pending)),
                     ("unclean", _b(n.unclean)),
@@ -130,7 +132,7 @@ def render_xml(snap: Snapshot, *, tz: tzinfo = UTC, request: str = "paceline sta
         out.append("  <failures>")
         for f in snap.failed:
             attrs = [
-                ("op_key", f.op_key),
+                ("op_key" if f.keyed else "id", f.op_key),
                 ("node", f.node),
                 ("exitstatus", RC_TEXT.get(f.rc, "unknown")),
                 ("exitreason", f.exit_reason or "none"),
@@ -165,10 +167,11 @@ def _prim(p: PrimView, level: int, ids: dict[str, str]) -> list[str]:
         if roles
         else Role.STOPPED
     )
+    shown = p.pending if p.pending in PENDING_ROLES else str(role)
     attrs = [
         ("id", p.id),
         ("resource_agent", p.agent),
-        ("role", str(role)),
+        ("role", shown),
     ]
     if p.target_role:
         attrs.append(("target_role", p.target_role))
@@ -176,7 +179,7 @@ def _prim(p: PrimView, level: int, ids: dict[str, str]) -> list[str]:
         ("active", _b(p.active)),
         ("orphaned", _b(p.orphan)),
         ("blocked", _b(p.blocked)),
-        ("managed", _b(p.managed)),
+        ("managed", _b(p.managed and not p.blocked)),  # blocked: no longer managed
         ("failed", _b(p.failed)),
         ("failure_ignored", _b(p.failure_ignored)),
         ("nodes_running_on", str(len(p.roles))),
@@ -233,6 +236,9 @@ def _rsc(r: ResourceView, level: int, ids: dict[str, str]) -> list[str]:
         ]
         for member in r.members:
             out += _rsc(member, level + 1, ids)
+        if not r.unique and not r.child_is_group:  # the inactive instances, as crm_mon lists them
+            for _ in range(max(r.clone_max - len(r.members), 0)):
+                out += _prim(PrimView(r.child_id, r.child_agent, managed=r.managed), level + 1, ids)
         return [*out, pad + "</clone>"]
     assert isinstance(r, BundleView)
     return [_el(level, "bundle", [("id", r.id), ("image", r.image)])]

@@ -234,6 +234,20 @@ def build(
             p.managed = False
             p.start = p.stop = False
             p.unrunnable = True
+    # a stop that must wait for a blocked resource's stop is blocked too
+    changed = True
+    while changed:
+        changed = False
+        for o in ords:
+            if not o.mandatory or o.first_action != "stop" or o.then_action != "stop":
+                continue
+            a, b = plans.get(o.first), plans.get(o.then)
+            if a is None or b is None or not a.unrunnable or a.cur is None:
+                continue
+            if b.managed and b.stop and b.cur is not None and not b.blocked_stop:
+                b.blocked_stop, b.start, b.unrunnable = True, False, True
+                b.reason = b.reason or "due to node availability"
+                changed = True
     # unrunnable starts: a mandatory first that cannot start blocks its then
     changed = True
     while changed:

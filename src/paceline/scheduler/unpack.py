@@ -226,11 +226,13 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
     hist: dict[tuple[str, int], LrmRscOp] = {}
     on_fail = {(o.name, o.interval): o.on_fail for o in rsc.ops if o.on_fail}
     blocked = False
+    calls = {o.call_id for o in ops if not o.id.endswith("_last_failure_0")}
     for op in sorted(ops, key=lambda o: (o.call_id < 0, o.call_id)):
         if op.id.endswith("_last_failure_0"):
             if on_fail.get((op.operation, op.interval)) == "ignore":
                 rsc.ignored_failures.add(node)  # such failures do not count
-            continue
+            if op.call_id in calls:  # the same call as another entry
+                continue
         hist[(op.operation, op.interval)] = op
         task = op.operation
         if op.op_status == -1 or op.call_id == -1:  # pending
