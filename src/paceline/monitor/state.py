@@ -26,7 +26,7 @@ from paceline.cib.model import (
     Role,
 )
 from paceline.scheduler import values as v
-from paceline.scheduler.unpack import Rsc, first_values, fold_history, op_specs
+from paceline.scheduler.unpack import Rsc, expected_rc, first_values, fold_history, op_specs
 
 _NATURAL = re.compile(r"(\d+)")
 
@@ -468,19 +468,10 @@ def _clone_view(ctx: _Ctx, c: Clone, node_count: int) -> CloneView:
 # --- failures ---------------------------------------------------------------
 
 
-def _expected_rc(op: LrmRscOp) -> int:
-    key = op.transition_key
-    if key:
-        parts = key.split(":")
-        if len(parts) >= 3 and parts[2].lstrip("-").isdigit():
-            return int(parts[2])
-    return 7 if (op.operation == "monitor" and op.interval == 0) else 0
-
-
 def normalized(op: LrmRscOp) -> LrmRscOp:
     """``op`` with an old-style ``op-status`` 4 ("error") read as done when
     its rc is the expected one, as Pacemaker reads such histories."""
-    if op.op_status == 4 and op.rc_code == _expected_rc(op):
+    if op.op_status == 4 and op.rc_code == expected_rc(op):
         return replace(op, op_status=0)
     return op
 
@@ -512,7 +503,7 @@ def _is_failure(op: LrmRscOp) -> bool:
         return False
     if op.op_status != 0:
         return True
-    expected = _expected_rc(op)
+    expected = expected_rc(op)
     if op.rc_code == expected:
         return False
     if op.operation == "monitor" and op.interval == 0 and op.rc_code in (0, 7, 8):

@@ -210,7 +210,9 @@ def _collect_ids(cib: Cib) -> tuple[dict[str, Rule], dict[str, NvSet]]:
     return rules, sets
 
 
-def _expected_rc(op: LrmRscOp) -> int:
+def expected_rc(op: LrmRscOp) -> int:
+    """The rc the DC expected of ``op``: from its transition key, else 7 for a
+    probe and 0 for anything else."""
     key = op.transition_key
     if key:
         parts = key.split(":")
@@ -242,7 +244,7 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
         if op.op_status == 1:  # cancelled
             continue
         rc = op.rc_code
-        expected = _expected_rc(op)
+        expected = expected_rc(op)
         ok = rc == expected and op.op_status in (0,)
         if task == "monitor" and op.interval == 0 and rc in (0, 7, 8) and op.op_status == 0:
             ok = True
