@@ -27,7 +27,6 @@ stops on SIGTERM or SIGINT and removes its socket and pid file.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import ipaddress
@@ -45,7 +44,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from paceline.core.errors import ConfigError, PacelineError, StateError
+from paceline.core.errors import ConfigError, StateError
 from paceline.core.paths import Paths
 from paceline.membership.config import (
     Auth,
@@ -56,6 +55,7 @@ from paceline.membership.config import (
     nodeid_from_address,
 )
 from paceline.runtime.control import ControlError, ControlServer
+from paceline.runtime.daemon import run_daemon
 from paceline.runtime.membership import CoreDriver
 
 SOCKET_NAME = "membership.sock"
@@ -389,18 +389,7 @@ async def serve(paths: Paths, *, nodeid: int | None = None, ready: Any = None) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="paceline-membershipd", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("--root", default=os.environ.get("PACELINE_ROOT", "/"), metavar="DIR")
-    parser.add_argument("--node", type=int, default=None, metavar="ID", help="this node's id")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="membershipd: %(levelname)s %(message)s")
-    try:
-        return asyncio.run(serve(Paths(Path(args.root)), nodeid=args.node))
-    except PacelineError as exc:
-        print(f"membershipd: error: {exc}", file=sys.stderr)
-        return 1
+    return run_daemon("paceline-membershipd", __doc__ or "", serve, argv)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ re-probes it instead of restarting anything.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import itertools
@@ -37,7 +36,6 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from paceline.cib.codec import encode_cib
@@ -59,11 +57,12 @@ from paceline.controller import (
     WriteCib,
 )
 from paceline.controller.wire import pack_cib
-from paceline.core.errors import ConfigError, PacelineError, ProtocolError, StateError
+from paceline.core.errors import ConfigError, ProtocolError, StateError
 from paceline.core.paths import Paths
 from paceline.executor.runner import Agent, Executor, OpResult, Request
 from paceline.executor.tools import install_tools
 from paceline.runtime.control import ControlError, ControlServer
+from paceline.runtime.daemon import run_daemon
 
 SOCKET_NAME = "node.sock"
 PID_NAME = "pacelined.pid"
@@ -448,16 +447,7 @@ async def serve(paths: Paths, *, nodeid: int | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pacelined", description=__doc__.split("\n")[0])
-    parser.add_argument("--root", default=os.environ.get("PACELINE_ROOT", "/"), metavar="DIR")
-    parser.add_argument("--node", type=int, default=None, metavar="ID", help="this node's id")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="pacelined: %(levelname)s %(message)s")
-    try:
-        return asyncio.run(serve(Paths(Path(args.root)), nodeid=args.node))
-    except PacelineError as exc:
-        print(f"pacelined: error: {exc}", file=sys.stderr)
-        return 1
+    return run_daemon("pacelined", __doc__ or "", serve, argv)
 
 
 if __name__ == "__main__":
