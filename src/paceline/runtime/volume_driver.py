@@ -323,7 +323,11 @@ class CoreDriver:
             steps.append(Step(((md.bm_start + page, data),), flush=False))
             md.bitmap.load_page(page, data)
         active = set(md.al.active())
-        if active - write.al:
+        # Extents the core let go of may stay in the log on disk (a crash resyncs a
+        # little more, never less) until they are as many as the core keeps warm:
+        # then one reset, not a rewrite of the whole log at every eviction.
+        stale = len(active - write.al)
+        if stale and (not write.al or stale > self.config.al_warm):
             reset = md.al.clear()
             steps.append(Step(((md.al_start + reset.ring_index, reset.data),), flush=False))
             active = set()
