@@ -37,7 +37,7 @@ Behaviour (``specs/drbd.md``):
   brain (after-sb policies; detected and reported always) or StandAlone.
 - Resync: the sync source reads each block of the union of both bitmaps
   and sends it at ``resync_rate``; the target writes it; every
-  ``RS_CHECKPOINT`` blocks the target flushes and only then does the source
+  ``rs_checkpoint`` blocks the target flushes and only then does the source
   clear the bits, so an interrupted resync never forgets a block.
 - Replication on the Primary: the write goes to the local disk and, at the
   moment it is issued, to the peer (``Data`` in the current epoch, kept in
@@ -222,9 +222,11 @@ class VolumeCore(SyncMixin, DataPathMixin):
             if self.cstate == ConnState.VERIFY_S
             else (c.rs_queue, c.rs_inflight)
         )
-        if c.pacer is not None and queue and inflight < self.config.rs_window:
+        ahead = self.config.rs_blocks_ahead
+        if c.pacer is not None and queue and inflight < ahead:
             # at least a microsecond on: float credit can leave "due" a hair short of now
-            times.append(max(c.pacer.next_deadline(), self._now + 1e-6))
+            want = min(self.config.rs_quantum, ahead - inflight)
+            times.append(max(c.pacer.next_deadline(want), self._now + 1e-6))
         return min(times)
 
     def handle_timer(self, now: float) -> None:

@@ -39,7 +39,19 @@ from paceline.replication.volstate import (
 )
 
 RS_CHECKPOINT = 64
-"""Resync blocks acknowledged before the target is asked to flush them."""
+"""Resync blocks acknowledged before the target is asked to flush them (at least)."""
+RS_AHEAD = 0.1
+"""Seconds of ``resync-rate`` kept in flight: the window covers the round trip
+(network, the target's write, event loops) so the rate, not the latency, sets the pace."""
+RS_WINDOW_MAX = 512
+RS_CHECKPOINT_S = 0.25
+"""A checkpoint (a flush on both sides, then bits cleared) at most about this often."""
+RS_CHECKPOINT_MAX = 4096
+RS_QUANTUM_S = 0.01
+"""The pacer wakes for this much of the rate at a time, not for every block."""
+RS_META_S = 1.0
+"""Bits cleared by a resync reach the metadata at most this often (lazily: a lost
+clear only resyncs a block again), not at every checkpoint: each is an fsync."""
 FULL_SYNC_FLAG = Flag.FULL_SYNC
 
 _VERIFY = frozenset({ConnState.VERIFY_S, ConnState.VERIFY_T})
@@ -76,7 +88,7 @@ class VolumeConfig:
     timeout: float = 3.0  # nothing heard for this long: the connection is dead
     al_extent_blocks: int = 1024  # 4 MiB extents, as DRBD's activity log
     max_requests: int = 10_000  # upper-layer requests in flight
-    rs_window: int = 16  # resync (and verify) blocks in flight
+    rs_window: int = 16  # resync (and verify) blocks in flight, at least (see rs_blocks_ahead)
     csums_alg: str | None = None  # checksum-based resync (net { csums-alg })
     verify_alg: str | None = None  # online verify (net { verify-alg })
 
@@ -92,6 +104,29 @@ class VolumeConfig:
         for alg in (self.csums_alg, self.verify_alg):
             if alg is not None:
                 digest(alg, b"")  # ValueError for an unknown algorithm
+        if self.resync_rate_kib <= 0 or self.rs_window < 1:
+            raise ValueError("resync_rate_kib and rs_window must be >= 1")
+
+    @property
+    def rs_rate_blocks(self) -> float:
+        """``resync-rate`` in 4 KiB blocks per second."""
+        return self.resync_rate_kib / 4
+
+    @property
+    def rs_blocks_ahead(self) -> int:
+        """Resync (and verify) blocks in flight: ``RS_AHEAD`` seconds of the rate."""
+        return max(self.rs_window, min(RS_WINDOW_MAX, round(self.rs_rate_blocks * RS_AHEAD)))
+
+    @property
+    def rs_checkpoint(self) -> int:
+        """Acknowledged resync blocks per checkpoint."""
+        per = round(self.rs_rate_blocks * RS_CHECKPOINT_S)
+        return max(RS_CHECKPOINT, min(RS_CHECKPOINT_MAX, per))
+
+    @property
+    def rs_quantum(self) -> int:
+        """Blocks the pacer waits for before it wakes the resync again."""
+        return max(1, min(self.rs_blocks_ahead, round(self.rs_rate_blocks * RS_QUANTUM_S)))
 
 
 @dataclass
@@ -145,6 +180,7 @@ class _Conn:
     rs_total: int = 0
     rs_equal: int = 0  # csums-alg: blocks found equal, not sent
     pacer: Pacer | None = None
+    rs_meta_at: float = 0.0  # when cleared bits last went to the metadata
     # online verify
     ov_queue: deque[int] = field(default_factory=deque)
     ov_inflight: int = 0
