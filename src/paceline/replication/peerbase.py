@@ -188,6 +188,11 @@ class _Conn:
     # promotion while connected
     role_request: int = 0
     role_n: int = 0
+    role_force: bool = False  # primary --force: a full sync as source once granted
+    # a full sync asked for while connected (invalidate, invalidate-remote)
+    sync_n: int = 0  # our requests' numbers
+    sync_request: int = 0  # our SyncRequest waiting for the peer's SyncUuid
+    invalidate_request: int = 0  # our InvalidateRequest waiting for the peer's SyncRequest
 
 
 class CoreBase:
@@ -225,10 +230,32 @@ class CoreBase:
         """Connected and past the handshake."""
         return self.cstate in _LIVE
 
+    @property
+    def peer_disk(self) -> DiskState:
+        return (
+            self.conn.peer_disk if self.conn is not None and self.connected else DiskState.DUNKNOWN
+        )
+
+    @property
+    def busy(self) -> bool:
+        """Upper-layer requests are in flight (the device is in use)."""
+        return bool(self.tracker.inflight) or self._reads > 0
+
+    @property
+    def unacknowledged(self) -> int:
+        """Writes the peer has not yet confirmed durable (the transfer log's length)."""
+        return len(self.conn.tl) if self.conn is not None else 0
+
     def _lose(self, now: float, reason: str, then: ConnState, *, error: bool = False) -> None:
         raise NotImplementedError  # VolumeCore's
 
     def _replicate(self, rid: int, request: BlockRequest) -> None:
+        raise NotImplementedError  # DataPathMixin's
+
+    def _start_source(self, now: float, *, full: bool) -> None:
+        raise NotImplementedError  # SyncMixin's
+
+    def _close_epoch(self, now: float) -> None:
         raise NotImplementedError  # DataPathMixin's
 
     def _maybe_clear_crashed(self) -> None:

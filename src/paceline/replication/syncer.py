@@ -19,7 +19,7 @@ from paceline.replication.peerbase import (
     _Conn,
 )
 from paceline.replication.resync import Pacer, csums_summary, digest, out_of_sync_lines
-from paceline.replication.states import ConnState, DiskState
+from paceline.replication.states import ConnState, DiskState, Role
 from paceline.replication.volstate import (
     Refused,
     SyncFinished,
@@ -50,6 +50,12 @@ class SyncMixin(CoreBase):
 
     def _on_sync_uuid(self, m: wire.SyncUuid, now: float) -> None:
         c = self._c()
+        if self.cstate == ConnState.CONNECTED and (
+            not m.full or self.role == Role.PRIMARY or self.disk >= DiskState.UP_TO_DATE
+        ):
+            # only primary --force starts a sync so: toward an Inconsistent Secondary
+            raise ProtocolError("SyncUuid while Connected, but not toward an Inconsistent disk")
+        c.sync_request = 0
         self.gi = self.gi.start_resync_target(m.uuid)
         if m.full:
             self.bitmap.set_all()
