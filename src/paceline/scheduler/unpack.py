@@ -23,6 +23,7 @@ from paceline.cib.model import (
 )
 from paceline.scheduler import values as v
 from paceline.scheduler.clones import CloneInfo, clone_info, strip_instance
+from paceline.scheduler.digests import Changes, changes
 from paceline.scheduler.fencing import node_status
 from paceline.scheduler.rules import Evaluator
 
@@ -93,6 +94,7 @@ class Rsc:
     ignored_failures: set[str] = field(default_factory=set)  # last failure had on-fail=ignore
     clone_name: str | None = None  # the history name it was given (anonymous clones)
     utilization: dict[str, str] = field(default_factory=dict)
+    changes: dict[str, Changes] = field(default_factory=dict)  # node -> definition changes
 
     @property
     def action_name(self) -> str:
@@ -360,6 +362,8 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
     for info in nodes.values():
         if startup_fencing and info.name not in seen:
             info.unclean = "node is unclean"
+        if info.attrs.get("shutdown", "0") not in ("0", ""):  # a shutdown was asked for
+            info.shutdown = True
         info.standby = v.is_true(info.attrs.get("standby"))
         info.maintenance = v.is_true(info.attrs.get("maintenance"))
         info.attrs.setdefault("#uname", info.name)
@@ -391,6 +395,7 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                     if (o.name, o.interval) not in {(x.name, x.interval) for x in p.operations}
                 ),
                 meta_attributes=p.meta_attributes + tmpl.meta_attributes,
+                instance_attributes=p.instance_attributes + tmpl.instance_attributes,
             )
         meta = _rsc_defaults(cfg.rsc_defaults, sets_by_id, p, evaluator)
         meta.update(parent_meta)
@@ -475,6 +480,12 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                 rscs[rid] = rsc_opt
                 top.append(rid)
             _apply_history(rsc_opt, node_info.name, list(lr.ops))
+            if rsc_opt.prim is not None and not rsc_opt.orphan:
+                found = changes(
+                    rsc_opt.prim, lr, sets_by_id, evaluator, node_info.attrs, op_defaults
+                )
+                if found.any:
+                    rsc_opt.changes[node_info.name] = found
 
     for rsc in rscs.values():
         if any(nodes[n].maintenance for n in rsc.running):  # left alone on a node in maintenance
