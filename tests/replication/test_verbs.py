@@ -4,12 +4,13 @@ invalidate-remote, detach, with DRBD's refusals (two cores wired by hand)."""
 from __future__ import annotations
 
 import pytest
+from tests.replication.test_peer import CLOCK, Node, connect, data, fresh_pair, settle, write_alone
 
+from paceline.core.ports import BlockOp
 from paceline.replication import wire
 from paceline.replication.states import ConnState, DiskState, Role
 from paceline.replication.verbs import BUSY, READS_THROUGH_PEER
-from paceline.replication.volstate import Refused, SyncFinished, SyncStarted
-from tests.replication.test_peer import Node, connect, data, fresh_pair, settle, write_alone
+from paceline.replication.volstate import HandlerCall, Refused, SyncFinished, SyncStarted
 
 
 def refusals(n: Node, verb: str) -> list[str]:
@@ -85,7 +86,7 @@ def test_invalidate_while_connected_resyncs_everything_from_the_peer() -> None:
 
 
 def test_invalidate_on_a_primary_is_refused_and_changes_nothing() -> None:
-    a, b = fresh_pair()
+    a, _b = fresh_pair()
     a.core.invalidate(1.0)
     a.pump()
     assert refusals(a, "invalidate") == [READS_THROUGH_PEER]
@@ -214,3 +215,66 @@ def test_a_full_sync_cannot_start_while_one_runs(verb: str) -> None:
     getattr(node.core, verb)(1.0)
     node.pump()
     assert refusals(node, verb.replace("_", "-"))
+
+
+def test_verify_reports_progress_on_both_sides() -> None:
+    a, b = fresh_pair(verify_alg="sha1", resync_rate_kib=40)  # 10 blocks a second
+    now = CLOCK[0]
+    a.core.verify(now)
+    a.pump()
+    for _ in range(40):  # 2 s: about 20 of the 32 blocks
+        now += 0.05
+        for x, y in ((a, b), (b, a)):
+            if x.out:
+                data_, x.out = x.out, b""
+                y.core.receive_data(data_, now)
+                y.pump()
+            x.complete_disk()
+        a.core.handle_timer(now)
+        a.pump()
+    done_a, total_a = a.core.resync_progress()
+    done_b, total_b = b.core.resync_progress()
+    assert total_a == total_b == a.config.size
+    assert 0 < done_a < total_a and 0 < done_b < total_b
+
+
+def failed_write_on_the_secondary(policy: str) -> tuple[Node, Node]:
+    a, b = fresh_pair(on_io_error=policy)
+    b.fail.add(BlockOp.WRITE)
+    a.core.write(4, data(4), 1.0)
+    a.pump()
+    settle(a, b)
+    return a, b
+
+
+def test_on_io_error_pass_on_keeps_the_disk_inconsistent() -> None:
+    a, b = failed_write_on_the_secondary("pass_on")
+    # b keeps its disk (not Diskless), Inconsistent, the failed block marked; the
+    # Primary drops the connection on the NegAck and marks the block too.
+    assert b.core.disk == DiskState.INCONSISTENT and b.core.bitmap.test(4)
+    assert a.core.bitmap.test(4) and a.core.cstate == ConnState.WF_CONNECTION
+    assert not b.of(HandlerCall)
+
+
+def test_on_io_error_call_local_io_error_runs_the_handler_then_detaches() -> None:
+    _a, b = failed_write_on_the_secondary("call-local-io-error")
+    assert [e.name for e in b.of(HandlerCall)] == ["local-io-error"]  # type: ignore[attr-defined]
+    assert b.core.disk == DiskState.DISKLESS
+
+
+def test_res_options_reach_the_core_8_3_syncer_included() -> None:
+    from paceline.replication import resconf
+    from paceline.runtime.volume_driver import core_config
+
+    res = resconf.parse(
+        "resource r0 { protocol C;\n"
+        "  syncer { rate 10M; verify-alg sha1; csums-alg md5; }\n"
+        "  disk { on-io-error pass_on; }\n"
+        "  on a { device /dev/drbd0 minor 0; disk /x; meta-disk internal;"
+        " address 198.18.0.1:7789; }\n"
+        "  on b { device /dev/drbd0 minor 0; disk /x; meta-disk internal;"
+        " address 198.18.0.2:7789; } }\n"
+    ).resources["r0"]
+    config = core_config(res, res.host("a"), res.host("b"), 100)
+    assert (config.resync_rate_kib, config.verify_alg, config.csums_alg) == (10240, "sha1", "md5")
+    assert config.on_io_error == "pass_on"

@@ -57,7 +57,9 @@ Behaviour (``specs/drbd.md``):
   resync reads of one block never reorder.
 - A local I/O error detaches the disk (``on-io-error detach``): pending
   requests fail with EIO, the connection is dropped, and the metadata says
-  the disk needs a full sync when it is attached again.
+  the disk needs a full sync when it is attached again. ``call-local-io-error``
+  runs the ``local-io-error`` handler first; ``pass_on`` keeps the disk,
+  Inconsistent (``_io_error``).
 """
 
 from __future__ import annotations
@@ -168,11 +170,13 @@ class VolumeCore(SyncMixin, DataPathMixin, VerbsMixin):
         return self.conn.peer_role if self.conn is not None and self.connected else Role.UNKNOWN
 
     def resync_progress(self) -> tuple[int, int]:
-        """(blocks done, blocks to do) of the running resync, (0, 0) if none."""
+        """(blocks done, blocks to do) of the running resync or verify, (0, 0) if none."""
         c = self.conn
-        if c is None or self.cstate not in (ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET):
-            return (0, 0)
-        return (c.rs_done, c.rs_total)
+        if c is not None and self.cstate in (ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET):
+            return (c.rs_done, c.rs_total)
+        if c is not None and self.cstate in (ConnState.VERIFY_S, ConnState.VERIFY_T):
+            return (c.ov_done, c.ov_total)
+        return (0, 0)
 
     # -- driver interface -------------------------------------------------------------
 
@@ -240,7 +244,7 @@ class VolumeCore(SyncMixin, DataPathMixin, VerbsMixin):
         request = completion.request
         callback(completion)  # first: a resync read's data leaves before a later write's
         if not completion.ok and self.disk != DiskState.DISKLESS:
-            self._detach(now, f"local {request.op.value} error {completion.error}")
+            self._io_error(now, request, f"local {request.op.value} error {completion.error}")
         if request.op is not BlockOp.FLUSH and request.index in self._busy:
             queue = self._busy[request.index]
             if queue:
@@ -386,6 +390,24 @@ class VolumeCore(SyncMixin, DataPathMixin, VerbsMixin):
 
     def _user_flush_done(self, rid: int, completion: BlockCompletion) -> None:
         self._feed(rid, Ev.LOCAL_DONE if completion.ok else Ev.LOCAL_ERROR)
+
+    def _io_error(self, now: float, request: BlockRequest, why: str) -> None:
+        """``disk { on-io-error }``: ``detach`` (the default), ``call-local-io-error``
+        (the ``local-io-error`` handler, then detach) or ``pass_on`` (the disk stays,
+        Inconsistent, a failed write's block out of sync; the request fails unless the
+        peer has it, as with the others)."""
+        policy = self.config.on_io_error
+        if policy == "pass_on":
+            if request.op is BlockOp.WRITE and self.bitmap.set(request.index):
+                self._meta_dirty = True
+            if self.disk > DiskState.INCONSISTENT:
+                self.flags &= ~Flag.CONSISTENT
+                self._meta_dirty = True
+                self._set_disk(DiskState.INCONSISTENT)
+            return
+        if policy == "call-local-io-error":
+            self._events.append(HandlerCall("local-io-error"))
+        self._detach(now, why)
 
     def _detach(self, now: float, why: str) -> None:
         """``on-io-error detach``: the disk is gone until it is attached again."""

@@ -91,6 +91,7 @@ class VolumeConfig:
     rs_window: int = 16  # resync (and verify) blocks in flight, at least (see rs_blocks_ahead)
     csums_alg: str | None = None  # checksum-based resync (net { csums-alg })
     verify_alg: str | None = None  # online verify (net { verify-alg })
+    on_io_error: str = "detach"  # disk { on-io-error }: detach | call-local-io-error | pass_on
 
     def __post_init__(self) -> None:
         if self.protocol not in ("A", "B", "C"):
@@ -104,6 +105,8 @@ class VolumeConfig:
         for alg in (self.csums_alg, self.verify_alg):
             if alg is not None:
                 digest(alg, b"")  # ValueError for an unknown algorithm
+        if self.on_io_error not in ("detach", "call-local-io-error", "pass_on"):
+            raise ValueError(f"on-io-error {self.on_io_error!r}")
         if self.resync_rate_kib <= 0 or self.rs_window < 1:
             raise ValueError("resync_rate_kib and rs_window must be >= 1")
 
@@ -185,6 +188,8 @@ class _Conn:
     ov_queue: deque[int] = field(default_factory=deque)
     ov_inflight: int = 0
     ov_found: list[int] = field(default_factory=list)
+    ov_done: int = 0  # blocks compared (progress)
+    ov_total: int = 0
     # promotion while connected
     role_request: int = 0
     role_n: int = 0

@@ -219,6 +219,7 @@ class SyncMixin(CoreBase):
             raise ValueError(f"verify range {start}..{stop} is empty or outside the volume")
         c.ov_queue = deque(range(start, stop))
         c.ov_found = []
+        c.ov_done, c.ov_total = 0, stop - start
         c.pacer = self._pacer(now)
         self._set_cstate(ConnState.VERIFY_S)
         self._send(wire.OvStart(start, stop))
@@ -246,6 +247,7 @@ class SyncMixin(CoreBase):
         if c.ov_inflight <= 0:
             raise ProtocolError(f"OvReply for block {m.block} not asked for")
         c.ov_inflight -= 1
+        c.ov_done += 1
         if not m.equal:
             self._ov_mark(c, m.block)
         self._ov_pump(now)
@@ -265,7 +267,10 @@ class SyncMixin(CoreBase):
         c = self._c()
         if self.config.verify_alg is None:
             raise ProtocolError("OvStart but no verify-alg is configured")
+        if not 0 <= m.start < m.stop <= self.config.size:
+            raise ProtocolError(f"OvStart {m.start}..{m.stop} outside 0..{self.config.size}")
         c.ov_found = []
+        c.ov_done, c.ov_total = 0, m.stop - m.start
         self._set_cstate(ConnState.VERIFY_T)
 
     def _on_ov_request(self, m: wire.OvRequest, now: float) -> None:
@@ -279,6 +284,7 @@ class SyncMixin(CoreBase):
             return
         assert self.config.verify_alg is not None
         equal = digest(self.config.verify_alg, completion.data) == m.digest
+        c.ov_done += 1
         if not equal:
             self._ov_mark(c, m.block)
         self._send(wire.OvReply(m.block, equal))
