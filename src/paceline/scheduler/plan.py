@@ -612,10 +612,20 @@ def _definition_changes(
     stops: dict[str, Act],
     fenced: dict[str, str],
 ) -> None:
-    """The cleanups a changed definition needs: a history recorded for another
-    agent is deleted (after the stop there, before the start there), and a
-    fail count on a node where the definition changed is cleared."""
+    """The cleanups a changed definition or an expired failure needs: a
+    history recorded for another agent is deleted (after the stop there,
+    before the start there), and a fail count on a node where the definition
+    changed or whose failures expired is cleared."""
     for rid, rsc in cluster.rscs.items():
+        timeout = v.interval_ms(rsc.meta.get("failure-timeout")) // 1000
+        for node, info in cluster.nodes.items():
+            if not timeout or not info.online or node in rsc.sticky_failures:
+                continue
+            name = rsc.action_name
+            if info.failcounts.get(name, 0) <= 0 or rsc.orphan:
+                continue
+            if info.last_failure.get(name, 0) + timeout <= cluster.now:
+                act(rid, "clear_failcount", 0, node)
         for node, ch in rsc.changes.items():
             info = cluster.nodes[node]
             if not info.online or node in fenced or not plans[rid].managed:
