@@ -138,7 +138,8 @@ def test_primitive_with_everything() -> None:
         "\tutilization mem=1 \\\n"
         "\top monitor interval=10s timeout=20s role=Unpromoted on-fail=restart \\\n"
         "\top_params OCF_CHECK_LEVEL=10 \\\n"
-        "\top start interval=0 timeout=30s \\\n"
+        # as crmsh prints it: attributes as typed, a missing interval last
+        "\top start timeout=30s interval=0 \\\n"
         "\top_params a=1 \\\n"
         "\top_meta b=2\n"
     )

@@ -2,7 +2,8 @@
 
 crm text has no words for some of what a CIB may hold (an order's
 ``require-all``, a colocation's ``influence``, a scored property block, a
-rule over resource or op expressions, two plain resource sets in a row,
+rule over resource or op expressions or with date fields crmsh 4.4's syntax
+lacks (``minutes``, ``yeardays``), two plain resource sets in a row,
 which would read back as one). Such objects are shown as ``xml <...>``
 statements instead, as crmsh does, so that nothing is lost.
 """
@@ -21,6 +22,7 @@ from paceline.cib.model import (
     FencingLevel,
     Group,
     Location,
+    Node,
     NvSetItem,
     NvSetRef,
     Order,
@@ -34,7 +36,14 @@ from paceline.cib.model import (
     Ticket,
 )
 
-__all__ = ["CONSTRAINT_KINDS", "blocks_ok", "fencing_needs_xml", "needs_xml", "rule_ok"]
+__all__ = [
+    "CONSTRAINT_KINDS",
+    "CRMSH_DATE_FIELDS",
+    "blocks_ok",
+    "fencing_needs_xml",
+    "needs_xml",
+    "rule_ok",
+]
 
 CONSTRAINT_KINDS: dict[type, str] = {
     Location: "location",
@@ -56,8 +65,28 @@ def rule_ok(rule: Rule | RuleRef | None) -> bool:
         if isinstance(item, Expression):
             if item.value is not None and not _PLAIN_VALUE_RE.fullmatch(item.value):
                 return False
-        elif not isinstance(item, DateExpression):
+        elif not isinstance(item, DateExpression) or not _date_ok(item):
             return False
+    return True
+
+
+CRMSH_DATE_FIELDS = frozenset(
+    {"hours", "monthdays", "weekdays", "yearsdays", "months", "weeks", "years", "weekyears"}
+    | {"moon"}
+)
+"""The ``date spec`` and duration fields crm syntax has words for (crmsh 4.4's
+list: ``minutes``, ``seconds``, ``yeardays`` and ``days`` are not in it, so
+crmsh reads ``yeardays=1`` after ``date spec`` as a parameter of the block, and
+shows such an expression as xml)."""
+
+
+def _date_ok(expression: DateExpression) -> bool:
+    for part in (expression.date_spec, expression.duration):
+        if part is None:
+            continue
+        for name in part.__dataclass_fields__:
+            if name != "id" and getattr(part, name) is not None and name not in CRMSH_DATE_FIELDS:
+                return False
     return True
 
 
@@ -85,6 +114,10 @@ def needs_xml(obj: object) -> bool:
             and blocks_ok(obj.instance_attributes)
             and blocks_ok(obj.meta_attributes)
             and blocks_ok(obj.utilization)
+        )
+    if isinstance(obj, Node):
+        return obj.score is not None or not (
+            blocks_ok(obj.instance_attributes) and blocks_ok(obj.utilization)
         )
     if isinstance(obj, Group | Clone | Bundle):
         return not (blocks_ok(obj.instance_attributes) and blocks_ok(obj.meta_attributes))

@@ -240,6 +240,8 @@ def _op(p: Parser, prefix: str) -> Op:
             attributes[key] = (value, token)
         else:
             extra.append((key, value))
+    # crmsh prints an op's attributes as typed, a missing interval (0) last
+    written = (*attributes, *(() if "interval" in attributes else ("interval",)))
     interval = attributes.pop("interval")[0] if "interval" in attributes else "0"
     op_id = p.ids.child(prefix, f"{name}-{interval}")
     instance: list[NvSetItem] = []
@@ -267,6 +269,7 @@ def _op(p: Parser, prefix: str) -> Op:
         on_fail=_on_fail(p, attributes),
         instance_attributes=tuple(instance),
         meta_attributes=tuple(meta),
+        written=written,
     )
 
 

@@ -67,6 +67,7 @@ from paceline.cib.model import (
     Template,
     Ticket,
     ValueSource,
+    in_written_order,
 )
 from paceline.crm.acl import format_permission
 from paceline.crm.expressible import (
@@ -188,7 +189,7 @@ class _Printer:
     def objects(self) -> Iterator[_Printed]:
         cfg = self.config
         for node in cfg.nodes:
-            text = to_xml(node) if node.score is not None else self.node(node)
+            text = to_xml(node) if needs_xml(node) else self.node(node)
             yield _Printed("node", node.id, text, node.comments)
         for template in cfg.templates:
             text = to_xml(template) if needs_xml(template) else self.primitive(template)
@@ -353,7 +354,11 @@ class _Printer:
             ("on-fail", None if op.on_fail is None else op.on_fail.value),
         ]
         words = [f"op {op.name}"]
-        words.extend(_pair(name, value) for name, value in pairs if value is not None)
+        words.extend(
+            _pair(name, value)
+            for name, value in in_written_order(pairs, op.written)
+            if value is not None
+        )
         lines = [" ".join(words)]
         lines.extend(self.block("op_params", s) for s in op.instance_attributes)
         lines.extend(self.block("op_meta", s) for s in op.meta_attributes)

@@ -155,6 +155,13 @@ def _decode_operations(
     return tuple(ops), ops_id, ops_ref, requires
 
 
+_OP_WRITTEN = frozenset(
+    {"interval", "timeout", "description", "start-delay", "interval-origin"}
+    | {"enabled", "record-pending", "role", "on-fail"}
+)
+"""The op attributes whose written order ``Op.written`` keeps."""
+
+
 def _decode_op(ctx: Context, el: etree._Element) -> tuple[Op, str | None]:
     r = Reader(ctx, el)
     op_id = r.req("id")
@@ -188,6 +195,7 @@ def _decode_op(ctx: Context, el: etree._Element) -> tuple[Op, str | None]:
         on_fail,
         tuple(extras.meta),
         tuple(extras.instance),
+        written=tuple(name for name in el.attrib if name in _OP_WRITTEN),
     )
     return op, requires
 

@@ -6,7 +6,7 @@ from lxml import etree
 
 from paceline.cib.codec.encode_rules import encode_nvsets, encode_rule
 from paceline.cib.codec.encode_status import encode_status
-from paceline.cib.codec.writer import add, attrs, comment, sub
+from paceline.cib.codec.writer import Value, add, attrs, comment, sub
 from paceline.cib.index import index_of
 from paceline.cib.model.cib import SCHEMA, Cib
 from paceline.cib.model.config import (
@@ -38,6 +38,7 @@ from paceline.cib.model.resources import (
     Primitive,
     Resource,
     Template,
+    in_written_order,
 )
 from paceline.cib.model.rules import NvSetItem, Rule, RuleRef
 
@@ -286,11 +287,7 @@ def _primitive(parent: etree._Element, rsc: Primitive | Template) -> None:
 
 
 def _op(parent: etree._Element, op: Op) -> None:
-    el = add(
-        parent,
-        "op",
-        ("id", op.id),
-        ("name", op.name),
+    attributes: list[tuple[str, Value]] = [
         ("interval", op.interval),
         ("timeout", op.timeout),
         ("description", op.description),
@@ -300,6 +297,10 @@ def _op(parent: etree._Element, op: Op) -> None:
         ("record-pending", op.record_pending),
         ("role", op.role),
         ("on-fail", op.on_fail),
+    ]
+    # in the order written, so crmsh shows our XML as it showed the text typed
+    el = add(
+        parent, "op", ("id", op.id), ("name", op.name), *in_written_order(attributes, op.written)
     )
     _extras(el, op.meta_attributes, op.instance_attributes)
 

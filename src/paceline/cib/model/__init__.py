@@ -102,6 +102,7 @@ from paceline.cib.model.resources import (
     Resource,
     StorageMapping,
     Template,
+    in_written_order,
 )
 from paceline.cib.model.rules import (
     DateExpression,
@@ -210,6 +211,7 @@ __all__ = [
     "find_node",
     "find_resource",
     "first_value",
+    "in_written_order",
     "parent_of",
     "primitives",
     "property_value",

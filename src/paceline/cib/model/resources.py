@@ -3,7 +3,9 @@ legacy ``master`` element) and bundles."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from paceline.cib.model.enums import AgentClass, ContainerEngine, OnFail, Role
 from paceline.cib.model.rules import NvSetItem
@@ -28,6 +30,26 @@ class Op:
     on_fail: OnFail | None = None
     meta_attributes: tuple[NvSetItem, ...] = ()
     instance_attributes: tuple[NvSetItem, ...] = ()
+    written: tuple[str, ...] = field(default=(), compare=False)
+    """The XML names of the attributes (``interval``, ``timeout``...; not ``id``
+    and ``name``) in the order they were written, crm text or XML: crmsh prints
+    an op's attributes in that order, and so do we (``in_written_order``).
+    Not part of what the op means: ops differing only in it are equal."""
+
+
+_V = TypeVar("_V")
+
+
+def in_written_order(
+    pairs: Sequence[tuple[str, _V]], written: Sequence[str]
+) -> list[tuple[str, _V]]:
+    """``(xml name, value)`` pairs in the order of ``written``; names it does not
+    list keep their place after those it does."""
+    if not written:
+        return list(pairs)
+    rank = {name: index for index, name in enumerate(written)}
+    last = len(rank)
+    return sorted(pairs, key=lambda pair: rank.get(pair[0], last))
 
 
 @dataclass(frozen=True, slots=True)
