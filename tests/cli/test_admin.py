@@ -23,10 +23,12 @@ from paceline.admin import (
     resource_move,
     resource_target_role,
 )
+from paceline.admin.resources import action_timeout_s, primitives, target_role_of
 from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib, DateExpression, Location, Primitive, Rule, RuleItem
 from paceline.cib.model.lookup import find_resource
 from paceline.cib.values import parse_iso_duration_s
+from paceline.cli.admin_backend import transient_changes
 from paceline.cli.main import main
 from paceline.controller.status import node_attribute, transient
 from paceline.core.errors import ConfigError
@@ -220,3 +222,24 @@ def _strip_end(cib: Cib, lo: float, hi: float) -> Cib:
             c = replace(c, rules=(replace(rule, expressions=tuple(exprs)),))
         out.append(c)
     return replace(cib, configuration=replace(cib.configuration, constraints=tuple(out)))
+
+
+def test_restore_target_role_and_restart_timeouts() -> None:
+    cib = seed()
+    assert target_role_of(cib, "A") is None
+    stopped = resource_target_role(cib, "A", "Stopped").cib
+    assert target_role_of(stopped, "A") == "Stopped"
+    restored = resource_target_role(stopped, "A", None)  # restart restores "none set"
+    assert target_role_of(restored.cib, "A") is None and restored.changed
+    assert not resource_target_role(cib, "A", None).changed
+    assert primitives(cib, "A") == ["A"]
+    assert action_timeout_s(cib, "A", "stop") == 20  # no op timeout: 20 s
+
+
+def test_live_backend_sends_transient_changes_as_attribute_changes() -> None:
+    cib = seed()
+    after = node_standby(cib, "18node2", lifetime="reboot").cib
+    assert transient_changes(cib, after) == [("18node2", "standby", "on")]
+    back = node_standby(after, "18node2", on=False).cib
+    assert ("18node2", "standby", None) in transient_changes(after, back)
+    assert transient_changes(cib, node_standby(cib, "18node1").cib) == []  # configuration only

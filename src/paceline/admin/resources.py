@@ -77,6 +77,11 @@ def _prims(r: Resource) -> list[str]:
     return [p.id for p, _ in walk_resources((r,)) if isinstance(p, Primitive)]
 
 
+def primitives(cib: Cib, rsc: str) -> list[str]:
+    """The ids of ``rsc``'s primitives (itself, when it is one)."""
+    return _prims(_resource(cib, rsc))
+
+
 def active_nodes(cib: Cib, rsc: str, now: int) -> list[str]:
     """Where the resource (any of its primitives) runs now, by the status section."""
     r = _resource(cib, rsc)
@@ -325,9 +330,40 @@ def _map(
     return tuple(visit(r) for r in resources)
 
 
-def resource_target_role(cib: Cib, rsc: str, role: str) -> Edit:
-    """``resource start|stop RSC``: ``target-role`` Started or Stopped (or a role)."""
+def _without_meta(r: Resource, name: str) -> Resource:
+    def drop(items: tuple[NvSetItem, ...]) -> tuple[NvSetItem, ...]:
+        return tuple(
+            replace(s, nvpairs=tuple(p for p in s.nvpairs if getattr(p, "name", None) != name))
+            if isinstance(s, NvSet)
+            else s
+            for s in items
+        )
+
+    return replace(r, meta_attributes=drop(r.meta_attributes))
+
+
+def target_role_of(cib: Cib, rsc: str) -> str | None:
+    """The ``target-role`` set on ``rsc`` itself (None when it has none)."""
+    for s in _resource(cib, rsc).meta_attributes:
+        if isinstance(s, NvSet):
+            value = s.get("target-role")
+            if value is not None:
+                return value
+    return None
+
+
+def resource_target_role(cib: Cib, rsc: str, role: str | None) -> Edit:
+    """``resource start|stop RSC``: ``target-role`` Started or Stopped (or a role);
+    None removes the resource's own ``target-role`` (as ``crm_resource --restart``
+    restores a resource that had none)."""
     _resource(cib, rsc)
+    if role is None:
+        resources = _map(
+            cib.configuration.resources, rsc, lambda r: _without_meta(r, "target-role")
+        )
+        return finish(
+            cib, replace(cib, configuration=replace(cib.configuration, resources=resources))
+        )
     if role not in TARGET_ROLES:
         raise ConfigError(
             "unknown role", field="target-role", text=role, expected=", ".join(TARGET_ROLES)
@@ -378,6 +414,23 @@ def _failcount_targets(cib: Cib, node: str) -> set[str]:
         if name.startswith(("fail-count-", "last-failure-")):
             out.add(name.split("-", 2)[2].split("#")[0])
     return out
+
+
+def action_timeout_s(cib: Cib, rsc: str, action: str) -> int:
+    """The sum over ``rsc``'s primitives of the ``action`` op timeouts (op_defaults,
+    else 20 s each): how long a stop or start of all of them may take."""
+    from paceline.scheduler.values import interval_ms
+
+    default = 20
+    for s in cib.configuration.op_defaults:
+        if isinstance(s, NvSet) and s.get("timeout"):
+            default = max(1, interval_ms(s.get("timeout")) // 1000)
+    total = 0
+    for p, _ in walk_resources((_resource(cib, rsc),)):
+        if isinstance(p, Primitive):
+            ops = [o for o in p.operations if o.name == action and o.timeout]
+            total += max(1, interval_ms(ops[0].timeout) // 1000) if ops else default
+    return total
 
 
 def locate(cib: Cib, rsc: str, now: int) -> list[str]:

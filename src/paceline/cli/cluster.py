@@ -1,21 +1,18 @@
-"""Live verbs: ``paceline cluster start|stop``, ``paceline node …``, ``paceline resource …``.
+"""``paceline cluster start|stop|status|init|join|reload``, and the client of the node daemon.
 
 paceline cluster start            start this node's daemon (supervised: restarted if it dies)
 paceline cluster stop             stop it (resources keep running: ``node standby`` first)
+paceline cluster status           this node's view (node, DC, ring, members, state)
+paceline cluster init|join        write a new cluster's files
 paceline cluster reload           re-read corosync.conf on this running node (nodes added or
                                   removed, votes, timing); edit the file on every node and
                                   reload each; what cannot change live is refused, nothing applied
-paceline node standby|online [NODE]    (default: this node)
-paceline node list
-paceline resource start|stop RSC
-paceline resource move RSC NODE [--lifetime ISO-DATE]   (cli-prefer-RSC)
-paceline resource ban RSC NODE [--lifetime ISO-DATE]    (cli-ban-RSC-on-NODE)
-paceline resource clear RSC [NODE]
-paceline resource cleanup [RSC] [--node NODE]
 
-They talk to ``ROOT/run/paceline/node.sock``; every change goes through the
-DC with the CIB version it was made on, so a concurrent change is refused
-(and retried once on a fresh read), never overwritten.
+``call`` talks to ``ROOT/run/paceline/node.sock`` for every live verb
+(``node``, ``resource``, ``attribute``, ``status``, ``configure``); every
+change goes through the DC with the CIB version it was made on, so a
+concurrent change is refused (and redone once on a fresh read), never
+overwritten.
 """
 
 from __future__ import annotations
@@ -70,8 +67,9 @@ def register(subparsers: Any) -> None:
     s.add_argument("--force", action="store_true", help="overwrite existing files")
     s.set_defaults(func=_join)
 
-    # ``node`` and ``resource`` are parsed by paceline.cli.node / paceline.cli.resource
-    # (offline with --cib, else through the handlers below: ``LIVE_NODE``, ``LIVE_RESOURCE``)
+    # ``node`` and ``resource`` are parsed by paceline.cli.node / paceline.cli.resource,
+    # which run the same functions on a CIB file or, through ``call``, on the cluster
+    # (``paceline.cli.admin_backend``)
 
 
 # ---------------------------------------------------------------- client
@@ -97,39 +95,6 @@ def call(args: argparse.Namespace, op: str, **kwargs: Any) -> Any:
         raise PacelineError(f"{op}: {exc}") from None
 
 
-def commit(args: argparse.Namespace, edit: Callable[[Any], Any], what: str) -> int:
-    """Read the live CIB, ``edit`` its configuration, commit it through the DC with
-    the version read (one retry when someone else changed it meanwhile)."""
-    from paceline.cib.codec import decode_cib, encode_cib
-
-    for attempt in (1, 2):
-        got = call(args, "cib")
-        cib = decode_cib(got["xml"].encode(), file="<live CIB>")
-        cfg = edit(cib.configuration)
-        if cfg == cib.configuration:
-            print(f"{what}: nothing to change")
-            return 0
-        from dataclasses import replace
-
-        new = replace(cib, configuration=cfg)
-        try:
-            res = call(
-                args,
-                "cib-replace",
-                xml=encode_cib(new).decode(),
-                base=got["version"],
-                what=what,
-                who=_who(),
-            )
-        except PacelineError as exc:
-            if attempt == 1 and "changed since" in str(exc):
-                continue
-            raise
-        print(f"{res['message']} (CIB {res['version']})")
-        return 0
-    return 1
-
-
 def live_committer(args: argparse.Namespace) -> Callable[[Any, Any], Any] | None:
     """For ``paceline configure`` without ``--cib``: commit through the node daemon
     when it runs here (None when it does not: the CIB file is edited offline)."""
@@ -141,7 +106,7 @@ def live_committer(args: argparse.Namespace) -> Callable[[Any, Any], Any] | None
 
         try:
             call(args, "cib-replace", xml=encode_cib(new).decode(), base=str(base.version),
-                 what="configure commit", who=_who())  # fmt: skip
+                 what="configure commit", who=who())  # fmt: skip
         except PacelineError as exc:
             raise ConfigError(f"commit refused by the cluster: {exc}") from None
         got = call(args, "cib")
@@ -150,90 +115,19 @@ def live_committer(args: argparse.Namespace) -> Callable[[Any, Any], Any] | None
     return commit_live
 
 
-def _who() -> str:
+def who() -> str:
     return os.environ.get("SUDO_USER") or os.environ.get("USER") or "root"
 
 
-# ---------------------------------------------------------------- node / resource
+# ---------------------------------------------------------------- resource cleanup
 
 
-def _node_attr(value: str | None) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        node = args.node or call(args, "status")["node"]
-        res = call(args, "node-attr", node=node, name="standby", value=value, who=_who())
-        print(f"{res['message']} (CIB {res['version']})")
-        return 0
-
-    return run
-
-
-def _node_list(args: argparse.Namespace) -> int:
-    from paceline.cib.codec import decode_cib
-
-    st = call(args, "status")
-    cib = decode_cib(call(args, "cib")["xml"].encode(), file="<live CIB>")
-    for n in cib.configuration.nodes:
-        state = "online" if n.uname in st["members"] else "offline"
-        print(f"{n.uname}({n.id}): member {state}")
-    return 0
-
-
-def _target_role(verb: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        from paceline.controller import edits
-
-        role = None if verb == "start" else "Stopped"
-        return commit(
-            args, lambda cfg: edits.target_role(cfg, args.rsc, role), f"{verb} {args.rsc}"
-        )
-
-    return run
-
-
-def _constraint(verb: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        from paceline.controller import edits
-
-        if verb == "move":
-            return commit(
-                args,
-                lambda cfg: edits.move(cfg, args.rsc, args.node, args.lifetime),
-                f"move {args.rsc} to {args.node}",
-            )
-        if verb == "ban":
-            return commit(
-                args,
-                lambda cfg: edits.ban(cfg, args.rsc, args.node, args.lifetime),
-                f"ban {args.rsc} from {args.node}",
-            )
-        return commit(
-            args,
-            lambda cfg: edits.clear(cfg, args.rsc, args.node),
-            f"clear the move/ban constraints of {args.rsc}",
-        )
-
-    return run
-
-
-def _cleanup(args: argparse.Namespace) -> int:
-    res = call(args, "cleanup", rsc=args.rsc, node=args.node, who=_who())
+def live_cleanup(args: argparse.Namespace) -> int:
+    """``resource cleanup`` on the running cluster: the DC forgets the history and
+    fail counts and tells the nodes to forget theirs (they re-probe)."""
+    res = call(args, "cleanup", rsc=args.rsc, node=args.node, who=who())
     print(f"{res['message']} (CIB {res['version']})")
     return 0
-
-
-LIVE_NODE: dict[str, Callable[[argparse.Namespace], int]] = {
-    "standby": _node_attr("on"),
-    "online": _node_attr(None),
-    "list": _node_list,
-}
-LIVE_RESOURCE: dict[str, Callable[[argparse.Namespace], int]] = {
-    "start": _target_role("start"),
-    "stop": _target_role("stop"),
-    "move": _constraint("move"),
-    "ban": _constraint("ban"),
-    "clear": _constraint("clear"),
-    "cleanup": _cleanup,
-}
 
 
 # ---------------------------------------------------------------- daemon

@@ -4,10 +4,13 @@
     paceline node online|maintenance|ready [NODE] [--cib FILE]
     paceline node list [--cib FILE]
 
-NODE defaults to this host's name. ``--cib FILE`` edits that file, written as
-``crm_attribute`` writes node attributes; without it, ``standby``, ``online``
-and ``list`` go to the running cluster (``paceline.cli.cluster``).
-Each offline verb is one function of a ``Backend`` (``paceline.cli.admin_backend``).
+NODE defaults to this node. ``--cib FILE`` edits that file, written as
+``crm_attribute`` writes node attributes; without it, the verbs work on the
+running cluster (the change goes through the DC). Each verb is one function
+of a ``Backend`` (``paceline.cli.admin_backend``), the same on both paths.
+``maintenance`` is the node attribute ``maintenance=true``: the scheduler
+leaves the node's resources alone (no start, stop or monitor there) until
+``ready``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import argparse
 import socket
 
 from paceline.admin import Edit, node_list, node_maintenance, node_standby
-from paceline.cli.admin_backend import Backend, live, offline, report
+from paceline.cli.admin_backend import Backend, LiveBackend, backend, report
 from paceline.cli.output import Output
 
 
@@ -54,40 +57,46 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(func=run)
 
 
-def standby(backend: Backend, node: str, lifetime: str = "forever") -> Edit:
-    return backend.apply(lambda cib: node_standby(cib, node, on=True, lifetime=lifetime))
+def standby(b: Backend, node: str, lifetime: str = "forever") -> Edit:
+    return b.apply(lambda cib: node_standby(cib, node, on=True, lifetime=lifetime))
 
 
-def online(backend: Backend, node: str) -> Edit:
-    return backend.apply(lambda cib: node_standby(cib, node, on=False))
+def online(b: Backend, node: str) -> Edit:
+    return b.apply(lambda cib: node_standby(cib, node, on=False))
 
 
-def maintenance(backend: Backend, node: str) -> Edit:
-    return backend.apply(lambda cib: node_maintenance(cib, node, on=True))
+def maintenance(b: Backend, node: str) -> Edit:
+    return b.apply(lambda cib: node_maintenance(cib, node, on=True))
 
 
-def ready(backend: Backend, node: str) -> Edit:
-    return backend.apply(lambda cib: node_maintenance(cib, node, on=False))
+def ready(b: Backend, node: str) -> Edit:
+    return b.apply(lambda cib: node_maintenance(cib, node, on=False))
 
 
-def listing(backend: Backend) -> list[str]:
-    return node_list(backend.read(), backend.now())
+def listing(b: Backend) -> list[str]:
+    return node_list(b.read(), b.now())
+
+
+def this_node(b: Backend) -> str:
+    """The node the command runs on: the daemon's name for it, else the host name."""
+    if isinstance(b, LiveBackend):
+        return str(b.status()["node"])
+    return socket.gethostname()
 
 
 def run(args: argparse.Namespace) -> int:
     out = Output()
-    backend = offline(args)
-    if backend is None:
-        return live(args, "node", args.node_verb)
     verb = args.node_verb
+    node_arg = getattr(args, "node", None)
+    b = backend(args, f"node {verb} {node_arg or ''}".strip(), out)
     if verb == "list":
-        for line in listing(backend):
+        for line in listing(b):
             out.line(line)
         return 0
-    node = args.node or socket.gethostname()
+    node = node_arg or this_node(b)
     if verb == "standby":
-        edit = standby(backend, node, args.lifetime)
+        edit = standby(b, node, args.lifetime)
     else:
-        edit = {"online": online, "maintenance": maintenance, "ready": ready}[verb](backend, node)
+        edit = {"online": online, "maintenance": maintenance, "ready": ready}[verb](b, node)
     report(out, edit)
     return 0
