@@ -17,7 +17,7 @@ and serves on ``ROOT/run/paceline/membership.sock`` (``runtime.control``):
 - ``broadcast``: send ``{"text": STR}`` (UTF-8) or ``{"size": N}`` (N bytes)
   to the view; the delivered messages show up in ``events`` on every member;
 - ``events``: the last ``EVENT_LOG`` events after number ``since``, each
-  ``{"n", "time" (wall clock when the daemon took it), "type", "event" (one line)}``;
+  ``{"n", "time" (wall clock when the core emitted it), "type", "event" (one line)}``;
 - ``reload`` (``paceline cluster reload``): re-read corosync.conf and apply it
   to the running core (``membership.reload``: nodes added and removed,
   votes, expected votes, timing); an edit that cannot apply live is refused
@@ -225,7 +225,8 @@ class MembershipService:
     def on_event(self, event: object) -> None:
         self.event_count += 1
         line = str(event)
-        self.events.append((self.event_count, time.time(), type(event).__name__, line))
+        when = self.driver.event_time if self.driver is not None else 0.0
+        self.events.append((self.event_count, when or time.time(), type(event).__name__, line))
         if self._logfile is not None:
             self._logfile.write(
                 f"{time.strftime('%b %d %H:%M:%S')} {type(event).__name__}: {line}\n"
