@@ -86,7 +86,7 @@ def test_a_reload_cannot_switch_authentication_off() -> None:
 def test_a_reload_past_two_nodes_turns_two_node_off_as_corosync_does() -> None:
     import random
 
-    settings, links = config((1, 2), 1)
+    _, links = config((1, 2), 1)
     two = MembershipSettings(
         token=0.5, heartbeat=0.125, consensus=0.6, join=0.05, auth=AuthMode.HMAC_SHA256,
         quorum=quorum_options(two_node=True), votes={1: 1, 2: 1},
