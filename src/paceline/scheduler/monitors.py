@@ -64,12 +64,14 @@ def extra_monitors(
                 stop = stop_on(rid, node)
                 if stop is not None:
                     edges.append((stop, c))
-        if maint or not p.managed or rsc.orphan:
+        if maint or rsc.orphan or rsc.blocked:
             continue
         for spec in rsc.ops:
             if spec.name != "monitor" or spec.role is not Role.STOPPED or not spec.enabled:
                 continue
-            for node in online:
+            # an unmanaged resource: only the watch where it runs is cancelled
+            nodes = online if p.managed else [n for n in online if n == p.nxt]
+            for node in nodes:
                 if cluster.nodes[node].maintenance:
                     continue
                 last = rsc.history.get(node, {}).get(("monitor", spec.interval))

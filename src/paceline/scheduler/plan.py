@@ -412,10 +412,12 @@ def build(
             if not info.online or info.maintenance or name in rsc.seen_on:
                 continue
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, name))
-    # recurring monitors
+    # recurring monitors (an unmanaged resource is still watched where it runs)
+    cluster_maint = v.is_true(cluster.options.get("maintenance-mode"))
     for rid, rsc in cluster.rscs.items():
         p = plans[rid]
-        if p.nxt is None or not p.managed:
+        watched = not rsc.managed and not _in_maintenance(cluster, rsc, cluster_maint)
+        if p.nxt is None or not (p.managed or (watched and not rsc.blocked)):
             continue
         if not p.start and p.cur != p.nxt:
             continue
@@ -642,6 +644,13 @@ def _definition_changes(
                 rsc.action_name, 0
             ) > 0:
                 act(rid, "clear_failcount", 0, node)
+
+
+def _in_maintenance(cluster: Cluster, rsc: Rsc, cluster_maint: bool) -> bool:
+    """Whether ``rsc`` is left alone by maintenance (its own, its node's or the cluster's)."""
+    if cluster_maint or v.is_true(rsc.meta.get("maintenance")):
+        return True
+    return any(cluster.nodes[n].maintenance for n in rsc.running)
 
 
 def _needs_quorum(rsc: Rsc) -> bool:
