@@ -377,6 +377,9 @@ def build(
             stops[rid] = act(rid, "stop", 0, p.cur)
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
+        elif p.managed and p.cur is not None and p.cur == p.nxt:
+            if p.cur in cluster.rscs[rid].pending_start:  # not done yet: it stays in the graph
+                starts[rid] = act(rid, "start", 0, p.cur)
         if p.migrate and p.cur is not None and p.nxt is not None:
             name = cluster.rscs[rid].action_name
             start = acts[(name, "start", 0, p.nxt)] = Act(name, "start", 0, p.nxt, pseudo=True)
