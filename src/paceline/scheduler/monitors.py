@@ -60,8 +60,10 @@ def extra_monitors(
                     continue
                 if interval in configured and not maint and not cluster.nodes[node].maintenance:
                     continue
-                c = cancel(rid, interval, node)
                 stop = stop_on(rid, node)
+                if rsc.orphan and stop is not None:
+                    continue  # its history goes with it
+                c = cancel(rid, interval, node)
                 if stop is not None:
                     edges.append((stop, c))
         if maint or rsc.orphan or rsc.blocked:

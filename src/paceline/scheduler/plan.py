@@ -375,11 +375,11 @@ def build(
         p = plans[rid]
         if p.stop and p.cur is not None and not p.blocked_stop:
             stops[rid] = act(rid, "stop", 0, p.cur)
+        pending = p.cur in cluster.rscs[rid].pending_start
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
-        elif p.managed and p.cur is not None and p.cur == p.nxt:
-            if p.cur in cluster.rscs[rid].pending_start:  # not done yet: it stays in the graph
-                starts[rid] = act(rid, "start", 0, p.cur)
+        elif p.managed and p.cur is not None and p.cur == p.nxt and pending:
+            starts[rid] = act(rid, "start", 0, p.cur)  # not done yet: it stays in the graph
         if p.migrate and p.cur is not None and p.nxt is not None:
             name = cluster.rscs[rid].action_name
             start = acts[(name, "start", 0, p.nxt)] = Act(name, "start", 0, p.nxt, pseudo=True)
