@@ -272,7 +272,10 @@ def build(
                 up = sum(1 for r in o.any_of if r in plans and _runs(plans[r]))
                 if up >= o.minimum:
                     continue
-            if not _runs(a):
+            first = cluster.rscs[a.rid]
+            # a resource active on several nodes and blocked there stays up as it is
+            stays = len(first.running) > 1 and a.cur in first.blocked
+            if not _runs(a) and not stays:
                 b.start = False
                 b.blocked_start = b.cur is None
                 b.stop = b.cur is not None

@@ -564,6 +564,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
 
     for rsc in rscs.values():
         _charge_container(rsc, rscs)
+        several = len(rsc.running) > 1 and rsc.clone is None
+        if several and rsc.meta.get("multiple-active") == "block":  # left as found
+            rsc.blocked |= set(rsc.running)
     for rsc in rscs.values():
         if any(nodes[n].maintenance for n in rsc.running):  # left alone on a node in maintenance
             rsc.meta["is-managed"] = "false"
