@@ -27,7 +27,11 @@ def test_detach_attach_invalidate_and_their_refusals(node: Node) -> None:
     # Nothing UpToDate here yet: invalidate-remote has nothing to send (drbdadm's 17).
     assert "UpToDate data" in node.vol("invalidate-remote", "rv", check=17).stderr
     assert "verify algorithm" in node.vol("verify", "rv", check=11).stderr
-    node.vol("primary", "--force", "rv")
+    node.vol("--", "--overwrite-data-of-peer", "primary", "rv")  # 8.3's primary --force
+    assert node.vol("role", "rv").stdout == "Primary/Unknown\n"
+    node.vol("disconnect", "rv")
+    node.vol("--", "--discard-my-data", "connect", "rv")  # 8.3's connect --discard-my-data
+    assert node.vol("cstate", "rv").stdout == "WFConnection\n"
     for verb in ("detach", "invalidate"):  # a Primary cannot be Diskless nor a sync target
         assert "demote it first" in node.vol(verb, "rv", check=11).stderr
     # A disconnected Primary may invalidate the peer: every block goes at the next connect.
