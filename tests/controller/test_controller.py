@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.controller.harness import Bus
 
+from paceline.admin import resource_target_role
 from paceline.cib.model import Cib
 from paceline.controller import DcState
 from paceline.controller import status as st
@@ -144,3 +145,34 @@ def test_after_migration_threshold_failures_the_group_moves() -> None:
     other = "n2" if first == "n1" else "n1"
     assert bus.where("d1") == [other] and bus.where("vip") == [other]
     assert_s4(bus)
+
+
+def _replace(bus: Bus, node: str, req: str, cib: Cib) -> None:
+    base = str(bus.nodes[node].ctl.cib.version)
+    bus.submit(node, req, {"op": "replace", "cib": pack_cib(cib), "base": base, "who": "t"})
+    bus.run()
+    assert bus.replies[-1].ok, bus.replies[-1]
+
+
+def test_maintenance_cancels_the_monitors_and_leaves_the_resources_alone() -> None:
+    bus = cluster(["n1", "n2"])
+    first = bus.where("vip")[0]
+    node = bus.nodes[first]
+    assert {k[0] for k in node.recurring} == {"vip", "d1"}
+    bus.submit("n2", "m", {"op": "attr", "node": first, "name": "maintenance", "value": "true"})
+    bus.run()
+    assert bus.replies[-1].ok
+    assert node.recurring == {}  # cancelled, not restarted (nor a loop of cancels)
+    dc = bus.nodes["n1"].ctl
+    assert dc.state is DcState.IDLE
+    assert not [e for e in node.ctl.history.records() if e.interval_ms > 0]
+    calls = node.calls
+    # a stop asked while the node is in maintenance is not carried out...
+    stop = resource_target_role(dc.cib, "d1", "Stopped").cib
+    _replace(bus, "n2", "s", stop)
+    assert bus.where("d1") == [first] and node.calls == calls
+    # ...until the node is ready again
+    bus.submit("n2", "r", {"op": "attr", "node": first, "name": "maintenance", "value": None})
+    bus.run()
+    assert bus.where("d1") == [] and bus.where("vip") == [first]
+    assert {k[0] for k in node.recurring} == {"vip"}  # the monitor is back

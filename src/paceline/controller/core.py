@@ -105,6 +105,7 @@ class Input(enum.Enum):
     JOIN = "join"
     PUSH = "push"
     RESULT = "result"
+    CANCELLED = "cancelled"
     CHANGE = "change"
     TIMER = "timer"
 
@@ -129,6 +130,7 @@ TABLE: dict[tuple[DcState, Input], str] = {
     (DcState.RUNNING, Input.TIMER): "_dc_recheck",
     (DcState.ABORTING, Input.TIMER): "_dc_recheck",
     **{(s, Input.RESULT): "_dc_result" for s in _DC_STATES},
+    **{(s, Input.CANCELLED): "_dc_cancelled" for s in _DC_STATES},
     **{(s, Input.CHANGE): "_dc_change" for s in _DC_STATES},
     **{(s, Input.JOIN): "_dc_join_late" for s in _DC_STATES if s is not DcState.JOINING},
     **{(s, Input.PUSH): "_dc_push_late" for s in _DC_STATES if s is not DcState.PULLING},
@@ -369,6 +371,11 @@ class Controller:
             self._member_cib(sender, msg)
         elif kind == "exec":
             self._member_exec(sender, msg)
+        elif kind == "cancel":
+            self._member_cancel(sender, msg)
+        elif kind == "cancelled":
+            if self.is_dc:
+                self._dc_input(Input.CANCELLED, sender, msg)
         elif kind == "pull":
             self._send("push", sender, {"cib": wire.pack_cib(self.cib)})
         elif kind == "join-req":
@@ -431,6 +438,21 @@ class Controller:
             wire.field(msg, "aid", int, peer=sender),
         )
         self.execute_local(req, tag)
+
+    def _member_cancel(self, sender: str, msg: dict[str, Any]) -> None:
+        """The DC cancels a recurring monitor (its configuration dropped it, or the
+        node or resource went into maintenance): stop it, forget its entry, confirm."""
+        if self.view is None or sender != self.view.dc:
+            return
+        rsc = wire.field(msg, "rsc", str, peer=sender)
+        interval = wire.field(msg, "interval", int, peer=sender)
+        key = (rsc, "monitor", interval)
+        if self.recurring.pop(key, None) is not None or key in self.in_flight:
+            self.in_flight.pop(key, None)
+            self._emit(CancelRecurring(*key))
+        self.history = self.history.cancel(rsc, interval)
+        body = {"node": self.node, "rsc": rsc, "interval": interval}
+        self._to_dc("cancelled", {**body, "tid": msg.get("tid"), "aid": msg.get("aid")})
 
     def execute_local(self, req: ExecRequest, tag: _Tag) -> None:
         if req.key in self.in_flight:
@@ -690,6 +712,24 @@ class Controller:
             return
         self._advance()
 
+    def _dc_cancelled(self, sender: str, msg: dict[str, Any]) -> None:
+        assert self.view is not None
+        rsc = wire.field(msg, "rsc", str, peer=sender)
+        interval = wire.field(msg, "interval", int, peer=sender)
+        join = self.joins.get(sender)
+        if join is None or sender not in self.view.members:
+            return  # it will join without the monitor
+        join.history = join.history.cancel(rsc, interval)
+        if self.state in (DcState.JOINING, DcState.PULLING):
+            return
+        self.cib = st.set_lrm(self.cib, sender, to_lrm(self.view.members[sender], join.history))
+        self._dirty = True
+        tid, aid = msg.get("tid"), msg.get("aid")
+        if self.graph is not None and tid == self.graph.tid and isinstance(aid, int):
+            self.graph.confirm(aid, True)
+        if self.state is not DcState.SETTLING:
+            self._advance()
+
     def _abort(self, reason: str) -> None:
         self.chain = 0
         if self.state is DcState.RUNNING and self.graph is not None:
@@ -738,6 +778,10 @@ class Controller:
         if node not in self.view.members:
             graph.confirm(step.aid, False)
             graph.abort(f"{node} is not a member")
+            return
+        if act.cancel:
+            body = {"rsc": act.rsc, "interval": act.interval, "tid": graph.tid, "aid": step.aid}
+            self._send("cancel", node, body)
             return
         req = self._exec_request(act.rsc, act.task, act.interval)
         if req is None:
