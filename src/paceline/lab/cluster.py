@@ -103,15 +103,20 @@ def stop(lab: Lab, node: str) -> None:
         paceline(lab, node, "cluster", "stop", check=False)
 
 
-def status(lab: Lab, node: str) -> dict[str, Any]:
+def rpc(lab: Lab, node: str, op: str) -> Any:
+    """The answer of the node daemon's control op ``op`` (no arguments)."""
     code = (
         "import json,sys; from paceline.runtime.control import call; "
-        "print(json.dumps(call('/run/paceline/node.sock', 'status')))"
+        f"print(json.dumps(call('/run/paceline/node.sock', {op!r})))"
     )
     proc = lab.exec(node, [sys.executable, "-c", code], timeout=30)
     if proc.returncode != 0:
-        raise LabError(f"{node}: status: {proc.stderr.strip()[-400:]}")
-    result: dict[str, Any] = json.loads(proc.stdout)
+        raise LabError(f"{node}: {op}: {proc.stderr.strip()[-400:]}")
+    return json.loads(proc.stdout)
+
+
+def status(lab: Lab, node: str) -> dict[str, Any]:
+    result: dict[str, Any] = rpc(lab, node, "status")
     return result
 
 
