@@ -176,3 +176,32 @@ def test_maintenance_cancels_the_monitors_and_leaves_the_resources_alone() -> No
     bus.run()
     assert bus.where("d1") == [] and bus.where("vip") == [first]
     assert {k[0] for k in node.recurring} == {"vip"}  # the monitor is back
+
+
+def test_an_action_that_never_answers_fails_after_timeout_plus_cluster_delay() -> None:
+    bus = cluster(["n1", "n2"], CONFIG + "property cluster-delay=5s\n")
+    first = bus.where("vip")[0]
+    other = "n2" if first == "n1" else "n1"
+    dc = bus.nodes["n1"].ctl
+    bus.nodes[other].hung = True
+    bus.submit("n1", "s", {"op": "attr", "node": first, "name": "standby", "value": "on"})
+    bus.run()
+    assert dc.state is DcState.RUNNING  # the start of vip on the hung node is in flight
+    sent = bus.now
+    deadline = dc.next_deadline()
+    assert deadline is not None and deadline <= sent + 20 + 5  # start timeout 20 s + 5 s
+    bus.advance(20 + 5 - 1 - (bus.now - sent))
+    assert dc.state is DcState.RUNNING  # not yet
+    bus.nodes[other].hung = False
+    bus.advance(2)
+    assert any("got no answer from " + other in line for line in bus.log), bus.log
+    assert any("aborted" in line or "stopped" in line for line in bus.log)
+    ns = st.node_state(dc.cib, other)
+    assert ns is not None and ns.lrm is not None
+    ops = {op.id: op for r in ns.lrm.resources for op in r.ops}
+    assert ops["vip_last_failure_0"].op_status == 2  # recorded as timed out
+    assert st.transient(dc.cib, other).get("fail-count-vip#start_0") == "INFINITY"
+    # rescheduled: the scheduler saw the failed start (a stop where it may have run)
+    assert dc.state is DcState.IDLE
+    assert "vip" in bus.nodes[other].stopped
+    assert_s4(bus)

@@ -230,6 +230,25 @@ def test_ctl_node_maintenance_leaves_resources_alone_until_ready(cl: Cluster) ->
     C.wait(lambda: "d1_monitor_2000" in _cib_xml(cl, node), 30, "the monitor is back")
 
 
+def test_ctl_attribute_verbs_on_the_live_cluster(cl: Cluster) -> None:
+    node = cl.active()
+    other = cl.other(node)
+    cl.pcl(other, "attribute", "-N", node, "-n", "ctlsite", "-v", "east")
+    cl.pcl(other, "attribute", "-N", node, "-n", "ctlping", "-v", "5", "-l", "reboot")
+    cl.pcl(other, "attribute", "-n", "batch-limit", "-v", "7")
+    get = ("attribute", "-G", "-q")
+    C.wait(lambda: cl.pcl(node, *get, "-N", node, "-n", "ctlsite") == "east\n", 30, "on the other")
+    assert cl.pcl(node, *get, "-n", "ctlping", "-l", "reboot") == "5\n"  # default node: here
+    assert cl.pcl(node, *get, "-n", "batch-limit") == "7\n"
+    text = cl.pcl(node, "attribute", "-N", node, "-n", "ctlsite", "-D")
+    assert text.startswith("Deleted nodes attribute: id=") and text.endswith(" name=ctlsite\n")
+    cl.pcl(node, "attribute", "-n", "batch-limit", "-D")
+    proc = cl.lab.exec(other, [sys.executable, "-m", "paceline.cli.main", "attribute", "-N", node,
+                               "-n", "ctlsite", "-G"])  # fmt: skip
+    assert proc.returncode == 105, proc
+    cl.wait_on(node)
+
+
 def test_ctl_power_off_moves_the_group_and_the_returning_node_syncs(cl: Cluster) -> None:
     node = cl.active()
     other = cl.other(node)
