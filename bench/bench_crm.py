@@ -5,6 +5,8 @@
 - ``cli``: 300 lines piped into ``paceline configure`` (each line a staged
   edit, one commit at the end), against ``paceline configure load update`` of
   a file with the same 300 lines (one process each, so start-up is in both).
+- ``xml``: ``crm.load_cib`` (the migrations, run on the model as decoded) of
+  every corpus CIB, against decoding the same files (``decode_cib``).
 
 ``run()`` returns seconds (best of a few rounds) and the ratios
 ``one-at-a-time / one load``; the goal of issue 10 is 3 or less. Nothing is
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from paceline import crm
+from paceline.cib.codec import decode_cib
 from paceline.cib.model import Cib
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,8 +125,40 @@ def _cli(count: int, rounds: int) -> dict[str, float]:
     }
 
 
+def _xml(rounds: int) -> dict[str, object]:
+    shared = Path(os.environ.get("PACELINE_SHARED", REPO.parent / "shared"))
+    blobs = [p.read_bytes() for p in sorted((shared / "scheduler-corpus").glob("*.xml"))]
+    if not blobs:
+        return {"files": 0, "skipped": "no scheduler corpus (set PACELINE_SHARED)"}
+    decoded = [decode_cib(data) for data in blobs]
+
+    def here(spec: str) -> bool:
+        return spec not in ("ocf:linbit:drbd", "lsb:mysql")
+
+    def decode() -> None:
+        for data in blobs:
+            decode_cib(data)
+
+    def migrate() -> None:
+        for cib in decoded:
+            crm.load_cib(Cib(), cib, "replace", agent_exists=here)
+
+    decode_s = _best(rounds, decode)
+    migrate_s = _best(rounds, migrate)
+    return {
+        "files": len(blobs),
+        "decode_s": round(decode_s, 4),
+        "load_cib_s": round(migrate_s, 4),
+        "ratio": round(migrate_s / decode_s, 3) if decode_s else None,
+    }
+
+
 def run(rounds: int = 3) -> dict[str, object]:
-    return {"statements": _statements(400, rounds), "cli": _cli(300, rounds)}
+    return {
+        "statements": _statements(400, rounds),
+        "cli": _cli(300, rounds),
+        "xml": _xml(rounds),
+    }
 
 
 if __name__ == "__main__":

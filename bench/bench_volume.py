@@ -1,43 +1,51 @@
-"""Volume I/O cost: writes through paceline-volumed (FUSE + loop) against the raw backing file.
+"""Volume I/O cost: ext4 on paceline-volumed (FUSE + loop) against references, in one run.
 
-Three targets, measured in the same run on the same disk:
+Every target is measured the same way, through a fresh ext4 (``mkfs.ext4``
+without lazy init, mounted), by one script (``MEASURE``): sequential MB/s
+(a file of ``SEQ_MB`` written in 1 MiB buffered writes, then one fsync), and
+4 KiB writes into that file each followed by fdatasync (per second, and
+latency p50/p99 in ms). Targets, all on the same disk:
 
-- ``raw``: the backing image file itself (O_DIRECT writes, fdatasync);
-- ``loop``: a plain loop device (direct I/O) on an image file: the kernel's
-  own block path, the reference for "a block device on a file";
-- ``volume``: ``/dev/drbdN`` of a Primary volume whose peer is absent
-  (WFConnection): loop -> FUSE -> ``paceline-volumed`` (the replication
-  core, every first write of a block marking the bitmap durably) -> the
-  backing image. The figure is the cost of the Python data path; with a
-  peer, protocol C adds the network round trip and the peer's write.
+- ``raw``: a file on the host's own file system (no ext4 of ours);
+- ``loop`` (c): ext4 on a plain loop device (direct I/O) on an image file;
+- ``volume`` (a): ext4 on ``/dev/drbdN`` of a Primary whose peer is absent
+  (WFConnection): loop -> FUSE -> ``paceline-volumed`` (the replication core,
+  the first write of a block marking the bitmap durably) -> the image;
+- ``mirror`` (b): the same daemon writing a second image on the same disk
+  with the same fsyncs (``PACELINE_MIRROR_DISK``, in parallel on a second
+  thread): what a replica costs at best on this one machine, where both
+  replicas share the disk and the two cores;
+- ``replicated.protocol_C`` / ``protocol_A``: the Primary of two lab nodes
+  (``paceline.lab``), the peer over the replication cable; also the initial
+  full sync's rate against the configured ``resync-rate`` and the bytes that
+  crossed the cable (its interface counters) per dirty byte after a cable pull.
 
-Then, between two lab nodes (``paceline.lab``), the same figures on the
-Primary for protocols C and A, the initial full sync's rate against the
-configured ``resync-rate``, and the bytes that crossed the replication
-cable (its interface counters) per dirty byte after a cable pull.
-
-For each: sequential MB/s (1 MiB O_DIRECT writes, then one fdatasync), and
-4 KiB writes each followed by fdatasync (per second, and latency p50/p99 in
-ms). Ratios are ``volume / raw`` and ``volume / loop``. Needs root,
-/dev/fuse and the loop driver; otherwise the result says why.
+``cpu_s_per_GB``: CPU seconds (user + system) of the volume daemons — both
+nodes' for a replicated volume — per GB written by the sequential write.
+Ratios: ``C_vs_volume`` and ``C_vs_mirror`` (the issue's goals: >= 0.5 and
+>= 0.9), ``volume_vs_raw``, ``volume_vs_loop``. Needs root, /dev/fuse and
+the loop driver; otherwise the result says why.
 """
 
 from __future__ import annotations
 
-import mmap
+import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-SEQ_MB = 128
-SYNC_WRITES = 400
-IMAGE_MB = 256
+SEQ_MB = 48
+SYNC_WRITES = 300
+IMAGE_MB = 96
+FIGURES = ("seq_MBps", "sync4k_per_s")
+TICK = os.sysconf("SC_CLK_TCK")
 
 RES = """\
 resource benchvol {{
@@ -50,6 +58,9 @@ resource benchvol {{
 }}
 """
 
+Run = Callable[[list[str]], str]
+"""Runs a command (on the host, or in a lab node) and returns its stdout."""
+
 
 def _why_not() -> str | None:
     if os.geteuid() != 0:
@@ -57,72 +68,77 @@ def _why_not() -> str | None:
     for path in ("/dev/fuse", "/dev/loop-control"):
         if not os.path.exists(path):
             return f"{path} is absent"
-    if shutil.which("losetup") is None:
-        return "losetup is not installed"
+    for tool in ("losetup", "mkfs.ext4"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
     return None
 
 
-def _aligned(size: int) -> mmap.mmap:
-    buf = mmap.mmap(-1, size)
-    buf.write(os.urandom(size))
-    return buf
-
-
-def _measure(path: str, offset: int = 0) -> dict[str, float]:
-    """Sequential and 4 KiB fdatasync'ed writes to ``path`` (file or device)."""
-    fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
-    try:
-        big = _aligned(1 << 20)
-        t0 = time.perf_counter()
-        for i in range(SEQ_MB):
-            os.pwrite(fd, big, offset + i * (1 << 20))
-        os.fdatasync(fd)
-        seq = SEQ_MB / (time.perf_counter() - t0)
-        small = _aligned(4096)
-        lat = []
-        t0 = time.perf_counter()
-        for i in range(SYNC_WRITES):
-            s = time.perf_counter()
-            os.pwrite(fd, small, offset + (i * 7919 % (SEQ_MB * 256)) * 4096)
-            os.fdatasync(fd)
-            lat.append(time.perf_counter() - s)
-        rate = SYNC_WRITES / (time.perf_counter() - t0)
-    finally:
-        os.close(fd)
-    lat.sort()
-    return {
-        "seq_MBps": round(seq, 1),
-        "sync4k_per_s": round(rate, 1),
-        "sync4k_p50_ms": round(statistics.median(lat) * 1000, 3),
-        "sync4k_p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 3),
-    }
-
-
-# The measurement, as a script a lab node runs on its own /dev/drbdN.
+# The measurement, as a script run on the host or in a lab node: ``seq FILE MB``
+# writes the file, ``sync FILE MB N`` overwrites 4 KiB blocks of it with fdatasync.
 MEASURE = """
-import json, mmap, os, statistics, sys, time
-dev, seq_mb, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-fd = os.open(dev, os.O_WRONLY | os.O_DIRECT)
-big = mmap.mmap(-1, 1 << 20); big.write(os.urandom(1 << 20))
-t0 = time.perf_counter()
-for i in range(seq_mb):
-    os.pwrite(fd, big, i << 20)
-os.fdatasync(fd)
-seq = seq_mb / (time.perf_counter() - t0)
-small = mmap.mmap(-1, 4096); small.write(os.urandom(4096))
-lat = []
-t0 = time.perf_counter()
-for i in range(n):
-    s = time.perf_counter()
-    os.pwrite(fd, small, (i * 7919 % (seq_mb * 256)) * 4096)
-    os.fdatasync(fd)
-    lat.append(time.perf_counter() - s)
-rate = n / (time.perf_counter() - t0)
-lat.sort()
-print(json.dumps({"seq_MBps": round(seq, 1), "sync4k_per_s": round(rate, 1),
-                  "sync4k_p50_ms": round(statistics.median(lat) * 1000, 3),
-                  "sync4k_p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 3)}))
+import json, os, statistics, sys, time
+mode, path, mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if mode == "seq":
+    big = os.urandom(1 << 20)
+    t0 = time.perf_counter()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    for i in range(mb):
+        os.write(fd, big)
+    os.fsync(fd)
+    os.close(fd)
+    print(json.dumps({"seq_MBps": round(mb / (time.perf_counter() - t0), 1)}))
+else:
+    n = int(sys.argv[4])
+    small = os.urandom(4096)
+    fd = os.open(path, os.O_WRONLY)
+    lat = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        s = time.perf_counter()
+        os.pwrite(fd, small, (i * 7919 % (mb * 256)) * 4096)
+        os.fdatasync(fd)
+        lat.append(time.perf_counter() - s)
+    rate = n / (time.perf_counter() - t0)
+    os.close(fd)
+    lat.sort()
+    print(json.dumps({"sync4k_per_s": round(rate, 1),
+                      "sync4k_p50_ms": round(statistics.median(lat) * 1000, 3),
+                      "sync4k_p99_ms": round(lat[int(len(lat) * 0.99) - 1] * 1000, 3)}))
 """
+
+
+def _host(argv: list[str]) -> str:
+    return subprocess.run(argv, check=True, capture_output=True, text=True, timeout=600).stdout
+
+
+def _cpu_seconds(run: Run, pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far (as the node running it sees it)."""
+    fields = run(["cat", f"/proc/{pid}/stat"]).rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _files(run: Run, path: str, cpu: Callable[[], float] | None = None) -> dict[str, Any]:
+    """``MEASURE`` on ``path``; with ``cpu``, the daemons' CPU per GB of the sequential write."""
+    py = [sys.executable, "-c", MEASURE]
+    before = cpu() if cpu else 0.0
+    out = dict(json.loads(run([*py, "seq", path, str(SEQ_MB)])))
+    if cpu:
+        out["cpu_s_per_GB"] = round((cpu() - before) / (SEQ_MB / 1024), 2)
+    out.update(json.loads(run([*py, "sync", path, str(SEQ_MB), str(SYNC_WRITES)])))
+    return out
+
+
+def _ext4(run: Run, dev: str, mnt: str, cpu: Callable[[], float] | None = None) -> dict[str, Any]:
+    """A fresh ext4 on ``dev``, mounted on ``mnt``, measured, unmounted."""
+    run(["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", dev])
+    run(["mkdir", "-p", mnt])
+    run(["mount", dev, mnt])
+    try:
+        return _files(run, f"{mnt}/bench.dat", cpu)
+    finally:
+        run(["umount", mnt])
+
 
 LAB_RES = """\
 resource {name} {{
@@ -135,17 +151,20 @@ resource {name} {{
     on node2 {{ address {b}:{port}; }}
 }}
 """
-LAB_IMAGE_MB = 48
 RESYNC_RATE_KIB = 16 * 1024
-LAB_SEQ_MB = 32
-LAB_SYNC_WRITES = 200
 DIRTY_BLOCKS = 256
+
+
+def _on(lab: Any, node: str) -> Run:
+    return lambda argv: str(lab.exec(node, argv, check=True, timeout=600).stdout)
+
+
+def _lab_cpu(lab: Any, pids: dict[str, int]) -> float:
+    return sum(_cpu_seconds(_on(lab, node), pid) for node, pid in pids.items())
 
 
 def _replicated() -> dict[str, Any]:
     """Protocols C and A between two lab nodes; resync rate; bytes on the cable per dirty byte."""
-    import json
-
     from paceline.lab import faults
     from paceline.lab.fixtures import running_lab
 
@@ -188,7 +207,7 @@ def _replicated() -> dict[str, Any]:
             )  # fmt: skip
             for node in ("node1", "node2"):
                 with open(lab.dirs(node).sub("paceline") / f"{name}.img", "wb") as f:
-                    f.truncate(LAB_IMAGE_MB << 20)
+                    f.truncate(IMAGE_MB << 20)
                 lab.exec(node, ["mkdir", "-p", "/etc/paceline/volumes.d"], check=True)
                 lab.exec(
                     node, ["tee", f"/etc/paceline/volumes.d/{name}.res"], input=res, check=True
@@ -200,14 +219,12 @@ def _replicated() -> dict[str, Any]:
             vol("node1", "primary", "--force", name)
             wait("node1", name, in_sync)
             sync_s = time.monotonic() - t0
-            got = lab.exec(
-                "node1",
-                [py, "-c", MEASURE, f"/dev/drbd{minor}", str(LAB_SEQ_MB), str(LAB_SYNC_WRITES)],
-                check=True,
-            )
-            fig = dict(json.loads(got.stdout))
-            fig["initial_sync_KiBps"] = round(LAB_IMAGE_MB * 1024 / sync_s, 1)
-            fig["initial_sync_vs_rate"] = round(LAB_IMAGE_MB * 1024 / sync_s / RESYNC_RATE_KIB, 3)
+            pids = {node: int(state(node, name)["pid"]) for node in ("node1", "node2")}
+
+            cpu = partial(_lab_cpu, lab, pids)
+            fig = _ext4(_on(lab, "node1"), f"/dev/drbd{minor}", f"/mnt/{name}", cpu)
+            fig["initial_sync_KiBps"] = round(IMAGE_MB * 1024 / sync_s, 1)
+            fig["initial_sync_vs_rate"] = round(IMAGE_MB * 1024 / sync_s / RESYNC_RATE_KIB, 3)
             out[f"protocol_{protocol}"] = fig
             if protocol == "C":  # bytes on the cable per dirty byte after a cable pull
                 faults.cable_pull(lab, rep.ifname)
@@ -231,9 +248,50 @@ def _replicated() -> dict[str, Any]:
     return out
 
 
-def _cli(root: Path, *args: str) -> None:
+def _cli(root: Path, *args: str, env: dict[str, str] | None = None) -> None:
     cmd = [sys.executable, "-m", "paceline.cli.main", "--root", str(root)]
-    subprocess.run([*cmd, "volume", "--node", "benchnode", *args], check=True, timeout=120)
+    subprocess.run(
+        [*cmd, "volume", "--node", "benchnode", *args],
+        check=True, timeout=120, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def _local_volume(work: Path, tag: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """(a), or (b) with ``PACELINE_MIRROR_DISK`` in ``env``: a Primary without its peer."""
+    root = work / f"root-{tag}"
+    disk = work / f"{tag}.img"
+    with open(disk, "wb") as f:
+        f.truncate(IMAGE_MB << 20)
+    conf = root / "etc/paceline/volumes.d"
+    conf.mkdir(parents=True)
+    (conf / "benchvol.res").write_text(RES.format(disk=disk))
+    _cli(root, "create-md", "benchvol")
+    _cli(root, "up", "benchvol", env=env)
+    try:
+        _cli(root, "primary", "--force", "benchvol")
+        from paceline.runtime.control import call
+
+        pid = int(call(str(root / "run/paceline/volume-benchvol.sock"), "status")["pid"])
+        dev = os.path.realpath(root / "dev/drbd9")
+        try:
+            return _ext4(_host, dev, str(work / f"mnt-{tag}"), lambda: _cpu_seconds(_host, pid))
+        finally:
+            _wait_free(dev)
+    finally:
+        _cli(root, "down", "benchvol")
+
+
+def _wait_free(dev: str, timeout: float = 60) -> None:
+    """After umount, udev's probe may hold the device a while (longer than down waits)."""
+    from paceline.replication import device
+
+    deadline = time.monotonic() + timeout
+    while device.in_use(dev) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _ratios(of: dict[str, Any], to: dict[str, Any]) -> dict[str, float]:
+    return {k: round(of[k] / to[k], 3) for k in FIGURES if of.get(k) and to.get(k)}
 
 
 def run() -> dict[str, Any]:
@@ -243,51 +301,37 @@ def run() -> dict[str, Any]:
     from paceline.replication import device
 
     work = Path(tempfile.mkdtemp(prefix="paceline-bench-volume-", dir="/var/tmp"))
-    out: dict[str, Any] = {"seq_MB": SEQ_MB, "sync_writes": SYNC_WRITES}
-    root = work / "root"
+    out: dict[str, Any] = {"seq_MB": SEQ_MB, "sync_writes": SYNC_WRITES, "image_MB": IMAGE_MB}
     try:
-        raw = work / "raw.img"
-        with open(raw, "wb") as f:
+        out["raw"] = _files(_host, str(work / "raw.dat"))
+        image = work / "loop.img"
+        with open(image, "wb") as f:
             f.truncate(IMAGE_MB << 20)
-        out["raw"] = _measure(str(raw))
-
-        loop = device.attach(raw)
+        loop = device.attach(image)
         try:
-            out["loop"] = _measure(loop.path)
+            out["loop"] = _ext4(_host, loop.path, str(work / "mnt-loop"))
             out["loop"]["direct_io"] = loop.direct_io
         finally:
             device.detach(loop.path)
-
-        disk = work / "vol.img"
-        with open(disk, "wb") as f:
-            f.truncate(IMAGE_MB << 20)
-        conf = root / "etc/paceline/volumes.d"
-        conf.mkdir(parents=True)
-        (conf / "benchvol.res").write_text(RES.format(disk=disk))
-        _cli(root, "create-md", "benchvol")
-        _cli(root, "up", "benchvol")
-        try:
-            _cli(root, "primary", "--force", "benchvol")
-            dev = os.path.realpath(root / "dev/drbd9")
-            out["volume"] = _measure(dev)
-        finally:
-            _cli(root, "down", "benchvol")
+        out["volume"] = _local_volume(work, "volume")
+        out["mirror"] = _local_volume(
+            work, "mirror", {"PACELINE_MIRROR_DISK": str(work / "mirror-second.img")}
+        )
         try:
             out["replicated"] = _replicated()
         except Exception as exc:  # the local figures stand without the lab
             out["replicated"] = {"error": f"{type(exc).__name__}: {exc}"}
         for ref in ("raw", "loop"):
-            out[f"volume_vs_{ref}"] = {
-                k: round(out["volume"][k] / out[ref][k], 3)
-                for k in ("seq_MBps", "sync4k_per_s")
-                if out[ref][k]
-            }
+            out[f"volume_vs_{ref}"] = _ratios(out["volume"], out[ref])
+        for proto in ("C", "A"):
+            fig = out["replicated"].get(f"protocol_{proto}")
+            if fig:
+                out[f"{proto}_vs_volume"] = _ratios(fig, out["volume"])
+                out[f"{proto}_vs_mirror"] = _ratios(fig, out["mirror"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out
 
 
 if __name__ == "__main__":
-    import json
-
     print(json.dumps(run(), indent=1))

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 from paceline.cib.codec import decode_cib
-from paceline.cli.simulate import render
+from paceline.cli.simulate import now, render
 from paceline.scheduler import schedule_with_state, to_dot
 
 HERE = Path(__file__).resolve().parent
@@ -39,7 +39,7 @@ def check(corpus: Path, name: str, score: ModuleType) -> list[str]:
     """The differences between our output and Pacemaker's for one test (empty: it passes)."""
     xml = corpus / f"{name}.xml"
     cib = decode_cib(xml.read_bytes(), file=str(xml))
-    cluster, transition = schedule_with_state(cib)
+    cluster, transition = schedule_with_state(cib, now(cib))
     text = render(cluster, transition, simulate=True)
     expected = score.parse((corpus / f"{name}.summary").read_text(), False, False)
     actual = score.parse(text, False, False)

@@ -65,11 +65,20 @@ def _status(cluster: Cluster, placement: dict[str, str | None] | None) -> list[s
     return out
 
 
+def now(cib: Cib) -> int:
+    """The time to schedule ``cib`` at: its execution-date, else the wall clock (as crm_simulate)."""
+    if cib.execution_date is not None:
+        return cib.execution_date
+    import time
+
+    return int(time.time())
+
+
 def _one(path: Path, dot: str | None, simulate: bool) -> str:
     from paceline.scheduler import schedule_with_state
 
     cib = _load(path)
-    cluster, transition = schedule_with_state(cib)
+    cluster, transition = schedule_with_state(cib, now(cib))
     if dot:
         from paceline.scheduler import to_dot
 

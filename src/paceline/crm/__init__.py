@@ -30,7 +30,8 @@ upgrade).
 Modules: ``lexer`` (words with locations), ``grammar`` + ``parse_*`` +
 ``acl`` (one per statement family), ``parser`` (dispatch), ``ids`` (crmsh's id scheme),
 ``build`` (statements <-> nested model), ``modernize`` (applies
-``migrate``'s tables), ``printer`` + ``expressible`` + ``xmlform`` (show),
+``migrate``'s tables to the model: crm text once assembled, CIB XML as
+decoded, so both give the same notices), ``printer`` + ``expressible`` + ``xmlform`` (show),
 ``api``, ``delete``, ``rename`` and ``selection`` (the functions above).
 """
 

@@ -20,7 +20,7 @@ from paceline.crm.build import assemble, claimed_ids, flatten, key_of, merge, wi
 from paceline.crm.delete import delete
 from paceline.crm.ids import IdAllocator
 from paceline.crm.migrate import AgentExists, FilesystemSupported, Notice, NoticeKind
-from paceline.crm.modernize import modernize
+from paceline.crm.modernize import Origins, Scope, modernize
 from paceline.crm.parser import named, parse_raw
 from paceline.crm.printer import format_configuration, format_objects
 from paceline.crm.rename import follow
@@ -172,14 +172,19 @@ def _load(
     if expect is not None and len(statements) != expect:
         raise ConfigError("expected exactly one statement", file=file, text=text)
     ids = _allocator(statements, base_ids.values())
-    statements, notices = modernize(
-        statements, ids, agent_exists, filesystem_supported=filesystem_supported
+    redirected: list[Notice] = []
+    base_entries = _redirect_constraints(base_entries, statements, redirected)
+    config = assemble(merge(base_entries, statements), ids)
+    migration = modernize(
+        config,
+        ids,
+        agent_exists,
+        filesystem_supported=filesystem_supported,
+        scope=None if mode is LoadMode.REPLACE else Scope.of(statements),
+        origins=Origins.of(statements, file),
     )
-    notices.extend(_trailing(trailing, file))
-    base_entries = _redirect_constraints(base_entries, statements, notices)
-    entries = merge(base_entries, statements)
-    config = assemble(entries, ids)
-    return with_config(cib, config), notices, statements
+    notices = migration.in_text_order(statements) + _trailing(trailing, file) + redirected
+    return with_config(cib, migration.config), notices, statements
 
 
 def _redirect_constraints(
@@ -291,14 +296,20 @@ def _add(
     if expect is not None and len(statements) != expect:
         return None
     ids = IdAllocator((i for s in statements for i in ids_of(s)[1:]), base=facts.taken)
-    statements, notices = modernize(
-        statements, ids, agent_exists, filesystem_supported=filesystem_supported
-    )
     config = incremental.extend(cib.configuration, facts, statements)
     if config is None:
         return None
-    incremental.remember(config, facts)
-    return with_config(cib, config), notices, statements
+    migration = modernize(
+        config,
+        ids,
+        agent_exists,
+        filesystem_supported=filesystem_supported,
+        scope=Scope.of(statements),
+        origins=Origins.of(statements, file),
+    )
+    if migration.config is config:
+        incremental.remember(config, facts)  # a migration's new ids would spoil the facts
+    return with_config(cib, migration.config), migration.in_text_order(statements), statements
 
 
 def _trailing(trailing: tuple[int, ...], file: str | None) -> list[Notice]:
@@ -369,22 +380,37 @@ def load_cib(
     :func:`load`.
     """
     mode = LoadMode(mode)
-    where = Where(file)
     notices = [
         Notice(NoticeKind.MODERNIZED, note, "the file uses an older CIB schema", file)
         for note in loaded.upgrade_notes
     ]
-    statements = [replace(s, where=where) for s in flatten(loaded.configuration)]
-    base_entries = [] if mode is LoadMode.REPLACE else flatten(cib.configuration)
-    ids = _allocator(statements, (ids_of(e) for e in base_entries))
-    statements, changed = modernize(
-        statements, ids, agent_exists, filesystem_supported=filesystem_supported
+    if mode is LoadMode.REPLACE:
+        # the migrations run on the model as decoded; what they do not change
+        # stays exactly as the file has it (ids included)
+        migration = modernize(
+            loaded.configuration,
+            None,
+            agent_exists,
+            filesystem_supported=filesystem_supported,
+            origins=Origins(file),
+        )
+        return with_config(cib, migration.config), notices + migration.notices()
+    # objects with the same id replace those of ``cib`` (a flat, per-object merge)
+    base_entries = flatten(cib.configuration)
+    entries = flatten(loaded.configuration)
+    ids = _allocator(entries, (ids_of(e) for e in base_entries))
+    migration = modernize(
+        loaded.configuration,
+        ids,
+        agent_exists,
+        filesystem_supported=filesystem_supported,
+        origins=Origins(file),
     )
-    notices.extend(changed)
-    if mode is LoadMode.REPLACE and not changed:
-        # Nothing to migrate: the configuration exactly as the file has it.
-        return with_config(cib, loaded.configuration), notices
-    config = assemble(merge(base_entries, statements), ids)
+    notices.extend(migration.notices())
+    if migration.config is not loaded.configuration:
+        entries = flatten(migration.config)
+    where = Where(file)
+    config = assemble(merge(base_entries, [replace(s, where=where) for s in entries]), ids)
     return with_config(cib, config), notices
 
 

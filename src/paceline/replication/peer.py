@@ -140,6 +140,7 @@ class VolumeCore(SyncMixin, DataPathMixin):
         self._close = False
         self._meta_dirty = False
         self._al_refs: dict[int, int] = {}
+        self._al_warm: dict[int, None] = {}
         self._al_stored: frozenset[int] = meta.al
         self._tag = 0
         self._callbacks: dict[int, Callable[[BlockCompletion], None]] = {}

@@ -75,6 +75,7 @@ class VolumeConfig:
     ping_interval: float = 1.0
     timeout: float = 3.0  # nothing heard for this long: the connection is dead
     al_extent_blocks: int = 1024  # 4 MiB extents, as DRBD's activity log
+    al_warm: int = 64  # extents a Primary keeps in the activity log after their writes settle
     max_requests: int = 10_000  # upper-layer requests in flight
     rs_window: int = 16  # resync (and verify) blocks in flight
     csums_alg: str | None = None  # checksum-based resync (net { csums-alg })
@@ -177,6 +178,7 @@ class CoreBase:
     _close: bool
     _meta_dirty: bool
     _al_refs: dict[int, int]
+    _al_warm: dict[int, None]  # recently written extents, least recent first
     _al_stored: frozenset[int]
     _tag: int
     _callbacks: dict[int, _Callback]
@@ -198,8 +200,13 @@ class CoreBase:
     def _maybe_clear_crashed(self) -> None:
         """A former Primary stays 'crashed' until every write it made is flushed on
         both sides (its activity log is empty): a power cut before that must
-        still resync the hot extents."""
-        if self.role == Role.SECONDARY and not self._al_refs and self.flags & Flag.CRASHED_PRIMARY:
+        still resync the hot extents. A Secondary keeps no warm extents."""
+        if self.role != Role.SECONDARY or self._al_refs:
+            return
+        if self._al_warm:
+            self._al_warm.clear()
+            self._meta_dirty = True
+        if self.flags & Flag.CRASHED_PRIMARY:
             self.flags &= ~Flag.CRASHED_PRIMARY
             self._meta_dirty = True
 
@@ -246,6 +253,8 @@ class CoreBase:
 
     def _al_ref(self, extent: int) -> None:
         self._al_refs[extent] = self._al_refs.get(extent, 0) + 1
+        self._al_warm.pop(extent, None)
+        self._al_warm[extent] = None  # the most recent last
         if extent not in self._al_stored:
             self._meta_dirty = True  # the extent is durable before the write is issued
 
@@ -270,9 +279,23 @@ class CoreBase:
         bm = self.bitmap
         pages = tuple((i, bm.page(i)) for i in sorted(bm.dirty_pages))
         bm.dirty_pages.clear()
-        self._al_stored = frozenset(self._al_refs)
+        self._al_stored = self._al_keep()
         self._effects.append(MetaWrite(self.gi, self.flags, self._al_stored, pages))
         self.stats["meta_writes"] += 1
+
+    def _al_keep(self) -> frozenset[int]:
+        """The extents the stored activity log names: those with writes not yet
+        settled on both sides, and the most recently written others up to
+        ``al_warm`` (DRBD's al-extents LRU), so that a run of small fsynced writes
+        into the same few extents does not cost a metadata write each time. A
+        crashed Primary resyncs them all: more than needed, never less."""
+        refs = self._al_refs
+        room = self.config.al_warm - len(refs)
+        recent = [e for e in reversed(self._al_warm) if e not in refs][: max(0, room)]
+        keep = frozenset(refs).union(recent)
+        for extent in [e for e in self._al_warm if e not in keep]:
+            del self._al_warm[extent]  # evicted: the least recently written
+        return keep
 
     def _set_cstate(self, state: ConnState, reason: str = "") -> None:
         if state != self.cstate:

@@ -68,6 +68,11 @@ class FileBlockStore:
     def num_blocks(self) -> int:
         return self._num_blocks
 
+    @property
+    def room(self) -> int:
+        """Requests ``submit`` still takes before it refuses (``max_pending``)."""
+        return self.max_pending - self._pending
+
     def submit(self, request: BlockRequest, done: CompletionHandler) -> None:
         """Queue ``request``; ``done`` runs on the loop with its completion."""
         if self._closed:
@@ -104,16 +109,19 @@ class FileBlockStore:
         self._loop.call_soon_threadsafe(self._complete, results)
 
     def _io(self, request: BlockRequest) -> BlockCompletion:
+        return self._io_on(self._fd, request)
+
+    def _io_on(self, fd: int, request: BlockRequest) -> BlockCompletion:
         offset = request.index * self._block_size
         if request.op is BlockOp.READ:
-            data = os.pread(self._fd, self._block_size, offset)
+            data = os.pread(fd, self._block_size, offset)
             return BlockCompletion(request, 0, data.ljust(self._block_size, b"\0"))
         if request.op is BlockOp.WRITE:
-            written = os.pwrite(self._fd, request.data, offset)
+            written = os.pwrite(fd, request.data, offset)
             if written != self._block_size:
                 return BlockCompletion(request, errno.EIO)
             return BlockCompletion(request)
-        os.fsync(self._fd)
+        os.fsync(fd)
         return BlockCompletion(request)
 
     def _complete(self, results: list[tuple[BlockCompletion, CompletionHandler]]) -> None:
@@ -243,3 +251,71 @@ class LazyFileBlockStore(FileBlockStore):
         future: asyncio.Future[BlockCompletion] = self._loop.create_future()
         self.submit(request, future.set_result)
         return await future
+
+
+class MirrorFileBlockStore(FileBlockStore):
+    """A ``FileBlockStore`` that also writes every write, and fsyncs every flush, to a
+    second image (``mirror``), in parallel on a second thread: ``make bench``'s
+    local-mirror reference (b), what a peer on the same disk costs at best.
+
+    A request completes once both images did it; an error on the mirror is the
+    request's error. Reads come from the first image only.
+    """
+
+    def __init__(self, path: str | Path, mirror: str | Path, *, num_blocks: int,
+                 block_size: int = 4096, max_pending: int = MAX_PENDING) -> None:  # fmt: skip
+        super().__init__(
+            path, num_blocks=num_blocks, block_size=block_size, max_pending=max_pending
+        )
+        self._mfd = os.open(mirror, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._mfd).st_size < num_blocks * block_size:
+            os.ftruncate(self._mfd, num_blocks * block_size)
+        self._mworker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="blockio-mirror")
+
+    def _run(self, batch: list[tuple[BlockRequest, CompletionHandler]]) -> None:
+        mirrored = [request for request, _ in batch if request.op is not BlockOp.READ]
+        other = self._mworker.submit(self._mirror, mirrored) if mirrored else None
+        results = []
+        for request, done in batch:
+            try:
+                completion = self._io(request)
+            except OSError as err:
+                completion = BlockCompletion(request, err.errno or errno.EIO)
+            results.append((completion, done))
+        failed = other.result() if other is not None else {}
+        results = [
+            (BlockCompletion(c.request, failed[id(c.request)]) if id(c.request) in failed and c.ok
+             else c, done)
+            for c, done in results
+        ]  # fmt: skip
+        self._loop.call_soon_threadsafe(self._complete, results)
+
+    def _mirror(self, requests: list[BlockRequest]) -> dict[int, int]:
+        """On the mirror's thread: the same writes and flushes; errno by request id()."""
+        failed: dict[int, int] = {}
+        for request in requests:
+            try:
+                if not self._io_on(self._mfd, request).ok:
+                    failed[id(request)] = errno.EIO
+            except OSError as err:
+                failed[id(request)] = err.errno or errno.EIO
+        return failed
+
+    async def write_run(self, first: int, data: bytes) -> int:
+        error = await super().write_run(first, data)
+
+        def io() -> int:
+            try:
+                written = os.pwrite(self._mfd, data, first * self._block_size)
+            except OSError as err:
+                return err.errno or errno.EIO
+            return 0 if written == len(data) else errno.EIO
+
+        return error or await self._loop.run_in_executor(self._mworker, io)
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        await super().aclose()
+        await self._loop.run_in_executor(None, self._mworker.shutdown)
+        os.close(self._mfd)

@@ -78,6 +78,9 @@ HANDLER_TIMEOUT = 60.0
 ADMIN_TIMEOUT = 30.0
 READ_CHUNK = 256 * 1024
 EVENT_LOG = 200
+HOLD_LIMIT = 4096
+"""Disk requests the driver holds back while the store is full (``FileBlockStore.room``):
+past this, the peer stream is not read and the front end's writes wait (backpressure)."""
 
 
 def node_ids(res: Resource) -> dict[str, NodeId]:
@@ -159,7 +162,11 @@ class CoreDriver:
         self.counters = {"dw": 0, "dr": 0, "al": 0, "sent_bytes": 0, "received_bytes": 0}
         self.events: deque[str] = deque(maxlen=EVENT_LOG)
         self.handler_log: deque[tuple[str, int]] = deque(maxlen=EVENT_LOG)
-        self._requests: dict[int, tuple[BlockRequest, CompletionHandler]] = {}
+        self._requests: dict[int, tuple[BlockRequest, CompletionHandler, bool]] = {}
+        self._held: deque[BlockRequest] = deque()  # waiting for room in the store
+        self._room = asyncio.Event()  # set while fewer than HOLD_LIMIT are held
+        self._room.set()
+        self._pump_soon = False
         self._waiters: list[_Waiter] = []
         self._writer: asyncio.StreamWriter | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -191,24 +198,38 @@ class CoreDriver:
             rid = self.core.write(request.index, request.data, now)
         else:
             rid = self.core.flush(now)
-        self._requests[rid] = (request, done)
+        self._requests[rid] = (request, done, False)
         self.pump()
 
     # -- runs of blocks (fuse.RunStore): many core requests, one pump -------------
 
     async def _run(self, requests: list[BlockRequest]) -> list[BlockCompletion]:
-        futures: list[asyncio.Future[BlockCompletion]] = []
+        """The run's requests in the core at once; one future for all their completions."""
+        if not self._room.is_set():
+            await self._room.wait()  # the disk is behind: do not pile up more
+        future: asyncio.Future[list[BlockCompletion]] = self.loop.create_future()
+        got: list[BlockCompletion] = []
+        count = len(requests)
+
+        def collect(completion: BlockCompletion) -> None:
+            got.append(completion)
+            if len(got) == count and not future.done():
+                future.set_result(got)
+
         now = self.now()
+        core = self.core
         for request in requests:
-            future: asyncio.Future[BlockCompletion] = self.loop.create_future()
             if request.op is BlockOp.READ:
-                rid = self.core.read(request.index, now)
+                rid = core.read(request.index, now)
             else:
-                rid = self.core.write(request.index, request.data, now)
-            self._requests[rid] = (request, future.set_result)
-            futures.append(future)
+                rid = core.write(request.index, request.data, now)
+            self._requests[rid] = (request, collect, True)
         self.pump()  # one MetaWrite (one fsync) covers the bits of the whole run
-        return list(await asyncio.gather(*futures))
+        done = await future
+        if requests[0].op is BlockOp.READ:
+            order = {id(r): i for i, r in enumerate(requests)}
+            done.sort(key=lambda c: order[id(c.request)])
+        return done
 
     async def read_run(self, first: int, count: int) -> tuple[int, bytes]:
         done = await self._run([BlockRequest.read(first + i) for i in range(count)])
@@ -271,10 +292,27 @@ class CoreDriver:
             self.counters["dw"] += 4
         elif request.op is BlockOp.READ:
             self.counters["dr"] += 4
+        if self._held or self.disk.room <= 0:
+            self._held.append(request)  # in order, after those before it
+            if len(self._held) >= HOLD_LIMIT:
+                self._room.clear()
+            return
         self.disk.submit(request, self._disk_done)
 
     def _disk_done(self, completion: BlockCompletion) -> None:
+        """A disk completion: into the core now; one pump for all of a batch's completions."""
         self.core.disk_done(completion, self.now())
+        held = self._held
+        while held and self.disk.room > 0:
+            self.disk.submit(held.popleft(), self._disk_done)
+        if len(held) < HOLD_LIMIT // 2:
+            self._room.set()
+        if not self._pump_soon:
+            self._pump_soon = True
+            self.loop.call_soon(self._deferred_pump)
+
+    def _deferred_pump(self) -> None:
+        self._pump_soon = False
         self.pump()
 
     def _persist(self, write: MetaWrite) -> None:
@@ -285,7 +323,11 @@ class CoreDriver:
             steps.append(Step(((md.bm_start + page, data),), flush=False))
             md.bitmap.load_page(page, data)
         active = set(md.al.active())
-        if active - write.al:
+        # Extents the core let go of may stay in the log on disk (a crash resyncs a
+        # little more, never less) until they are as many as the core keeps warm:
+        # then one reset, not a rewrite of the whole log at every eviction.
+        stale = len(active - write.al)
+        if stale and (not write.al or stale > self.config.al_warm):
             reset = md.al.clear()
             steps.append(Step(((md.al_start + reset.ring_index, reset.data),), flush=False))
             active = set()
@@ -327,9 +369,12 @@ class CoreDriver:
         if isinstance(event, IoDone):
             entry = self._requests.pop(event.rid, None)
             if entry is not None:
-                request, done = entry
+                request, done, direct = entry
                 completion = BlockCompletion(request, event.error, event.data)
-                self.loop.call_soon(done, completion)
+                if direct:
+                    done(completion)  # a run's collector: it only counts
+                else:
+                    self.loop.call_soon(done, completion)  # never inside submit
             return
         text = f"{self.res.name}: {event}"
         self.events.append(text)
@@ -532,6 +577,8 @@ class CoreDriver:
         reason = "closed by peer"
         try:
             while True:
+                if not self._room.is_set():
+                    await self._room.wait()  # the disk is behind: let TCP hold the peer back
                 data = await reader.read(READ_CHUNK)
                 if not data:
                     break

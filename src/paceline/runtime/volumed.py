@@ -55,7 +55,7 @@ from paceline.replication.peer import VolumeCore
 from paceline.replication.resconf import Host, Resource
 from paceline.replication.states import ConnState, Role
 from paceline.runtime import volume_conf
-from paceline.runtime.blockio import FileBlockStore, LazyFileBlockStore
+from paceline.runtime.blockio import FileBlockStore, LazyFileBlockStore, MirrorFileBlockStore
 from paceline.runtime.control import ControlError, ControlServer
 from paceline.runtime.volume_api import HELD_OPEN, NEED_UPTODATE, mountpoint, node_name, socket_path
 from paceline.runtime.volume_disk import Layout, read_md
@@ -69,6 +69,9 @@ DEMOTE_TRIES = 30
 LAZY_ENV = "PACELINE_LAZY_DISK"
 """Set to 1 (lab and tests): the backing disk keeps unflushed writes in memory
 (``LazyFileBlockStore``), so that a power cut loses exactly what was not flushed."""
+MIRROR_ENV = "PACELINE_MIRROR_DISK"
+"""A path (``make bench`` only): every write and flush also goes to this second image
+(``MirrorFileBlockStore``), the local-mirror reference a peer is measured against."""
 
 
 async def _complete(store: BlockStore, request: BlockRequest) -> BlockCompletion:
@@ -95,6 +98,7 @@ class VolumeDaemon:
         self._lock = asyncio.Lock()  # one role change at a time
         self.crashed = bool(md.sb.flags & Flag.CRASHED_PRIMARY)
         self.driver: CoreDriver | None = None
+        self.ops: fuse.VolumeOps | None = None
         self.clean = False  # clean metadata written (AL empty, AL_CLEAN)
 
     @property
@@ -130,6 +134,7 @@ class VolumeDaemon:
             "crashed_primary": self.crashed,
             "lazy_disk": isinstance(self.driver.disk, LazyFileBlockStore),
             "core_stats": dict(core.stats),
+            "fuse": self.ops.stats.as_dict() if self.ops else {},
             "handlers": [list(h) for h in self.driver.handler_log],
             "events": list(self.driver.events)[-20:],
             "pid": os.getpid(),
@@ -261,8 +266,14 @@ class VolumeDaemon:
     async def run(self) -> None:
         blocks = self.layout.data_blocks if not self.layout.internal else self.layout.meta_end
         lazy = os.environ.get(LAZY_ENV) == "1"  # the lab's disk with a volatile cache
-        store = LazyFileBlockStore if lazy else FileBlockStore
-        disk = store(self.layout.disk, num_blocks=blocks)
+        mirror = os.environ.get(MIRROR_ENV)
+        disk: FileBlockStore
+        if mirror:
+            disk = MirrorFileBlockStore(self.layout.disk, mirror, num_blocks=blocks)
+            log.info("%s: %s: every write also goes to %s", self.res.name, MIRROR_ENV, mirror)
+        else:
+            store = LazyFileBlockStore if lazy else FileBlockStore
+            disk = store(self.layout.disk, num_blocks=blocks)
         if lazy:
             log.info("%s: %s=1: unflushed writes live in memory only", self.res.name, LAZY_ENV)
         _clear_stale_mount(self.mnt)
@@ -278,6 +289,7 @@ class VolumeDaemon:
                 )
                 self.driver = driver
                 ops = fuse.VolumeOps(driver, writable=lambda: driver.core.role is Role.PRIMARY)
+                self.ops = ops
                 serving = tasks.create_task(
                     fuse.serve(ops, self.mnt, fsname=f"paceline-{self.res.name}")
                 )

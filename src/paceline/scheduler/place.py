@@ -167,7 +167,7 @@ class Placer:
                     fc = 0
                 if thr > 0 and fc >= thr:
                     scores[name] = -INF
-                if not self.available(name):
+                if not self.available(name) or rsc.fatal or name in rsc.banned:
                     scores[name] = -INF
         apply_tickets(self)
         for node in self.fence:  # a node a ticket loss fences runs nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -68,6 +69,7 @@ class Plan:
     demote: bool = False
     migrate: bool = False
     blocked_stop: bool = False  # a stop that cannot happen (unclean node not fenced)
+    reload: bool = False  # reloaded in place (only reloadable parameters changed)
 
 
 @dataclass(slots=True)
@@ -203,6 +205,12 @@ def build(
         elif p.managed:
             p.stop = cur is not None and (cur != nxt or failed)
             p.start = nxt is not None and (cur != nxt or failed)
+            redefined = rsc.changes.get(cur) if cur is not None and cur == nxt else None
+            if redefined is not None and not p.stop:
+                if redefined.restart:
+                    p.stop = p.start = True
+                    p.reason = "due to resource definition change"
+                p.reload = redefined.reload
         p.promotable = rsc.clone is not None and cluster.clones[rsc.clone].promotable
         if p.promotable:
             p.cur_role = rsc.running.get(p.cur) if p.cur is not None else None
@@ -356,6 +364,7 @@ def build(
 
     starts: dict[str, Act] = {}
     stops: dict[str, Act] = {}
+    reloads: dict[str, Act] = {}
     promotes: dict[str, Act] = {}
     demotes: dict[str, Act] = {}
     by_task = {"start": starts, "stop": stops, "promote": promotes, "demote": demotes}
@@ -388,6 +397,9 @@ def build(
             promotes[rid] = act(rid, "promote", 0, p.nxt)
             if rid in starts:
                 t.edges.append((starts[rid], promotes[rid]))
+        if p.reload and not p.stop and p.cur is not None:
+            reloads[rid] = act(rid, "reload-agent", 0, p.cur)
+    _definition_changes(cluster, plans, act, t.edges, starts, stops, fenced)
     # probes
     probes: dict[str, list[Act]] = {}
     for rid, rsc in cluster.rscs.items():
@@ -406,8 +418,9 @@ def build(
         if not p.start and p.cur != p.nxt:
             continue
         hist = rsc.history.get(p.nxt, {})
-        after = promotes.get(rid) or demotes.get(rid) or starts.get(rid)
+        after = promotes.get(rid) or demotes.get(rid) or starts.get(rid) or reloads.get(rid)
         changed_role = rid in promotes or rid in demotes
+        rerun = rsc.changes[p.nxt].monitors if p.nxt in rsc.changes else set()
         for op in rsc.ops:
             if op.name != "monitor" or op.interval <= 0 or not op.enabled:
                 continue
@@ -423,7 +436,9 @@ def build(
                 continue
             if not p.start and not changed_role and ("monitor", op.interval) in hist:
                 last = hist[("monitor", op.interval)]
-                if last.rc_code in (0, 8) or last.op_status == -1:
+                if op.interval in rerun or rid in reloads:
+                    pass  # its definition changed (or the resource reloads): again
+                elif last.rc_code in (0, 8) or last.op_status == -1:
                     continue
             mon = act(rid, "monitor", op.interval, p.nxt)
             if after is not None:
@@ -570,9 +585,10 @@ def build(
                 if rsc.agent.startswith("stonith:") and _known_on(cluster, rid, name):
                     continue
                 t.edges.append((shot, x))
-    # shutdown
+    # shutdown, unless something that cannot stop stays on the node
+    stuck = {p.cur for p in plans.values() if p.unrunnable and p.cur is not None}
     for name, info in sorted(cluster.nodes.items()):
-        if info.shutdown and info.online:
+        if info.shutdown and info.online and name not in stuck:
             sd = act("", "do_shutdown", 0, name)
             for s in stops.values():
                 if s.node == name:
@@ -585,6 +601,45 @@ def build(
         f"Fence ({fence_action(cluster.options)}) {n} '{why}'" for n, why in sorted(fenced.items())
     ] + summary(cluster, plans)
     return t
+
+
+def _definition_changes(
+    cluster: Cluster,
+    plans: dict[str, Plan],
+    act: Callable[[str, str, int, str | None], Act],
+    edges: list[tuple[Act, Act]],
+    starts: dict[str, Act],
+    stops: dict[str, Act],
+    fenced: dict[str, str],
+) -> None:
+    """The cleanups a changed definition or an expired failure needs: a
+    history recorded for another agent is deleted (after the stop there,
+    before the start there), and a fail count on a node where the definition
+    changed or whose failures expired is cleared."""
+    for rid, rsc in cluster.rscs.items():
+        timeout = v.interval_ms(rsc.meta.get("failure-timeout")) // 1000
+        for node, info in cluster.nodes.items():
+            if not timeout or not info.online or node in rsc.sticky_failures:
+                continue
+            name = rsc.action_name
+            if info.failcounts.get(name, 0) <= 0 or rsc.orphan:
+                continue
+            if info.last_failure.get(name, 0) + timeout <= cluster.now:
+                act(rid, "clear_failcount", 0, node)
+        for node, ch in rsc.changes.items():
+            info = cluster.nodes[node]
+            if not info.online or node in fenced or not plans[rid].managed:
+                continue
+            if ch.agent and not info.shutdown:
+                wipe = act(rid, "delete", 0, node)
+                if rid in stops and stops[rid].node == node:
+                    edges.append((stops[rid], wipe))
+                if rid in starts and starts[rid].node == node:
+                    edges.append((wipe, starts[rid]))
+            if (ch.restart or ch.reload or ch.monitors) and info.failcounts.get(
+                rsc.action_name, 0
+            ) > 0:
+                act(rid, "clear_failcount", 0, node)
 
 
 def _needs_quorum(rsc: Rsc) -> bool:
@@ -681,6 +736,8 @@ def _line(p: Plan) -> str | None:
         if p.failed:
             return f"Recover    {p.rid}\t( {where} )"
         return f"Restart    {p.rid}\t( {where} )  {p.reason}".rstrip()
+    if p.cur is not None and p.reload and not p.stop:
+        return f"Reload     {p.rid}\t( {p.cur} )"
     if p.cur is not None and (p.promote or p.demote):
         verb = "Promote" if p.promote else "Demote"
         return f"{verb:<10} {p.rid}\t( {cur_role} -> {nxt_role} {p.cur} )"

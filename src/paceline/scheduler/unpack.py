@@ -23,6 +23,7 @@ from paceline.cib.model import (
 )
 from paceline.scheduler import values as v
 from paceline.scheduler.clones import CloneInfo, clone_info, strip_instance
+from paceline.scheduler.digests import Changes, changes
 from paceline.scheduler.fencing import node_status
 from paceline.scheduler.rules import Evaluator
 
@@ -93,6 +94,10 @@ class Rsc:
     ignored_failures: set[str] = field(default_factory=set)  # last failure had on-fail=ignore
     clone_name: str | None = None  # the history name it was given (anonymous clones)
     utilization: dict[str, str] = field(default_factory=dict)
+    changes: dict[str, Changes] = field(default_factory=dict)  # node -> definition changes
+    banned: set[str] = field(default_factory=set)  # nodes where it failed hard (rc 2-5)
+    fatal: bool = False  # it failed in a way that bars it from every node (rc 6)
+    sticky_failures: set[str] = field(default_factory=set)  # nodes where a failure blocks
 
     @property
     def action_name(self) -> str:
@@ -221,6 +226,44 @@ def expected_rc(op: LrmRscOp) -> int:
     return 7 if (op.operation == "monitor" and op.interval == 0) else 0
 
 
+# agent exit codes that bar a resource from the node it failed on, and from every node
+HARD = {"invalid argument": 2, "unimplemented": 3, "insufficient privileges": 4, "not installed": 5}
+FATAL = 6  # not configured
+DEGRADED = {190: 0, 191: 8}  # OCF_DEGRADED, OCF_DEGRADED_PROMOTED -> ok, promoted
+
+
+def unexpired(rsc: Rsc, ops: Iterable[LrmRscOp], now: int) -> tuple[list[LrmRscOp], list[LrmRscOp]]:
+    """``ops`` without the failures older than the resource's ``failure-timeout``
+    (none: failures never expire), and those: an expired failure is as if it
+    never happened. A failure whose operation blocks (``on-fail=block``) stays
+    (the second list)."""
+    timeout_s = v.interval_ms(rsc.meta.get("failure-timeout")) // 1000
+    blocking = {(o.name, o.interval) for o in rsc.ops if o.on_fail == "block"}
+    kept, sticky = [], []
+    for op in ops:
+        if timeout_s > 0 and _failure(op):
+            when = op.last_rc_change or op.last_run or 0
+            if (op.operation, op.interval) in blocking:
+                sticky.append(op)
+            elif when + timeout_s <= now:
+                continue
+        kept.append(op)
+    return kept, sticky
+
+
+def _failure(op: LrmRscOp) -> bool:
+    """Whether ``op`` completed with a result other than the one expected."""
+    if op.op_status in (-1, 1) or op.call_id == -1:  # pending or cancelled
+        return False
+    if op.operation == "monitor" and op.interval == 0 and op.op_status == 0:
+        return op.rc_code not in (0, 7, 8)
+    return op.op_status != 0 or op.rc_code != expected_rc(op)
+
+
+def _is_last_failure(op: LrmRscOp) -> bool:
+    return op.id.endswith("_last_failure_0")
+
+
 def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
     role = Role.STOPPED
     failed = False
@@ -228,12 +271,23 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
     hist: dict[tuple[str, int], LrmRscOp] = {}
     on_fail = {(o.name, o.interval): o.on_fail for o in rsc.ops if o.on_fail}
     blocked = False
-    calls = {o.call_id for o in ops if not o.id.endswith("_last_failure_0")}
-    for op in sorted(ops, key=lambda o: (o.call_id < 0, o.call_id)):
-        if op.id.endswith("_last_failure_0"):
+    # call id -> when the entry other than the last failure last changed
+    calls = {o.call_id: o.last_rc_change or 0 for o in ops if not _is_last_failure(o)}
+
+    def newer(op: LrmRscOp) -> bool:  # a failure after the entry with its call id
+        if not _is_last_failure(op) or op.rc_code in DEGRADED:
+            return False
+        if on_fail.get((op.operation, op.interval)) in ("ignore", "demote"):
+            return False
+        return (op.last_rc_change or 0) > calls.get(op.call_id, 0)
+
+    for op in sorted(ops, key=lambda o: (o.call_id < 0, o.call_id, newer(o))):
+        if _is_last_failure(op):
             if on_fail.get((op.operation, op.interval)) == "ignore":
                 rsc.ignored_failures.add(node)  # such failures do not count
-            if op.call_id in calls:  # the same call as another entry
+            # the same call as another entry: it says no more, unless it is newer
+            # (a recurring monitor failing keeps its call id)
+            if op.call_id in calls and not newer(op):
                 continue
         hist[(op.operation, op.interval)] = op
         task = op.operation
@@ -244,6 +298,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
         if op.op_status == 1:  # cancelled
             continue
         rc = op.rc_code
+        if rc in DEGRADED and op.op_status == 0:  # degraded is running (and reported)
+            rc = DEGRADED[rc]
         expected = expected_rc(op)
         ok = rc == expected and op.op_status in (0,)
         if task == "monitor" and op.interval == 0 and rc in (0, 7, 8) and op.op_status == 0:
@@ -277,8 +333,10 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
             if task == "stop":
                 stop_failed = True
                 role = Role.STARTED
-            elif task == "monitor" and op.interval == 0 and rc == 7:
-                role = Role.STOPPED
+            elif task == "monitor" and op.interval == 0 and rc in (7, HARD["not installed"]):
+                role = Role.STOPPED  # not installed: certainly not running
+                if rc != 7:
+                    rsc.banned.add(node)
                 continue
             elif task == "monitor" and rc == 9:
                 role = Role.PROMOTED
@@ -287,6 +345,12 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
             elif role is Role.STOPPED or task == "start":
                 role = Role.STARTED
             failed = True
+            if op.op_status != 0:  # the executor's error, not the agent's exit code
+                pass
+            elif rc in HARD.values():
+                rsc.banned.add(node)
+            elif rc == FATAL:
+                rsc.fatal = True
     rsc.history[node] = hist
     # a probe still pending tells nothing yet: the node is probed again
     if any(
@@ -360,6 +424,8 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
     for info in nodes.values():
         if startup_fencing and info.name not in seen:
             info.unclean = "node is unclean"
+        if info.attrs.get("shutdown", "0") not in ("0", ""):  # a shutdown was asked for
+            info.shutdown = True
         info.standby = v.is_true(info.attrs.get("standby"))
         info.maintenance = v.is_true(info.attrs.get("maintenance"))
         info.attrs.setdefault("#uname", info.name)
@@ -391,6 +457,7 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                     if (o.name, o.interval) not in {(x.name, x.interval) for x in p.operations}
                 ),
                 meta_attributes=p.meta_attributes + tmpl.meta_attributes,
+                instance_attributes=p.instance_attributes + tmpl.instance_attributes,
             )
         meta = _rsc_defaults(cfg.rsc_defaults, sets_by_id, p, evaluator)
         meta.update(parent_meta)
@@ -474,7 +541,16 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                     rsc_opt.clone_name = lr.id
                 rscs[rid] = rsc_opt
                 top.append(rid)
-            _apply_history(rsc_opt, node_info.name, list(lr.ops))
+            kept, sticky = unexpired(rsc_opt, lr.ops, now)
+            if sticky:
+                rsc_opt.sticky_failures.add(node_info.name)
+            _apply_history(rsc_opt, node_info.name, kept)
+            if rsc_opt.prim is not None and not rsc_opt.orphan:
+                found = changes(
+                    rsc_opt.prim, lr, sets_by_id, evaluator, node_info.attrs, op_defaults
+                )
+                if found.any:
+                    rsc_opt.changes[node_info.name] = found
 
     for rsc in rscs.values():
         if any(nodes[n].maintenance for n in rsc.running):  # left alone on a node in maintenance
