@@ -15,14 +15,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from paceline.admin.edit import Edit, finish
-from paceline.admin.nodes import keep_order
+from paceline.admin.nodes import set_node_value
 from paceline.cib.model import Cib, NvPair, NvSet, NvSetItem
-from paceline.controller.status import (
-    node_state,
-    set_node_attribute,
-    set_pair,
-    set_transient,
-)
+from paceline.controller.status import node_state, set_pair
 from paceline.core.errors import ConfigError
 
 SCOPES = ("nodes", "status", "crm_config")
@@ -88,17 +83,7 @@ def attribute_update(
         cfg = cib.configuration
         after = replace(cib, configuration=replace(
             cfg, crm_config=set_pair(cfg.crm_config, OPTIONS_SET, name, value)))  # fmt: skip
-    elif scope == "nodes":
-        assert node is not None
-        after = replace(cib, configuration=set_node_attribute(cib.configuration, node, name, value))
     else:
         assert node is not None
-        if node_state(cib, node) is None:
-            raise ConfigError(
-                "a reboot-lifetime attribute needs the node's state in the status section",
-                field="node",
-                text=node,
-                expected="lifetime forever, or a node that has joined",
-            )
-        after = keep_order(cib, set_transient(cib, node, name, value))
+        after = set_node_value(cib, node, name, value, "forever" if scope == "nodes" else "reboot")
     return finish(cib, after)

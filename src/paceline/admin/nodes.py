@@ -40,7 +40,8 @@ def _check_lifetime(lifetime: str) -> None:
         )
 
 
-def _set(cib: Cib, node: str, name: str, value: str, lifetime: str) -> Cib:
+def set_node_value(cib: Cib, node: str, name: str, value: str | None, lifetime: str) -> Cib:
+    """``name`` of ``node`` set (None: deleted) with ``lifetime`` forever or reboot."""
     if lifetime == "forever":
         cfg = set_node_attribute(cib.configuration, node, name, value)
         return cib if cfg == cib.configuration else _with_cfg(cib, cfg)
@@ -71,8 +72,8 @@ def node_standby(cib: Cib, node: str, *, on: bool = True, lifetime: str = "forev
     _check_node(cib, node)
     _check_lifetime(lifetime)
     if on:
-        return finish(cib, _set(cib, node, "standby", "on", lifetime))
-    after = _set(cib, node, "standby", "off", "forever")
+        return finish(cib, set_node_value(cib, node, "standby", "on", lifetime))
+    after = set_node_value(cib, node, "standby", "off", "forever")
     if "standby" in transient(after, node):
         after = keep_order(cib, set_transient(after, node, "standby", None))
     return finish(cib, after)
@@ -82,7 +83,9 @@ def node_maintenance(cib: Cib, node: str, *, on: bool = True, lifetime: str = "f
     """``node maintenance NODE`` (``on``) or ``node ready NODE``."""
     _check_node(cib, node)
     _check_lifetime(lifetime)
-    return finish(cib, _set(cib, node, "maintenance", "true" if on else "false", lifetime))
+    return finish(
+        cib, set_node_value(cib, node, "maintenance", "true" if on else "false", lifetime)
+    )
 
 
 def node_list(cib: Cib, now: int) -> list[str]:
