@@ -205,3 +205,36 @@ def test_an_action_that_never_answers_fails_after_timeout_plus_cluster_delay() -
     assert dc.state is DcState.IDLE
     assert "vip" in bus.nodes[other].stopped
     assert_s4(bus)
+
+
+def test_a_joining_node_gets_a_node_entry_and_a_departed_one_can_be_deleted() -> None:
+    cib, _ = api.load(Cib(), CONFIG)
+    bus = Bus(["n1", "n2", "n3"], cib)
+    bus.view(["n1", "n2"])
+    bus.run()
+    dc = bus.nodes["n1"].ctl
+    assert [n.uname for n in dc.cib.configuration.nodes] == ["n1", "n2"]
+    bus.view(["n1", "n2", "n3"])  # n3 added to the running cluster
+    bus.run()
+    assert [(n.id, n.uname) for n in dc.cib.configuration.nodes] == [
+        ("1", "n1"),
+        ("2", "n2"),
+        ("3", "n3"),
+    ]
+    assert st.node_state(bus.nodes["n3"].ctl.cib, "n3") is not None  # every node has it
+    bus.submit("n2", "d1", {"op": "node-delete", "node": "n3"})
+    bus.run()
+    assert not bus.replies[-1].ok and "is a member" in bus.replies[-1].message
+    bus.power_off("n3")
+    bus.view(["n1", "n2"])
+    bus.run()
+    bus.submit("n2", "d2", {"op": "node-delete", "node": "n3"})
+    bus.run()
+    assert bus.replies[-1].ok, bus.replies[-1]
+    for name in ("n1", "n2"):
+        c = bus.nodes[name].ctl.cib
+        assert [n.uname for n in c.configuration.nodes] == ["n1", "n2"]
+        assert st.node_state(c, "n3") is None
+    bus.submit("n2", "d3", {"op": "node-delete", "node": "n3"})
+    bus.run()
+    assert not bus.replies[-1].ok and "no node n3" in bus.replies[-1].message

@@ -296,3 +296,22 @@ def _cib_xml(cl: Cluster, node: str) -> str:
 def _failcount(cl: Cluster, node: str) -> str | None:
     m = re.search(r'name="fail-count-d1#monitor_2000" value="([^"]+)"', _cib_xml(cl, node))
     return m.group(1) if m else None
+
+
+def test_ctl_node_delete_of_a_node_that_is_down_and_its_return(cl: Cluster) -> None:
+    node = cl.active()
+    other = cl.other(node)
+    proc = cl.lab.exec(node, [sys.executable, "-m", "paceline.cli.main", "node", "delete", other])
+    assert proc.returncode == 1 and "is a member" in proc.stderr, proc  # refused while up
+    cl.lab.power_off(other)
+    C.wait(lambda: C.status(cl.lab, node)["members"] == [node], 60, f"{other} left")
+    cl.pcl(node, "node", "delete", other)
+    xml = _cib_xml(cl, node)
+    assert f'uname="{other}"' not in xml, xml  # neither a <node> nor a <node_state>
+    assert other not in cl.pcl(node, "status")
+    cl.lab.power_on(other)  # it joins again: the DC gives it a node entry, as a new node
+    C.start(cl.lab, other)
+    C.wait(lambda: sorted(C.status(cl.lab, node)["members"]) == sorted(cl.nodes), 60, "rejoined")
+    entry = re.compile(rf'<node id="[^"]+" uname="{other}"')
+    C.wait(lambda: entry.search(_cib_xml(cl, node)) is not None, 30, "the node entry back")
+    cl.wait_on(node)

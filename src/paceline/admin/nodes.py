@@ -14,7 +14,13 @@ from dataclasses import replace
 
 from paceline.admin.edit import Edit, finish
 from paceline.cib.model import Cib, Configuration
-from paceline.controller.status import node_state, set_node_attribute, set_transient, transient
+from paceline.controller.status import (
+    node_state,
+    remove_node,
+    set_node_attribute,
+    set_transient,
+    transient,
+)
 from paceline.core.errors import ConfigError
 from paceline.monitor.state import NodeView, snapshot
 from paceline.monitor.text import node_word
@@ -86,6 +92,21 @@ def node_maintenance(cib: Cib, node: str, *, on: bool = True, lifetime: str = "f
     return finish(
         cib, set_node_value(cib, node, "maintenance", "true" if on else "false", lifetime)
     )
+
+
+def node_delete(cib: Cib, node: str, members: frozenset[str] = frozenset()) -> Edit:
+    """``node delete NODE`` (``crm_node --remove``): drop the node from the
+    configuration and the status; refused while it is a member (``members``)."""
+    _check_node(cib, node)
+    if node in members:
+        raise ConfigError(
+            "the node is a member of the cluster",
+            field="node",
+            text=node,
+            expected="a node that is down (stop its daemon, or remove it from corosync.conf "
+            "and 'paceline cluster reload', first)",
+        )
+    return finish(cib, remove_node(cib, node))
 
 
 def node_list(cib: Cib, now: int) -> list[str]:

@@ -1103,6 +1103,20 @@ class Controller:
                 if value is not None
                 else f"attribute {name} of {node} deleted"
             )
+        if op == "node-delete":
+            node = msg.get("node")
+            if not isinstance(node, str):
+                raise ValueError("node-delete: a node name is required")
+            if self.view is not None and node in self.view.members:
+                raise ValueError(
+                    f"{node} is a member of the cluster: stop its daemon (or remove it from "
+                    "corosync.conf and reload) first"
+                )
+            if all(n.uname != node for n in self.cib.configuration.nodes):
+                raise ValueError(f"no node {node} in the configuration")
+            self.cib = bump_epoch(st.remove_node(self.cib, node))
+            self.joins.pop(node, None)
+            return f"node {node} deleted from the configuration and the status"
         if op == "option":
             name, value = msg.get("name"), msg.get("value")
             if not isinstance(name, str) or not (value is None or isinstance(value, str)):

@@ -15,7 +15,7 @@ One per machine. It wires the pure cores to the world:
 - the control socket ``ROOT/run/paceline/node.sock`` (``runtime.control``;
   root-only) with the ops ``status``, ``cib`` (query), ``cib-replace``
   (commit through the DC, refused when the base version is stale),
-  ``node-attr`` (standby/online...), ``cluster-option`` (``crm_config``),
+  ``node-attr`` (standby/online...), ``cluster-option`` (``crm_config``), ``node-delete``,
   ``cleanup``, plus the membership ops.
 
 The pid file is ``ROOT/run/paceline/pacelined.pid``. SIGTERM/SIGINT stop it
@@ -302,6 +302,7 @@ class NodeDaemon:
         server.register("cib-replace", self.op_cib_replace)
         server.register("node-attr", self.op_node_attr)
         server.register("cluster-option", self.op_cluster_option)
+        server.register("node-delete", self.op_node_delete)
         server.register("cleanup", self.op_cleanup)
         server.register("history", self.op_history)
 
@@ -378,6 +379,14 @@ class NodeDaemon:
             {"op": "attr", "node": node, "name": name, "value": value, "lifetime": lifetime,
              "who": str(args.get("who") or "root")}
         )  # fmt: skip
+
+    async def op_node_delete(self, args: dict[str, Any]) -> Any:
+        node = args.get("node")
+        if not isinstance(node, str) or not node:
+            raise ControlError("invalid", "node-delete needs node")
+        return await self._submit(
+            {"op": "node-delete", "node": node, "who": str(args.get("who") or "root")}
+        )
 
     async def op_cluster_option(self, args: dict[str, Any]) -> Any:
         name, value = args.get("name"), args.get("value")
