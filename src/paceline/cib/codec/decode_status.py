@@ -23,16 +23,19 @@ def decode_status(ctx: Context, el: etree._Element) -> Status:
     r.done()
     states: list[NodeState] = []
     tickets: tuple[TicketState, ...] | None = None
+    orphans: list[Lrm] = []
     for child in r.children():
         if child.tag == "node_state":
             states.append(_decode_node_state(ctx, child))
+        elif child.tag == "lrm":
+            orphans.append(_decode_lrm(ctx, child))
         elif child.tag == "tickets":
             if tickets is not None:
                 raise r.duplicate(child)
             tickets = _decode_tickets(ctx, child)
         else:
-            raise r.unknown_child(child, "<node_state> or <tickets>")
-    return Status(tuple(states), tickets)
+            raise r.unknown_child(child, "<node_state>, <tickets> or <lrm>")
+    return Status(tuple(states), tickets, tuple(orphans))
 
 
 def _decode_node_state(ctx: Context, el: etree._Element) -> NodeState:
@@ -74,9 +77,15 @@ def _decode_transient(ctx: Context, el: etree._Element) -> TransientAttributes:
     attrs_id = r.req("id")
     r.done()
     sets: list[NvSetItem] = []
-    for child in r.only("instance_attributes"):
-        sets.append(decode_nvset(ctx, child))
-    return TransientAttributes(attrs_id, tuple(sets))
+    utilization: list[NvSetItem] = []
+    for child in r.children():
+        if child.tag == "instance_attributes":
+            sets.append(decode_nvset(ctx, child))
+        elif child.tag == "utilization":
+            utilization.append(decode_nvset(ctx, child))
+        else:
+            raise r.unknown_child(child, "<instance_attributes> or <utilization>")
+    return TransientAttributes(attrs_id, tuple(sets), tuple(utilization))
 
 
 def _decode_lrm(ctx: Context, el: etree._Element) -> Lrm:
@@ -156,11 +165,17 @@ def _decode_tickets(ctx: Context, el: etree._Element) -> tuple[TicketState, ...]
     out: list[TicketState] = []
     for child in r.only("ticket_state"):
         t = Reader(ctx, child)
-        out.append(
-            TicketState(
-                t.req("id"), t.opt_bool("granted"), t.opt_int("last-granted"), t.opt_bool("standby")
-            )
-        )
+        ticket_id = t.req("id")
+        granted = t.opt_bool("granted")
+        last_granted = t.opt_int("last-granted")
+        standby = t.opt_bool("standby")
+        # Any other attribute is the ticket's own (crm_ticket --set-attr).
+        others: list[tuple[str, str]] = []
+        for name in child.attrib:
+            value = t.opt(str(name))
+            if value is not None:
+                others.append((str(name), value))
         t.done()
         t.no_children()
+        out.append(TicketState(ticket_id, granted, last_granted, standby, tuple(others)))
     return tuple(out)

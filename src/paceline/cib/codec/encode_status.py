@@ -6,13 +6,15 @@ from lxml import etree
 
 from paceline.cib.codec.encode_rules import encode_nvsets
 from paceline.cib.codec.writer import add, sub
-from paceline.cib.model.status import LrmRscOp, NodeState, Status
+from paceline.cib.model.status import Lrm, LrmRscOp, NodeState, Status
 
 
 def encode_status(root: etree._Element, status: Status) -> None:
     el = sub(root, "status")
     for state in status.node_states:
         _node_state(el, state)
+    for lrm in status.orphan_lrms:
+        _lrm(el, lrm)
     if status.tickets is not None:
         tickets = sub(el, "tickets")
         for t in status.tickets:
@@ -23,6 +25,7 @@ def encode_status(root: etree._Element, status: Status) -> None:
                 ("granted", t.granted),
                 ("last-granted", t.last_granted),
                 ("standby", t.standby),
+                *t.attributes,
             )
 
 
@@ -47,22 +50,27 @@ def _node_state(parent: etree._Element, s: NodeState) -> None:
     if s.transient_attributes is not None:
         ta = add(el, "transient_attributes", ("id", s.transient_attributes.id))
         encode_nvsets(ta, "instance_attributes", s.transient_attributes.instance_attributes)
+        encode_nvsets(ta, "utilization", s.transient_attributes.utilization)
     if s.lrm is not None:
-        lrm = add(el, "lrm", ("id", s.lrm.id), ("uname", s.lrm.uname))
-        resources = add(lrm, "lrm_resources", ("id", s.lrm.resources_id))
-        for rsc in s.lrm.resources:
-            r = add(
-                resources,
-                "lrm_resource",
-                ("id", rsc.id),
-                ("type", rsc.agent_type),
-                ("class", rsc.agent_class),
-                ("provider", rsc.provider),
-                ("container", rsc.container),
-                ("shutdown-lock", None if rsc.shutdown_lock is None else str(rsc.shutdown_lock)),
-            )
-            for op in rsc.ops:
-                _lrm_op(r, op)
+        _lrm(el, s.lrm)
+
+
+def _lrm(parent: etree._Element, lrm_state: Lrm) -> None:
+    lrm = add(parent, "lrm", ("id", lrm_state.id), ("uname", lrm_state.uname))
+    resources = add(lrm, "lrm_resources", ("id", lrm_state.resources_id))
+    for rsc in lrm_state.resources:
+        r = add(
+            resources,
+            "lrm_resource",
+            ("id", rsc.id),
+            ("type", rsc.agent_type),
+            ("class", rsc.agent_class),
+            ("provider", rsc.provider),
+            ("container", rsc.container),
+            ("shutdown-lock", None if rsc.shutdown_lock is None else str(rsc.shutdown_lock)),
+        )
+        for op in rsc.ops:
+            _lrm_op(r, op)
 
 
 def _lrm_op(parent: etree._Element, op: LrmRscOp) -> None:

@@ -72,8 +72,12 @@ class Lrm:
 
 @dataclass(frozen=True, slots=True)
 class TransientAttributes:
+    """``<transient_attributes>``: node attributes (``attrd_updater``) and
+    transient utilization (``attrd_updater -z``)."""
+
     id: str
     instance_attributes: tuple[NvSetItem, ...] = ()
+    utilization: tuple[NvSetItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +103,24 @@ class NodeState:
 
 @dataclass(frozen=True, slots=True)
 class TicketState:
+    """``<ticket_state>``; ``attributes`` are the other (name, value) pairs in
+    document order, which ``crm_ticket --set-attr`` writes and the schema
+    allows (status is free-form there)."""
+
     id: str
     granted: bool | None = None
     last_granted: int | None = None
     standby: bool | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Status:
-    """``<status>``; ``tickets`` None means no ``<tickets>`` element."""
+    """``<status>``; ``tickets`` None means no ``<tickets>`` element.
+    ``orphan_lrms`` are ``<lrm>`` elements directly inside ``<status>``,
+    outside every ``node_state`` (some of Pacemaker's own test inputs have
+    them; Pacemaker reads no history from them, and neither do we)."""
 
     node_states: tuple[NodeState, ...] = ()
     tickets: tuple[TicketState, ...] | None = None
+    orphan_lrms: tuple[Lrm, ...] = ()
