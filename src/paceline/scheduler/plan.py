@@ -211,6 +211,8 @@ def build(
                     p.stop = p.start = True
                     p.reason = "due to resource definition change"
                 p.reload = redefined.reload
+            if cur is not None and cur == nxt and cur in rsc.restart_for:
+                p.stop = p.start = True  # a resource inside it failed
         p.promotable = rsc.clone is not None and cluster.clones[rsc.clone].promotable
         if p.promotable:
             p.cur_role = rsc.running.get(p.cur) if p.cur is not None else None
@@ -270,7 +272,10 @@ def build(
                 up = sum(1 for r in o.any_of if r in plans and _runs(plans[r]))
                 if up >= o.minimum:
                     continue
-            if not _runs(a):
+            first = cluster.rscs[a.rid]
+            # a resource active on several nodes and blocked there stays up as it is
+            stays = len(first.running) > 1 and a.cur in first.blocked
+            if not _runs(a) and not stays:
                 b.start = False
                 b.blocked_start = b.cur is None
                 b.stop = b.cur is not None
@@ -373,8 +378,11 @@ def build(
         p = plans[rid]
         if p.stop and p.cur is not None and not p.blocked_stop:
             stops[rid] = act(rid, "stop", 0, p.cur)
+        pending = p.cur in cluster.rscs[rid].pending_start
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
+        elif p.managed and p.cur is not None and p.cur == p.nxt and pending:
+            starts[rid] = act(rid, "start", 0, p.cur)  # not done yet: it stays in the graph
         if p.migrate and p.cur is not None and p.nxt is not None:
             name = cluster.rscs[rid].action_name
             start = acts[(name, "start", 0, p.nxt)] = Act(name, "start", 0, p.nxt, pseudo=True)
@@ -403,17 +411,19 @@ def build(
     # probes
     probes: dict[str, list[Act]] = {}
     for rid, rsc in cluster.rscs.items():
-        if rsc.orphan or rsc.clone is not None:
-            continue
+        if rsc.orphan or rsc.clone is not None or rsc.container in cluster.rscs:
+            continue  # (what runs inside a container is known from the container)
         for name in sorted(cluster.nodes):
             info = cluster.nodes[name]
             if not info.online or info.maintenance or name in rsc.seen_on:
                 continue
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, name))
-    # recurring monitors
+    # recurring monitors (an unmanaged resource is still watched where it runs)
+    cluster_maint = v.is_true(cluster.options.get("maintenance-mode"))
     for rid, rsc in cluster.rscs.items():
         p = plans[rid]
-        if p.nxt is None or not p.managed:
+        watched = not rsc.managed and not _in_maintenance(cluster, rsc, cluster_maint)
+        if p.nxt is None or not (p.managed or (watched and not rsc.blocked)):
             continue
         if not p.start and p.cur != p.nxt:
             continue
@@ -640,6 +650,13 @@ def _definition_changes(
                 rsc.action_name, 0
             ) > 0:
                 act(rid, "clear_failcount", 0, node)
+
+
+def _in_maintenance(cluster: Cluster, rsc: Rsc, cluster_maint: bool) -> bool:
+    """Whether ``rsc`` is left alone by maintenance (its own, its node's or the cluster's)."""
+    if cluster_maint or v.is_true(rsc.meta.get("maintenance")):
+        return True
+    return any(cluster.nodes[n].maintenance for n in rsc.running)
 
 
 def _needs_quorum(rsc: Rsc) -> bool:

@@ -98,6 +98,14 @@ class Rsc:
     banned: set[str] = field(default_factory=set)  # nodes where it failed hard (rc 2-5)
     fatal: bool = False  # it failed in a way that bars it from every node (rc 6)
     sticky_failures: set[str] = field(default_factory=set)  # nodes where a failure blocks
+    restart_for: set[str] = field(default_factory=set)  # nodes where a filler of it failed
+    pending_start: set[str] = field(default_factory=set)  # nodes where a start is in flight
+
+    @property
+    def container(self) -> str | None:
+        """The resource this one runs inside (meta ``container``), if any."""
+        c = self.meta.get("container")
+        return c if c and c != self.id else None
 
     @property
     def action_name(self) -> str:
@@ -294,6 +302,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
         if op.op_status == -1 or op.call_id == -1:  # pending
             if task in ("start", "migrate_from", "promote"):
                 role = Role.STARTED if task != "promote" else Role.PROMOTED
+            if task == "start":
+                rsc.pending_start.add(node)
             continue
         if op.op_status == 1:  # cancelled
             continue
@@ -553,6 +563,11 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                     rsc_opt.changes[node_info.name] = found
 
     for rsc in rscs.values():
+        _charge_container(rsc, rscs)
+        several = len(rsc.running) > 1 and rsc.clone is None
+        if several and rsc.meta.get("multiple-active") == "block":  # left as found
+            rsc.blocked |= set(rsc.running)
+    for rsc in rscs.values():
         if any(nodes[n].maintenance for n in rsc.running):  # left alone on a node in maintenance
             rsc.meta["is-managed"] = "false"
         if rsc.clone is not None and clones[rsc.clone].promotable:
@@ -584,6 +599,22 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         clones,
         in_clone,
     )
+
+
+def _charge_container(rsc: Rsc, rscs: dict[str, Rsc]) -> None:
+    """A resource that runs inside another (its container) fails with it: its
+    failure restarts the container there, and a stop that failed is done by
+    stopping the container (it is then stopped, with no fencing)."""
+    box = rscs.get(rsc.container or "")
+    if box is None:
+        return
+    for node in sorted((rsc.failed & set(rsc.running)) | rsc.stop_failed):
+        if node in box.running:
+            box.restart_for.add(node)
+    for node in sorted(rsc.stop_failed):
+        rsc.running.pop(node, None)
+        rsc.failed.discard(node)
+    rsc.stop_failed.clear()
 
 
 def _leaves_active(
