@@ -188,6 +188,9 @@ def test_ctl_live_status_names_the_dc_and_every_node_online(cl: Cluster) -> None
         assert f"  * Current DC: {dc} (version " in text, text
         assert f"  * Online: [ {' '.join(sorted(cl.nodes))} ]" in text, text
         assert f"Started {node}" in text, text
+    listing = cl.pcl(node, "node", "list")
+    for n in cl.nodes:
+        assert re.search(rf"^{n}\(\d+\): member: online$", listing, re.M), listing
 
 
 def test_ctl_resource_status_and_restart(cl: Cluster) -> None:
