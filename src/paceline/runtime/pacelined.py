@@ -15,7 +15,8 @@ One per machine. It wires the pure cores to the world:
 - the control socket ``ROOT/run/paceline/node.sock`` (``runtime.control``;
   root-only) with the ops ``status``, ``cib`` (query), ``cib-replace``
   (commit through the DC, refused when the base version is stale),
-  ``node-attr`` (standby/online...), ``cleanup``, plus the membership ops.
+  ``node-attr`` (standby/online...), ``cleanup``, plus the membership ops
+  (``quorum``, ``links``, ``members``, ... and ``reload``: ``paceline cluster reload``).
 
 The pid file is ``ROOT/run/paceline/pacelined.pid``. SIGTERM/SIGINT stop it
 (resources keep running: stopping a node's resources is the cluster's
@@ -165,7 +166,7 @@ class NodeDaemon:
         for d in (paths.lib, paths.run, paths.log, paths.lib / "pe"):
             d.mkdir(parents=True, exist_ok=True)
         self.membership = MembershipService(paths, nodeid=nodeid)
-        self.names: dict[int, str] = dict(self.membership.names)
+        self.names: dict[int, str] = self.membership.names  # shared: cluster reload adds names
         self.node = self.names[self.membership.me]
         self.cib = self._read_cib()
         self.ctl = Controller(self.node, self.cib, uuid=str(self.membership.me))
