@@ -250,7 +250,14 @@ class Placer:
             self._influence(table, co, seen, co.score / INF)
         return {n: _scale(s, factor) for n, s in table.items()} if factor != 1 else table
 
-    def _influence(self, table: dict[str, int], co: Coloc, seen: set[str], depth: float) -> None:
+    def _influence(
+        self,
+        table: dict[str, int],
+        co: Coloc,
+        seen: set[str],
+        depth: float,
+        positive: bool = False,
+    ) -> None:
         """Fold a dependent's preferences into its primary's ``table`` (scaled by
         the colocation score; by attribute value for a node-attribute colocation)."""
         d = co.dependent
@@ -265,6 +272,8 @@ class Placer:
                 if key is not None:
                     best[key] = max(best.get(key, -INF), sc)
             sub = {n: best.get(attrs[n], -INF) for n in self.node_names}
+        if positive:  # only what the dependent wants, not what it must avoid
+            sub = {n: sc for n, sc in sub.items() if sc >= 0}
         self._merge(table, sub, co.score / INF)
 
     @staticmethod
@@ -425,8 +434,8 @@ class Placer:
         for rid in u.rids:
             for n in self.node_names:
                 table[n] = v.add(table[n], base[rid].get(n, -INF))
-        for co in self.with_dependent.get(cid, ()):
-            self._influence(table, co, set(), 1.0)
+        for co in self.with_dependent.get(cid, ()):  # a clone's instances are not banned
+            self._influence(table, co, set(), 1.0, positive=True)  # by its dependents
         for co in self.with_primary.get(cid, ()):
             self.apply_primary(table, co)
         return table
