@@ -152,6 +152,13 @@ class Placer:
         for con in c.cib.configuration.constraints:
             if isinstance(con, Location):
                 self.location(con)
+        health = node_health(c)
+        for rid, rsc in c.rscs.items():
+            if v.is_true(rsc.meta.get("allow-unhealthy-nodes")):
+                continue
+            for node, h in health.items():
+                if h and node in self.base[rid]:
+                    self.base[rid][node] = v.add(self.base[rid][node], h)
         threshold = v.score(c.options.get("migration-threshold"), INF)
         fillers: dict[str, list[str]] = {}  # container -> what runs inside it
         for rid, rsc in c.rscs.items():
@@ -455,6 +462,34 @@ class Placer:
     def _first(self, rid: str) -> str:
         members = expand(self.c, rid)
         return members[0] if members else rid
+
+
+def node_health(cluster: Cluster) -> dict[str, int]:
+    """node -> the score its ``#health*`` attributes give every resource there,
+    by ``node-health-strategy`` (none, migrate-on-red, only-green, progressive,
+    custom) and the ``node-health-red/yellow/green`` options."""
+    strategy = cluster.option("node-health-strategy", "none")
+    if strategy not in ("migrate-on-red", "only-green", "progressive", "custom"):
+        return {}
+    colors = {"red": -INF, "yellow": 0, "green": 0}
+    if strategy == "only-green":
+        colors["yellow"] = -INF
+    elif strategy in ("progressive", "custom"):
+        for color, default in (("red", -INF), ("yellow", 0), ("green", 0)):
+            colors[color] = v.score(cluster.options.get(f"node-health-{color}"), default)
+    out: dict[str, int] = {}
+    for name, info in cluster.nodes.items():
+        total = 0
+        for attr, value in info.attrs.items():
+            if not attr.startswith("#health"):
+                continue
+            word = value.strip().lower()
+            if word in colors:
+                total = v.add(total, colors[word])
+            elif strategy in ("progressive", "custom"):
+                total = v.add(total, v.score(value, 0))
+        out[name] = total
+    return out
 
 
 def _scale(s: int, factor: float) -> int:
