@@ -55,11 +55,12 @@ class Context:
         expected: str | None = None,
         column: bool = False,
     ) -> ConfigError:
-        """An error at ``el``; with ``column`` (unknown names), also the column
-        (and line) of the element's tag or of the attribute in ``field``."""
+        """An error at ``el``, with the line and column of the element's tag,
+        or of the attribute in ``field``, when the text is known (``column``
+        is kept for callers; every error now has a column)."""
         line = el.sourceline if isinstance(el.sourceline, int) else None
         at: int | None = None
-        if column and self.source is not None and isinstance(el.tag, str):
+        if self.source is not None and isinstance(el.tag, str):
             attribute = field.rpartition("/@")[2] if field and "/@" in field else None
             where = (
                 self.source.attribute_position(el, attribute)
