@@ -13,60 +13,24 @@ bytes over a stream (the reference measured in the same run).
 from __future__ import annotations
 
 import time
-from functools import partial
 
 from paceline.core.ports import Address
-from paceline.replication.peer import VolumeCore
 from paceline.replication.states import ConnState
 from paceline.replication.volstate import SyncFinished, SyncStarted
-from paceline.sim.checkers import Observation, Violation
+from paceline.sim.disk import DiskLatency
 from paceline.sim.net import LinkFaults, SimStream, StreamHandler
 from paceline.sim.replcheck import make_block
-from paceline.sim.replication import NODES, Settings, World, _boot
+from paceline.sim.replication import NODES
+from paceline.sim.replpair import pair, run_until
 from paceline.sim.system import System
 
 
-class _Syncs:
-    name = "bench-recorder"
-
-    def __init__(self) -> None:
-        self.events: list[tuple[float, str, object]] = []
-
-    def observe(self, o: Observation) -> list[Violation]:
-        if isinstance(o.event, (SyncStarted, SyncFinished)):
-            self.events.append((o.time, o.node, o.event))
-        return []
-
-    def finish(self, now: float) -> list[Violation]:
-        return []
-
-
-def _pair(
-    size: int, rate_kib: int, csums: str | None, bandwidth: float
-) -> tuple[System, World, _Syncs]:
-    settings = Settings(size=size, resync_rate_kib=rate_kib, csums_alg=csums, workload_gap=1e9)
-    system = System(1, networks={"repl": LinkFaults(bandwidth=bandwidth)}, stream_timeout=1.0)
-    system.net.max_split = 0
-    world = World(system, settings, VolumeCore)
-    world.workload_on = False
-    for name in NODES:
-        system.node(name, partial(_boot, world), networks=("repl",))
-    rec = _Syncs()
-    system.check(rec)
-    for node in system.cluster.nodes.values():
-        node.start()
-    return system, world, rec
-
-
-def _until(system: System, done: object, limit: float) -> None:
-    while not done() and system.sim.now < limit:  # type: ignore[operator]
-        system.sim.run_until(system.sim.now + 0.01)
-
-
-def _full_sync(size: int, rate_kib: int) -> dict[str, float]:
-    system, _world, rec = _pair(size, rate_kib, None, 1e9)
+def _full_sync(
+    size: int, rate_kib: int, delay: float = 0.0005, latency: DiskLatency | None = None
+) -> dict[str, float]:
+    system, _world, rec = pair(size, rate_kib, delay=delay, latency=latency)
     t0 = time.process_time()
-    _until(
+    run_until(
         system, lambda: any(isinstance(e, SyncFinished) for _, n, e in rec.events if n == "n2"), 600
     )
     cpu = time.process_time() - t0
@@ -86,11 +50,13 @@ def _full_sync(size: int, rate_kib: int) -> dict[str, float]:
 def _dirty(size: int, dirty: int, equal: int, csums: str | None) -> dict[str, float]:
     """Cut the link, write ``dirty`` blocks on the Primary (``equal`` of them also
     written, identically, on the Secondary's disk behind its back), heal, resync."""
-    system, world, rec = _pair(size, 400_000, csums, 1e9)
+    system, world, rec = pair(size, 400_000, csums=csums)
     n1, n2 = (world.hosts[n] for n in NODES)
-    _until(system, lambda: len([e for e in rec.events if isinstance(e[2], SyncFinished)]) >= 2, 60)
+    run_until(
+        system, lambda: len([e for e in rec.events if isinstance(e[2], SyncFinished)]) >= 2, 60
+    )
     system.net.partition(["n1"], ["n2"], network="repl")
-    _until(system, lambda: n1.core.cstate == ConnState.WF_CONNECTION, 60)
+    run_until(system, lambda: n1.core.cstate == ConnState.WF_CONNECTION, 60)
     now = n1.ctx.now()
     for block in range(dirty):
         n1.core.write(block, make_block(1000 + block, block), now)
@@ -102,7 +68,7 @@ def _dirty(size: int, dirty: int, equal: int, csums: str | None) -> dict[str, fl
     before = n1.sent_bytes + n2.sent_bytes
     finished = len([e for e in rec.events if isinstance(e[2], SyncFinished)])
     system.net.heal("repl")
-    _until(
+    run_until(
         system,
         lambda: len([e for e in rec.events if isinstance(e[2], SyncFinished)]) >= finished + 2,
         60,
@@ -117,9 +83,11 @@ def _dirty(size: int, dirty: int, equal: int, csums: str | None) -> dict[str, fl
 
 
 def _replicated_writes(count: int) -> dict[str, float]:
-    system, world, rec = _pair(256, 400_000, None, 1e9)
+    system, world, rec = pair(256, 400_000)
     n1 = world.hosts["n1"]
-    _until(system, lambda: len([e for e in rec.events if isinstance(e[2], SyncFinished)]) >= 2, 60)
+    run_until(
+        system, lambda: len([e for e in rec.events if isinstance(e[2], SyncFinished)]) >= 2, 60
+    )
     t0 = time.process_time()
     done = 0
     for i in range(count):
@@ -168,6 +136,10 @@ def run() -> dict[str, object]:
     ref = _reference_stream(2048)
     return {
         "full_sync_8MiB_at_8MiB_s": full,
+        # the lab bench's rate, 10 ms round trips, 10 ms flushes (a loaded disk)
+        "full_sync_16MiB_at_16MiB_s_slow": _full_sync(
+            4096, 16384, 0.005, DiskLatency(0.0002, 0.0005, 0.01, 0.0002)
+        ),
         "dirty_resync": _dirty(256, 64, 0, None),
         "dirty_resync_csums_half_equal": _dirty(256, 64, 32, "md5"),
         "replicated_writes": _replicated_writes(2000),

@@ -225,6 +225,11 @@ def _replicated() -> dict[str, Any]:
             fig = _ext4(_on(lab, "node1"), f"/dev/drbd{minor}", f"/mnt/{name}", cpu)
             fig["initial_sync_KiBps"] = round(IMAGE_MB * 1024 / sync_s, 1)
             fig["initial_sync_vs_rate"] = round(IMAGE_MB * 1024 / sync_s / RESYNC_RATE_KIB, 3)
+            # the source daemon's own timing, SyncStarted to SyncFinished (no CLI polling)
+            timed = state("node1", name).get("last_sync") or {}
+            if timed.get("kib_per_s"):
+                fig["initial_sync_daemon_KiBps"] = timed["kib_per_s"]
+                fig["initial_sync_daemon_vs_rate"] = round(timed["kib_per_s"] / RESYNC_RATE_KIB, 3)
             out[f"protocol_{protocol}"] = fig
             if protocol == "C":  # bytes on the cable per dirty byte after a cable pull
                 faults.cable_pull(lab, rep.ifname)

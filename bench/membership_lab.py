@@ -4,8 +4,9 @@ Ratios are against the *effective* token (Corosync's ``token +
 (nodes - 2) * token_coefficient``: 2950 ms for five nodes at token 1000),
 the time after which both stacks declare a silent peer lost.
 
-Times come from the daemons' own event records (wall clock when the
-daemon's loop took the event; host and nodes share one kernel clock) and
+Times come from the daemons' own event records (wall clock when the core
+emitted the event, stamped by the driver thread, so a busy daemon loop does
+not add to them; host and nodes share one kernel clock) and
 from Corosync's ``timestamp: hires`` log lines, both against the host's
 wall clock just before ``Lab.power_off`` pulls the plug.
 """
@@ -41,6 +42,8 @@ def _summary(values: list[float], token: float | None = None) -> dict[str, Any]:
         "min_ms": round(min(values) * 1000, 1),
         "max_ms": round(max(values) * 1000, 1),
     }
+    if len(values) >= 2:
+        out["p95_ms"] = round(statistics.quantiles(values, n=20, method="inclusive")[-1] * 1000, 1)
     if token:
         out["median_ratio_of_token"] = round(statistics.median(values) / token, 3)
         out["max_ratio_of_token"] = round(max(values) / token, 3)

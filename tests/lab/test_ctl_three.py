@@ -11,10 +11,11 @@ One cluster for the module (``pacelined`` in each node, started by
 - a power-off of the active node moves the group to a survivor, and the two
   survivors keep quorum;
 - the DC's node is powered off while a transition of several actions runs
-  (the group ``slow`` of three ``Counter`` agents, each start and stop taking
-  a second, moving between the two other nodes): once the new DC has taken
-  over everything converged, and the agents' own logs show each action run
-  exactly once (none lost, none twice).
+  (the group ``slow`` of three ``Counter`` agents moving between the two
+  other nodes; the plug is pulled as the 4 s stop of s2 begins, so the new
+  DC finds it still running): once the new DC has taken over everything
+  converged, and the agents' own logs show each action run exactly once
+  (none lost, none twice).
 
 ``Counter`` (``tests/lab/agents/Counter``, a Dummy that appends every action
 to ``/var/log/paceline-test-actions.log``) is made visible in the nodes as
@@ -50,13 +51,16 @@ AGENT = Path(__file__).parent / "agents" / "Counter"
 PROVIDER = "paceline-test"
 ACTIONS_LOG = "paceline-test-actions.log"  # in the node's /var/log
 DUMMY_STATE = "/run/Dummy-d1.state"
-SLOW = ("s1", "s2", "s3")
+SLOW = ("s1", "s2", "s3")  # a group: stopped s3, s2, s1; started s1, s2, s3
+LONG_STOP = 4
+"""Seconds the stop of s2 takes: longer than the new DC takes to be named, so the
+action the dead DC sent is still running when the new one takes over."""
 CONFIG = (
     C.GROUP_CONFIG.replace("group g vip d1", "group g vip d1 meta migration-threshold=2")
     + "".join(
-        f"primitive {s} ocf:{PROVIDER}:Counter params delay=1"
+        f"primitive {s} ocf:{PROVIDER}:Counter params start_delay=1 stop_delay={stop}"
         " op monitor interval=5s timeout=20s op start timeout=20s op stop timeout=20s\n"
-        for s in SLOW
+        for s, stop in zip(SLOW, (1, LONG_STOP, 1), strict=True)
     )
     + f"group slow {' '.join(SLOW)}\n"
 )
@@ -239,10 +243,10 @@ def test_ctl3_dc_dying_mid_transition_loses_no_action_and_runs_none_twice(cl: Cl
     since = {n: cl.log_size(n) for n in (src, dst)}
     cl.pcl(src, "resource", "move", "slow", dst)
 
-    def first_stop_done() -> bool:
-        return any(a == "stop" and p == "end" for _t, _r, a, p in cl.actions(src, since[src]))
+    def long_stop_running() -> bool:
+        return ("s2", "stop", "begin") in {(r, a, p) for _t, r, a, p in cl.actions(src, since[src])}
 
-    C.wait(first_stop_done, 30, "the first stop of the move")
+    C.wait(long_stop_running, 30, "the stop of s2")
     off_at = time.time()
     cl.lab.power_off(dc)
     cl.wait_settled("slow moved under the new DC", members=2)
@@ -257,6 +261,10 @@ def test_ctl3_dc_dying_mid_transition_loses_no_action_and_runs_none_twice(cl: Cl
     for n in (src, dst):  # every action the agents began, they finished
         lines = [(r, a) for _t, r, a, _p in cl.actions(n, since[n]) if a != "monitor"]
         assert all(lines.count(x) == 2 for x in lines), lines
-    # the DC died in the middle: some of the move was left for the new DC to run
+    # the DC died in the middle: s2's stop was in flight, the rest left for the new DC
+    s2_stop_end = [
+        t for t, r, a, p in cl.actions(src, since[src]) if (r, a, p) == ("s2", "stop", "end")
+    ]
+    assert s2_stop_end and s2_stop_end[0] > off_at
     assert any(t > off_at for n in (src, dst) for t, _r, a, p in cl.actions(n, since[n])
                if p == "begin" and a in ("start", "stop")), began  # fmt: skip

@@ -81,3 +81,25 @@ def test_a_reload_cannot_switch_authentication_off() -> None:
     off = MembershipSettings(auth=AuthMode.NONE, votes={1: 1, 2: 1})
     with pytest.raises(ValueError, match="auth"):
         core.reconfigure(off, links, 1.0)
+
+
+def test_a_reload_past_two_nodes_turns_two_node_off_as_corosync_does() -> None:
+    import random
+
+    _, links = config((1, 2), 1)
+    two = MembershipSettings(
+        token=0.5, heartbeat=0.125, consensus=0.6, join=0.05, auth=AuthMode.HMAC_SHA256,
+        quorum=quorum_options(two_node=True), votes={1: 1, 2: 1},
+    )  # fmt: skip
+    core = MembershipCore(two, 1, links, KEY, random.Random(1), 0.0)
+    assert core.votequorum.two_node
+    three, links3 = config((1, 2, 3), 1)
+    core.reconfigure(
+        MembershipSettings(
+            token=0.5, heartbeat=0.125, consensus=0.6, join=0.05, auth=AuthMode.HMAC_SHA256,
+            quorum=quorum_options(two_node=True), votes=dict(three.votes),
+        ),
+        links3,
+        1.0,
+    )  # fmt: skip
+    assert not core.votequorum.two_node

@@ -39,3 +39,10 @@ def test_csums_summary() -> None:
     assert (
         csums_summary(3, 1) == "75 % had equal checksums, eliminated: 12K; transferred 4K total 16K"
     )
+
+
+def test_pacer_deadline_waits_for_a_quantum_capped_by_the_burst() -> None:
+    p = Pacer(400, now=0.0, burst_blocks=8)  # 100 blocks/s
+    assert p.next_deadline(5) == pytest.approx(0.05)
+    assert p.next_deadline(50) == pytest.approx(0.08)  # never more than the burst
+    assert p.take(0.05, 10) == 5

@@ -72,3 +72,51 @@ def test_drbdadm_status_layouts() -> None:
     )
     assert s.splitlines()[-1] == "    replication:SyncSource peer-disk:Inconsistent done:42.20"
     assert role_line(vol()) == "Primary/Secondary" and dstate_line(vol()) == "UpToDate/UpToDate"
+
+
+def test_events2_exists_then_changes_then_destroy() -> None:
+    from paceline.replication.status import event_objects, events2
+
+    first = event_objects(vol(peer_node_id=2))
+    lines = events2({}, first, exists=True)
+    assert lines == [
+        "exists resource name:r0 role:Primary suspended:no",
+        "exists connection name:r0 peer-node-id:2 conn-name:node2 connection:Connected"
+        " role:Secondary",
+        "exists device name:r0 volume:0 minor:1 disk:UpToDate",
+        "exists peer-device name:r0 peer-node-id:2 conn-name:node2 volume:0"
+        " replication:Established peer-disk:UpToDate resync-suspended:no",
+    ]
+    cut = event_objects(
+        vol(peer_node_id=2, cstate=ConnState.WF_CONNECTION, peer_disk=DiskState.DUNKNOWN)
+    )
+    assert events2(first, cut) == [
+        "change connection name:r0 peer-node-id:2 conn-name:node2 connection:Connecting"
+        " role:Unknown",
+        "change peer-device name:r0 peer-node-id:2 conn-name:node2 volume:0"
+        " replication:Off peer-disk:DUnknown",
+    ]
+    assert events2(cut, cut) == []
+    assert events2(cut, {}) == [
+        "destroy peer-device name:r0 peer-node-id:2 conn-name:node2 volume:0",
+        "destroy device name:r0 volume:0 minor:1",
+        "destroy connection name:r0 peer-node-id:2 conn-name:node2",
+        "destroy resource name:r0",
+    ]
+    assert events2({}, cut)[0].startswith("create resource name:r0")
+
+
+def test_events2_shows_resync_progress() -> None:
+    from paceline.replication.status import event_objects
+
+    p = Progress(total_kib=1000, left_kib=250, speed_kib=10, avg_kib=10, want_kib=10)
+    objs = event_objects(vol(cstate=ConnState.SYNC_SOURCE, progress=p))
+    assert objs["peer-device"]["replication"] == "SyncSource"
+    assert objs["peer-device"]["done"] == "75.00"
+
+
+def test_a_detached_volume_is_still_configured_in_proc_drbd() -> None:
+    text = proc_drbd([vol(cstate=ConnState.STAND_ALONE, disk=DiskState.DISKLESS,
+                          role=Role.SECONDARY, peer_role=Role.UNKNOWN,
+                          peer_disk=DiskState.DUNKNOWN)])  # fmt: skip
+    assert " 1: cs:StandAlone ro:Secondary/Unknown ds:Diskless/DUnknown C r-----" in text

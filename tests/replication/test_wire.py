@@ -55,6 +55,9 @@ SAMPLES: list[wire.Message] = [
     wire.OvRequest(3, b"d" * 32),
     wire.OvReply(3, False),
     wire.OvDone(2),
+    wire.SyncRequest(1),
+    wire.SyncRefused(1, "busy"),
+    wire.InvalidateRequest(1),
 ]
 
 

@@ -185,3 +185,31 @@ def test_binding_errors_are_config_errors_and_leave_nothing_open() -> None:
             CoreDriver(core, [])
     finally:
         taken.close()
+
+
+def test_event_time_is_when_the_core_emitted_the_event_not_when_a_busy_loop_took_it() -> None:
+    async def main() -> list[tuple[float, float]]:
+        loop = asyncio.get_running_loop()
+        seen: list[tuple[float, float]] = []
+        events: dict[int, list[object]] = {}
+        with cluster(2, events, loop=loop) as drivers:
+            d = drivers[1]
+
+            def on_event(event: object) -> None:
+                if isinstance(event, Heard):
+                    seen.append((d.event_time, time.time()))
+
+            d.on_event = on_event
+            await asyncio.sleep(0.05)
+            blocked_until = time.time() + 0.3
+            time.sleep(0.3)  # the loop is busy: heartbeats are heard (and stamped) meanwhile
+            for _ in range(500):  # the loop takes the batch it could not take while busy
+                if any(taken >= blocked_until for _, taken in seen):
+                    break
+                await asyncio.sleep(0.01)
+        return seen
+
+    seen = asyncio.run(main())
+    assert seen and all(stamp <= taken for stamp, taken in seen)
+    # heartbeats heard during the 0.3 s block carry their own time, not the loop's
+    assert any(taken - stamp > 0.1 for stamp, taken in seen), seen

@@ -195,3 +195,50 @@ def test_a_missing_authkey_stops_the_daemon_with_a_clear_error(tmp_path: Path) -
     assert proc.returncode == 1
     assert "authkey" in proc.stderr and "paceline keygen" in proc.stderr
     assert not (tmp_path / "run/paceline/membership.sock").exists()
+
+
+def test_cluster_reload_refuses_bad_edits_with_their_place_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One daemon (a view of itself): edits it cannot take live are refused at their
+    file:line:column and change nothing; a good edit (a new node, token) applies."""
+    port = free_port()
+    etc = tmp_path / "etc/paceline"
+    etc.mkdir(parents=True)
+    conf = etc / "corosync.conf"
+    good = CONF.format(port=port)
+    conf.write_text(good)
+    (etc / "authkey").write_bytes(os.urandom(64))
+    d = Daemon(tmp_path, 1)
+    try:
+        wait_for(lambda: (v := d.ask("members")["view"]) and v["members"] == [1])
+        before = d.ask("quorum")["state"]
+        assert before["expected_votes"] == 2
+        bad = {
+            "syntax": (
+                good.replace("    token: 400\n", "    token: 400\n    token 300\n"),
+                ":5:5: ",
+            ),
+            "name": (good.replace("cluster_name: mnetloop", "cluster_name: other"), ":3:19: "),
+            "crypto": (good.replace("crypto_cipher: none", "crypto_cipher: aes256"), ":6:20: "),
+        }
+        for what, (text, place) in bad.items():
+            conf.write_text(text)
+            assert cli_main(["--root", str(tmp_path), "cluster", "reload"]) == 1, what
+            err = capsys.readouterr().err
+            assert f"reload refused, nothing changed: {conf}{place}" in err, (what, err)
+        assert d.ask("quorum")["state"] == before
+        assert d.ask("links")["links"][0]["peers"] == {"2": False}
+
+        third = "    node {\n        name: gamma\n        nodeid: 3\n        ring0_addr: 127.0.0.3\n    }\n"
+        conf.write_text(
+            good.replace("}\nquorum", third + "}\nquorum").replace("token: 400", "token: 300")
+        )
+        assert cli_main(["--root", str(tmp_path), "cluster", "reload"]) == 0
+        out = capsys.readouterr().out
+        assert "nodes added 3, removed none" in out and "token 950 ms" in out, out  # 300 + 650
+        assert "quorum: expected votes 3, total votes 1, quorum 2, NOT quorate" in out, out
+        assert d.ask("links")["links"][0]["peers"] == {"2": False, "3": False}
+        assert d.ask("quorum")["names"]["3"] == "gamma"
+    finally:
+        d.stop()

@@ -156,3 +156,13 @@ def test_protocol_a_and_b_pass_too() -> None:
         for seed in (1, 2, 3, 4):
             result = run(seed, settings=Settings(protocol=protocol))
             assert result.ok, (protocol, seed, [str(v) for v in result.violations])
+
+
+def test_regression_seed_183_invalidate_remote_while_the_link_is_already_cut() -> None:
+    """invalidate-remote on the Primary after the link broke but before the ping timeout:
+    its SyncUuid was lost, the still UpToDate peer was promoted, and the next handshake
+    (rule 70) silently discarded the first Primary's writes. Now the target discards its
+    data before the source starts (``verbs.py``), so this is a detected split brain."""
+    result = run(183)
+    assert result.ok, "\n".join(map(str, result.violations))
+    assert "invalidate-remote" in result.scenario or "invalidate-remote" in str(result.trace)

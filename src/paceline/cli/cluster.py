@@ -1,9 +1,12 @@
-"""``paceline cluster start|stop|status|init|join``, and the client of the node daemon.
+"""``paceline cluster start|stop|status|init|join|reload``, and the client of the node daemon.
 
 paceline cluster start            start this node's daemon (supervised: restarted if it dies)
 paceline cluster stop             stop it (resources keep running: ``node standby`` first)
 paceline cluster status           this node's view (node, DC, ring, members, state)
 paceline cluster init|join        write a new cluster's files
+paceline cluster reload           re-read corosync.conf on this running node (nodes added or
+                                  removed, votes, timing); edit the file on every node and
+                                  reload each; what cannot change live is refused, nothing applied
 
 ``call`` talks to ``ROOT/run/paceline/node.sock`` for every live verb
 (``node``, ``resource``, ``attribute``, ``status``, ``configure``); every
@@ -51,6 +54,11 @@ def register(subparsers: Any) -> None:
     s.add_argument("--token", type=int, default=None, metavar="MS", help="totem token (ms)")
     s.add_argument("--force", action="store_true", help="overwrite existing files")
     s.set_defaults(func=_init)
+    s = csub.add_parser(
+        "reload", help="re-read corosync.conf and apply it on this running node (no restart)"
+    )
+    s.add_argument("--socket", default=None, help="control socket of the daemon to ask")
+    s.set_defaults(func=_reload)
     s = csub.add_parser(
         "join", help="take a cluster's corosync.conf and authkey (copied from a member)"
     )
@@ -294,4 +302,35 @@ def _daemon_status(args: argparse.Namespace) -> int:
         if isinstance(value, list):
             value = " ".join(value)
         print(f"{key}: {value}")
+    return 0
+
+
+def _reload(args: argparse.Namespace) -> int:
+    """``cluster reload``: the membership's ``reload`` op on this node (pacelined's
+    node.sock, else the stand-alone membershipd's socket)."""
+    from paceline.cli.membership import ask
+    from paceline.runtime.control import ControlError
+
+    try:
+        res = ask(args, "reload", timeout=CALL_TIMEOUT)
+    except ControlError as exc:
+        if exc.code == "invalid":
+            raise PacelineError(f"reload refused, nothing changed: {exc.message}") from None
+        raise PacelineError(f"reload: {exc.message} (is the daemon running?)") from None
+    for note in res.get("notes", []):
+        print(note)
+
+    def ids(key: str) -> str:
+        return " ".join(str(n) for n in res[key]) or "none"
+
+    print(
+        f"reloaded {res['file']}: nodes added {ids('added')}, removed {ids('removed')}, "
+        f"changed {ids('changed')}; token {res['token_ms']} ms"
+    )
+    st = res.get("state")
+    if st is not None:
+        print(
+            f"quorum: expected votes {st['expected_votes']}, total votes {st['total_votes']}, "
+            f"quorum {st['quorum']}, {'quorate' if st['quorate'] else 'NOT quorate'}"
+        )
     return 0

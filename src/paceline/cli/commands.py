@@ -35,6 +35,7 @@ from paceline.crm.parser import ALIASES, KEYWORDS
 from paceline.executor.params import parameter_warnings
 
 if TYPE_CHECKING:
+    from paceline.cli.shadow import ShadowDesk
     from paceline.crm.verify import Finding
 
 STATEMENTS: tuple[str, ...] = KEYWORDS
@@ -54,6 +55,9 @@ COMMANDS: dict[str, str] = {
     "edit": "edit [ID...]                edit the configuration (or some objects) in $EDITOR",
     "verify": "verify [-V]                 check the staged configuration (as crm_verify)",
     "commit": "commit [force]              write the staged changes to the CIB file",
+    "cib": "cib new NAME [--empty] [--force] | cib use [NAME|live] | cib commit [NAME] [--force]\n"
+    "                                | cib delete NAME | cib list | cib diff [NAME]\n"
+    "                                shadow CIBs: stage a change, simulate it, commit it",
     "refresh": "refresh                     drop staged changes and re-read the CIB file",
     "help": "help [COMMAND|STATEMENT]    this list, or one command's or statement's syntax",
     "up": "up | end | quit | exit       leave (asks about uncommitted changes)",
@@ -125,6 +129,8 @@ class Interpreter:
         default=lambda: read_text(sys.stdin.buffer, "<stdin>")
     )
     """Reads ``load ... -``; None when stdin holds the commands themselves."""
+    shadows: ShadowDesk | None = None
+    """The shadow CIBs of the live CIB (the ``cib`` command); None: not offered."""
     verify_status: int = field(default=0, init=False)
     """crm_verify's exit code for the last ``verify`` (0, or 78 with errors or warnings)."""
     _file: str | None = field(default=None, init=False)
@@ -193,6 +199,7 @@ class Interpreter:
             "edit": self.edit,
             "verify": self.verify,
             "commit": self.commit,
+            "cib": self.cib,
             "refresh": self.refresh,
             "help": self.help,
             "?": self.help,
@@ -402,6 +409,13 @@ class Interpreter:
 
     def refresh(self, args: list[str]) -> None:
         self.session.refresh()
+
+    def cib(self, args: list[str]) -> None:
+        if self.shadows is None:
+            raise self._usage("shadow CIBs are not available here", text="cib")
+        from paceline.cli.shadow import run_cib
+
+        run_cib(self, self.shadows, args)
 
     def help(self, args: list[str]) -> None:
         if args and args[0] in SYNTAX:

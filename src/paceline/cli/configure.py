@@ -19,6 +19,10 @@ The file is ``--cib FILE`` / ``PACELINE_CIB``, else
 configuration) by the first write. A missing file reads as an empty
 configuration (with a warning); a ``--cib`` whose directory does not exist is
 an error (a typo), and nothing is created.
+
+Shadow CIBs (``cib new|use|commit|delete|list|diff``, ``paceline.cli.shadow``):
+with one in use (``CIB_shadow``, or ``cib use NAME``), every command acts on
+that copy; ``cib commit`` sends it to the live CIB.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import re
 import sys
 import textwrap
 from functools import partial
+from pathlib import Path
 
 from paceline.cib.store import resolve
 from paceline.cli.commands import COMMANDS, STATEMENTS, Interpreter, never_asked
@@ -35,6 +40,7 @@ from paceline.cli.editor import edit_text
 from paceline.cli.output import Output
 from paceline.cli.paths import cib_path
 from paceline.cli.session import Session
+from paceline.cli.shadow import ShadowDesk, ShadowError, Shadows
 from paceline.cli.verify import EXIT_OK
 from paceline.executor.agents import scan_agents
 
@@ -100,15 +106,30 @@ def run(args: argparse.Namespace) -> int:
             f"{path}: no such CIB file, showing an empty configuration "
             "(check --cib / PACELINE_CIB / --root; the first change creates it)"
         )
-    session = Session.open(path, scan_agents(), force=args.force)
-    if not args.cib:
-        from paceline.cli.cluster import live_committer
+    agents = scan_agents()
 
-        session.committer = live_committer(args)  # None: no node daemon, the file it is
+    def open_live() -> Session:
+        live = Session.open(path, agents, force=args.force)
+        if not args.cib:
+            from paceline.cli.cluster import live_committer
+
+            live.committer = live_committer(args)  # None: no node daemon, the file it is
+        return live
+
+    def open_file(file: Path) -> Session:
+        return Session.open(file, agents, force=args.force)
+
+    shadows = ShadowDesk(Shadows.of(path), open_live, open_file)
+    try:
+        shadow = shadows.shadows.in_use()
+        session = open_live() if shadow is None else open_file(shadows.shadows.existing(shadow))
+    except ShadowError as exc:
+        out.error(f"{exc} (CIB_shadow / 'cib use' chose it)")
+        return 1
     if session.unsigned:
-        out.warning(f"{path}: its digest does not match; the next commit re-signs it")
+        out.warning(f"{session.path}: its digest does not match; the next commit re-signs it")
     interactive = sys.stdin.isatty()
-    interp = Interpreter(session, out, ask=never_asked, edit_text=edit_text)
+    interp = Interpreter(session, out, ask=never_asked, edit_text=edit_text, shadows=shadows)
     if interactive or not words:
         # the shell (and prompt_toolkit) only when someone can be asked, or for batch input
         from paceline.cli.shell import ask_yes_no, run_batch, run_interactive
@@ -119,11 +140,11 @@ def run(args: argparse.Namespace) -> int:
         if interactive:
             from prompt_toolkit import PromptSession
 
-            return run_interactive(interp, PromptSession(), path.name)
+            return run_interactive(interp, PromptSession(), session.path.name)
         return run_batch(interp, sys.stdin)
     interp.run(" ".join(crm_word(word) for word in words), file="<command line>")
     if words[0] == "verify":
         return interp.verify_status
-    if words[0] not in READ_ONLY and session.dirty:
+    if words[0] not in READ_ONLY and interp.session.dirty:
         interp.commit(["force"] if args.force else [])
     return EXIT_OK

@@ -49,16 +49,18 @@ SOCKETS = ("node.sock", "membership.sock")
 """Control sockets that serve the membership ops, in the order they are tried."""
 
 
-def _ask(args: argparse.Namespace, op: str) -> Any:
+def ask(args: argparse.Namespace, op: str, timeout: float = 5.0) -> Any:
+    """Call ``op`` on this node's membership (``args.socket``, else the first of
+    ``SOCKETS`` that exists); ``ControlError`` when no daemon answers."""
     from paceline.cli.paths import paths_from
     from paceline.runtime.control import call
 
-    if args.socket:
+    if getattr(args, "socket", None):
         path = args.socket
     else:
         run = paths_from(args).run
         path = next((run / n for n in SOCKETS if (run / n).exists()), run / SOCKETS[-1])
-    return call(path, op)
+    return call(path, op, timeout=timeout)
 
 
 def _quorum(args: argparse.Namespace) -> int:
@@ -68,7 +70,7 @@ def _quorum(args: argparse.Namespace) -> int:
     from paceline.runtime.control import ControlError
 
     try:
-        reply = _ask(args, "quorum")
+        reply = ask(args, "quorum")
     except ControlError as exc:
         print(f"Cannot initialize QUORUM service: {exc.message}", file=sys.stderr)
         return 1
@@ -97,7 +99,7 @@ def _links(args: argparse.Namespace) -> int:
     from paceline.runtime.control import ControlError
 
     try:
-        reply = _ask(args, "links")
+        reply = ask(args, "links")
     except ControlError as exc:
         print(f"Could not initialize corosync configuration API: {exc.message}", file=sys.stderr)
         return 1

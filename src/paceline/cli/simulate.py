@@ -1,6 +1,7 @@
 """``paceline simulate``: crm_simulate for a CIB file.
 
     paceline simulate -x FILE [-S|-R] [-D DOT] [--batch DIR]
+    paceline simulate --shadow NAME [-S|-R]     a shadow CIB (``configure cib new``)
 
 Prints ``Current cluster status``, ``Transition Summary`` and (with ``-S``)
 ``Revised Cluster Status`` in crm_simulate's form; ``-D`` writes the graph
@@ -30,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("-R", "--run", action="store_true", help="compute the transition")
     parser.add_argument("-D", "--save-dotfile", metavar="FILE", help="write the graph as dot")
     parser.add_argument("--batch", metavar="DIR", help="schedule every *.xml of DIR")
+    parser.add_argument(
+        "--shadow",
+        metavar="NAME",
+        help="the shadow CIB NAME (paceline configure cib new NAME); without -x and "
+        "--shadow, the shadow in use (CIB_shadow or 'configure cib use')",
+    )
     parser.set_defaults(func=run)
 
 
@@ -105,8 +112,18 @@ def run(args: argparse.Namespace) -> int:
                 continue
             path.with_suffix(".out").write_text(text, encoding="utf-8")
         return 0
-    if not args.xml_file:
-        print("paceline simulate: -x FILE is needed", file=sys.stderr)
+    if args.xml_file and args.shadow:
+        print("paceline simulate: -x FILE or --shadow NAME, not both", file=sys.stderr)
         return 2
-    sys.stdout.write(_one(Path(args.xml_file), args.save_dotfile, args.simulate or not args.run))
+    if args.xml_file:
+        path = Path(args.xml_file)
+    else:
+        from paceline.cli.shadow import shadow_file
+
+        found = shadow_file(args, args.shadow)  # a clear error for an unknown one
+        if found is None:
+            print("paceline simulate: -x FILE (or --shadow NAME) is needed", file=sys.stderr)
+            return 2
+        path = found
+    sys.stdout.write(_one(path, args.save_dotfile, args.simulate or not args.run))
     return 0

@@ -7,6 +7,11 @@ paceline volume primary RES [--force]       promote (--overwrite-data-of-peer = 
 paceline volume secondary RES               demote (refused while the device is open)
 paceline volume connect RES [--discard-my-data]   from StandAlone, connect to the peer
 paceline volume disconnect RES              drop the connection (StandAlone)
+paceline volume attach|detach RES           take the backing disk (again) / give it up (Diskless)
+paceline volume invalidate RES              discard this node's data: full resync from the peer
+paceline volume invalidate-remote RES       discard the peer's data: full resync from this node
+paceline volume verify RES [--start S] [--stop S]   online verify (sectors), marks out-of-sync
+paceline volume events [RES|all] [--now]    drbdsetup events2: state, then each change
 paceline volume status [RES|all] [--proc]   drbdadm status (DRBD 9 layout), or /proc/drbd
 paceline volume role|cstate|dstate RES      8.4's one-liners (local/peer)
 paceline volume dump [RES|all]              the configuration as it was parsed
@@ -74,6 +79,19 @@ def register(subparsers: Any) -> None:
         "--discard-my-data", action="store_true", help="this node is the split-brain victim"
     )
     verb("disconnect", "drop the connection to the peer (StandAlone)", cmd_disconnect)
+    for name, text in (
+        ("attach", "attach the backing disk of a Diskless volume"),
+        ("detach", "give up the backing disk (Diskless)"),
+        ("invalidate", "discard this node's data; full resync from the peer"),
+        ("invalidate-remote", "discard the peer's data; full resync from this node"),
+    ):
+        verb(name, text, cmd_state_verb)
+    ve = verb("verify", "online verify against the peer (verify-alg)", cmd_verify)
+    ve.add_argument("--start", type=int, default=None, metavar="SECTOR")
+    ve.add_argument("--stop", type=int, default=None, metavar="SECTOR")
+    ev = verb("events", "state changes as drbdsetup events2 prints them", cmd_events, optional=True)
+    ev.add_argument("--now", action="store_true", help="print the current state and exit")
+    ev.add_argument("--interval", type=float, default=0.1, help=argparse.SUPPRESS)
     st = verb("status", "drbdadm status (or /proc/drbd with --proc)", cmd_status, optional=True)
     st.add_argument("--proc", action="store_true", help="the /proc/drbd layout (8.4)")
     for name in ("role", "cstate", "dstate"):
@@ -132,6 +150,7 @@ def volume_status(state: dict[str, Any]) -> render.VolumeStatus:
         peer_name=state["peer_name"],
         counters=dict(state.get("counters", {})),
         progress=render.Progress(**state["progress"]) if state.get("progress") else None,
+        peer_node_id=state.get("peer_node_id"),
     )
 
 
@@ -271,6 +290,39 @@ def cmd_connect(args: argparse.Namespace) -> int:
 
 def cmd_disconnect(args: argparse.Namespace) -> int:
     return _role_change(args, "disconnect")
+
+
+def cmd_state_verb(args: argparse.Namespace) -> int:
+    return _role_change(args, args.volume_verb)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    return _role_change(args, "verify", start=args.start, stop=args.stop)
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    """``drbdsetup events2 [--now]``: ``exists`` lines, ``exists -``, then changes
+    (sampled from the daemons' status every ``--interval`` seconds)."""
+    paths = paths_from(args)
+    names = _names(_config(paths), args.resource)
+    seen: dict[str, render.Objects] = {}
+    first = True
+    try:
+        while True:
+            for name in names:
+                state = _state(paths, name)
+                now = render.event_objects(volume_status(state)) if state else {}
+                for line in render.events2(seen.get(name, {}), now, exists=first):
+                    print(line, flush=True)
+                seen[name] = now
+            if first:
+                print("exists -", flush=True)
+                first = False
+                if args.now:
+                    return 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -10,18 +10,22 @@ was heard within ``token``; a peer is *reachable* while some link to it is
 up. Links fail over without a view change.
 
 **Agreement.** Heartbeats carry the sender's reachable set (its *row*) and
-the rows it holds of the nodes it hears, so every node learns who hears
-whom. From the rows each node computes the same greedy partition of the
-nodes into cliques of mutually reachable nodes (lowest id first, then
-ascending ids); the lowest id of this node's clique is its *proposer*. The
-proposer, once the rows have been still for ``join / 2``, proposes the clique
-with ring id ``(s + 1, proposer)`` where ``s`` is above every seq any member
-reported. A member accepts a proposal whose seq is above everything it
-promised and whose members it all hears, and answers with its old view and
-what it received there; the proposer installs as soon as every member
-still reachable has answered; ``consensus`` bounds the wait, then the silent
-ones are left out for a while. The INSTALL names the DC (the DC of the
-newest old view if still a member, else the lowest id) and the flush cuts
+relay the rows of nodes it hears that some other node it hears does not
+(``relayed_rows``), so every node learns who hears whom, and a heartbeat is
+O(n) bytes while every node hears every other. From the rows each node
+computes the same greedy partition of the nodes into cliques of mutually
+reachable nodes (lowest id first, then ascending ids); the lowest id of this
+node's clique is its *proposer*. The proposer, once the rows have been still
+for ``join / 2`` (at once when the change is only members it no longer hears
+itself: ``_lost_only``), proposes the clique with ring id ``(s + 1,
+proposer)`` where ``s`` is above every seq any member reported. A member
+accepts a proposal whose seq is above everything it promised and whose
+members it all hears, and answers with its old view and what it received
+there; the proposer installs as soon as every member still reachable has
+answered (a proposal that lost members installs only if what is left is
+still the clique); ``consensus`` bounds the wait, then the silent ones are
+left out for a while. The INSTALL names the DC (the DC of the newest old
+view if still a member, else the lowest id) and the flush cuts
 (``messaging``). A node's ring seqs strictly increase, across restarts too:
 the driver persists ``highest_ring_seq`` and passes it back as
 ``min_ring_seq``.
@@ -217,6 +221,7 @@ class MembershipCore:
         vq = self.votequorum
         vq.options = settings.quorum
         vq.known = votes
+        vq.two_node = settings.quorum.two_node and len(votes) <= 2  # off past two, as at start
         vq.members = {n: votes.get(n, 1) for n in vq.members if n in votes or n == self.me}
         expected = settings.expected_votes or sum(votes.values()) or 1
         changed = vq.set_expected(expected) if self.view is not None else None
@@ -558,7 +563,13 @@ class MembershipCore:
             self._proposal = None
             return
         gone = {p for p in proposal.members if p != self.me and p not in self.reach}
-        proposal.members -= gone
+        if gone:
+            proposal.members -= gone
+            if proposal.members != set(self.target(now)):
+                # what the proposal was built on changed (a row that dropped a node only
+                # because it no longer heard the lost one): propose the clique afresh
+                self._proposal = None
+                return
         missing = proposal.members - set(proposal.answers)
         if not missing:
             self._proposal = None
@@ -686,7 +697,10 @@ class MembershipCore:
         if self._rows_dirty or target != self._target:
             self._rows_dirty = False
             self._target = target
-            self._settle_at = max(self._settle_at or now, now + self.settings.join / 2)
+            if self._lost_only(target):
+                self._settle_at = None  # a loss this node saw itself: nothing to wait for
+            else:
+                self._settle_at = max(self._settle_at or now, now + self.settings.join / 2)
         settling = self._settle_at is not None and now < self._settle_at
         if not settling:
             self._settle_at = None
@@ -697,6 +711,16 @@ class MembershipCore:
             return
         self._propose(target, now)
         self._drive_proposal(now)
+
+    def _lost_only(self, target: tuple[int, ...]) -> bool:
+        """``target`` is the view less members this node no longer hears itself: the
+        others agree at once (they accept whatever clique they hear), so the
+        proposer need not wait ``join / 2`` for rows to settle."""
+        view = self.view
+        if view is None:
+            return False
+        lost = set(view.members) - set(target)
+        return bool(lost) and set(target) <= set(view.members) and not lost & self.reach
 
     def _drive_install(self, now: float) -> None:
         inst = self._installing
@@ -770,15 +794,7 @@ class MembershipCore:
         self._last_heartbeat = now
         jitter = self.rng.uniform(0.0, self.settings.heartbeat / 10)
         self._next_heartbeat = now + self.settings.heartbeat - jitter
-        rows = [wire.Row(self.me, self.incarnation, self._row_version, self.reach)]
-        rows += [self.rows[p] for p in sorted(self.reach) if p in self.rows]
-        view, streams = self.view, self._streams
-        acks = tuple(streams.ack_vector()) if streams is not None else ()
-        hb = wire.Heartbeat(
-            self.incarnation, view.ring if view is not None else None, self.promised,
-            self.highest_ring_seq, tuple(rows), acks,
-        )  # fmt: skip
-        payload = wire.encode(hb)
+        payload = wire.encode(self.heartbeat())
         for number, link in self.links.items():
             if link.group is not None:
                 self._outbox.append((self._frame(payload), link.group))
@@ -787,6 +803,31 @@ class MembershipCore:
                 address = self.peers[p].address.get(number)
                 if address is not None:
                     self._outbox.append((self._frame(payload), address))
+
+    def heartbeat(self) -> wire.Heartbeat:
+        """The heartbeat this node sends now: its own row, and the rows it relays
+        (``relayed_rows``), so O(n) bytes when every node hears every other."""
+        rows = [wire.Row(self.me, self.incarnation, self._row_version, self.reach)]
+        rows += self.relayed_rows()
+        view, streams = self.view, self._streams
+        acks = tuple(streams.ack_vector()) if streams is not None else ()
+        return wire.Heartbeat(
+            self.incarnation, view.ring if view is not None else None, self.promised,
+            self.highest_ring_seq, tuple(rows), acks,
+        )  # fmt: skip
+
+    def relayed_rows(self) -> list[wire.Row]:
+        """The rows of the nodes this node hears that some other node it hears does
+        not hear (or has sent no row yet): a peer needs a relay only for a node it
+        cannot hear itself, since every node it hears sends its own row."""
+        out = []
+        for x in sorted(self.reach):
+            row = self.rows.get(x)
+            if row is None:
+                continue
+            if any(x not in self._hears(q) for q in self.reach if q != x):
+                out.append(row)
+        return out
 
     def _frame(self, payload: bytes) -> bytes:
         return self.codec.encode(NodeId(self.me), self.frames.next(), payload)

@@ -37,7 +37,7 @@ Behaviour (``specs/drbd.md``):
   brain (after-sb policies; detected and reported always) or StandAlone.
 - Resync: the sync source reads each block of the union of both bitmaps
   and sends it at ``resync_rate``; the target writes it; every
-  ``RS_CHECKPOINT`` blocks the target flushes and only then does the source
+  ``rs_checkpoint`` blocks the target flushes and only then does the source
   clear the bits, so an interrupted resync never forgets a block.
 - Replication on the Primary: the write goes to the local disk and, at the
   moment it is issued, to the peer (``Data`` in the current epoch, kept in
@@ -57,7 +57,9 @@ Behaviour (``specs/drbd.md``):
   resync reads of one block never reorder.
 - A local I/O error detaches the disk (``on-io-error detach``): pending
   requests fail with EIO, the connection is dropped, and the metadata says
-  the disk needs a full sync when it is attached again.
+  the disk needs a full sync when it is attached again. ``call-local-io-error``
+  runs the ``local-io-error`` handler first; ``pass_on`` keeps the disk,
+  Inconsistent (``_io_error``).
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ from paceline.replication.peerbase import (
 )
 from paceline.replication.states import ConnState, DiskState, Role
 from paceline.replication.syncer import SyncMixin
+from paceline.replication.verbs import VerbsMixin
 from paceline.replication.volstate import (
     DurableMeta,
     Event,
@@ -103,14 +106,13 @@ from paceline.replication.volstate import (
     IoDone,
     PeerError,
     Refused,
-    RoleChanged,
     SplitBrain,
 )
 
 __all__ = ["Effect", "VolumeConfig", "VolumeCore"]
 
 
-class VolumeCore(SyncMixin, DataPathMixin):
+class VolumeCore(SyncMixin, DataPathMixin, VerbsMixin):
     """See the module docstring."""
 
     def __init__(self, config: VolumeConfig, meta: DurableMeta, rng: Random, now: float) -> None:
@@ -168,28 +170,14 @@ class VolumeCore(SyncMixin, DataPathMixin):
     def peer_role(self) -> Role:
         return self.conn.peer_role if self.conn is not None and self.connected else Role.UNKNOWN
 
-    @property
-    def peer_disk(self) -> DiskState:
-        return (
-            self.conn.peer_disk if self.conn is not None and self.connected else DiskState.DUNKNOWN
-        )
-
-    @property
-    def busy(self) -> bool:
-        """Upper-layer requests are in flight (the device is in use)."""
-        return bool(self.tracker.inflight) or self._reads > 0
-
-    @property
-    def unacknowledged(self) -> int:
-        """Writes the peer has not yet confirmed durable (the transfer log's length)."""
-        return len(self.conn.tl) if self.conn is not None else 0
-
     def resync_progress(self) -> tuple[int, int]:
-        """(blocks done, blocks to do) of the running resync, (0, 0) if none."""
+        """(blocks done, blocks to do) of the running resync or verify, (0, 0) if none."""
         c = self.conn
-        if c is None or self.cstate not in (ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET):
-            return (0, 0)
-        return (c.rs_done, c.rs_total)
+        if c is not None and self.cstate in (ConnState.SYNC_SOURCE, ConnState.SYNC_TARGET):
+            return (c.rs_done, c.rs_total)
+        if c is not None and self.cstate in (ConnState.VERIFY_S, ConnState.VERIFY_T):
+            return (c.ov_done, c.ov_total)
+        return (0, 0)
 
     # -- driver interface -------------------------------------------------------------
 
@@ -223,9 +211,11 @@ class VolumeCore(SyncMixin, DataPathMixin):
             if self.cstate == ConnState.VERIFY_S
             else (c.rs_queue, c.rs_inflight)
         )
-        if c.pacer is not None and queue and inflight < self.config.rs_window:
+        ahead = self.config.rs_blocks_ahead
+        if c.pacer is not None and queue and inflight < ahead:
             # at least a microsecond on: float credit can leave "due" a hair short of now
-            times.append(max(c.pacer.next_deadline(), self._now + 1e-6))
+            want = min(self.config.rs_quantum, ahead - inflight)
+            times.append(max(c.pacer.next_deadline(want), self._now + 1e-6))
         return min(times)
 
     def handle_timer(self, now: float) -> None:
@@ -255,7 +245,7 @@ class VolumeCore(SyncMixin, DataPathMixin):
         request = completion.request
         callback(completion)  # first: a resync read's data leaves before a later write's
         if not completion.ok and self.disk != DiskState.DISKLESS:
-            self._detach(now, f"local {request.op.value} error {completion.error}")
+            self._io_error(now, request, f"local {request.op.value} error {completion.error}")
         if request.op is not BlockOp.FLUSH and request.index in self._busy:
             queue = self._busy[request.index]
             if queue:
@@ -323,86 +313,6 @@ class VolumeCore(SyncMixin, DataPathMixin):
             self._lose(now, "disconnect requested", ConnState.STAND_ALONE)
         elif self.cstate != ConnState.STAND_ALONE:
             self._set_cstate(ConnState.STAND_ALONE, "disconnect requested")
-
-    def promote(self, now: float, *, force: bool = False) -> None:
-        """``drbdadm primary [--force]``; the outcome is a RoleChanged or Refused event."""
-        self._now = now
-        if self.role == Role.PRIMARY:
-            return
-        why = self._promote_refusal(force)
-        if why:
-            self._events.append(Refused("primary", why))
-            return
-        c = self.conn
-        if c is not None and self.connected:
-            c.role_n += 1
-            c.role_request = c.role_n
-            self._send(wire.RoleRequest(c.role_n))
-            return
-        if force and self.disk < DiskState.UP_TO_DATE:
-            self._set_disk(DiskState.UP_TO_DATE)
-            self.flags |= Flag.CONSISTENT | Flag.WAS_UP_TO_DATE
-            self.flags &= ~FULL_SYNC_FLAG
-        elif self.disk == DiskState.CONSISTENT:
-            self._set_disk(DiskState.UP_TO_DATE)  # the peer is unknown: outdated, as we see it
-        self.gi = self.gi.promote_disconnected(self.rng)
-        self._become_primary()
-
-    def _promote_refusal(self, force: bool) -> str:
-        if self.disk == DiskState.DISKLESS:
-            return "no local disk"
-        if self.cstate == ConnState.WF_REPORT_PARAMS:
-            return "the connection handshake is in progress"
-        c = self.conn
-        if c is not None and self.connected:
-            if c.role_request:
-                return "a promotion is already in progress"
-            if c.peer_role == Role.PRIMARY and not self.config.allow_two_primaries:
-                return "the peer is Primary (allow-two-primaries is off)"
-            if self.disk < DiskState.UP_TO_DATE or self.cstate not in _REPLICATING:
-                return f"need an UpToDate disk, have {self.disk} ({self.cstate})"
-            return ""
-        if self.disk < DiskState.CONSISTENT and not force:
-            return f"need an UpToDate disk, have {self.disk} (use --force to overwrite the peer)"
-        return ""
-
-    def _become_primary(self) -> None:
-        self.role = Role.PRIMARY
-        self.gi = self.gi.mark_role(True)
-        self.flags |= Flag.PRIMARY_IND | Flag.CRASHED_PRIMARY
-        self._meta_dirty = True
-        self._events.append(RoleChanged(Role.PRIMARY))
-        if self.connected:
-            self._send(wire.State(int(self.role), int(self.disk)))
-
-    def demote(self, now: float) -> None:
-        """``drbdadm secondary``: refused while upper-layer requests are in flight."""
-        self._now = now
-        if self.role != Role.PRIMARY:
-            return
-        if self.busy:
-            self._events.append(Refused("secondary", "the device is in use (requests in flight)"))
-            return
-        if self.unacknowledged:
-            # protocol A/B: writes completed but not yet on the peer's disk
-            self._events.append(Refused("secondary", "the peer has not yet written every write"))
-            return
-        if self.cstate == ConnState.WF_REPORT_PARAMS:
-            self._events.append(Refused("secondary", "the connection handshake is in progress"))
-            return
-        self._become_secondary()
-
-    def _become_secondary(self) -> None:
-        self.role = Role.SECONDARY
-        self.gi = self.gi.mark_role(False)
-        self.flags &= ~Flag.PRIMARY_IND
-        self._meta_dirty = True
-        self._events.append(RoleChanged(Role.SECONDARY))
-        if self.connected:
-            self._send(wire.State(int(self.role), int(self.disk)))
-        if self.conn is not None and self.cstate in _REPLICATING:
-            self._close_epoch(self._now)  # so the activity log drains
-        self._maybe_clear_crashed()
 
     # -- upper layer --------------------------------------------------------------------
 
@@ -482,6 +392,24 @@ class VolumeCore(SyncMixin, DataPathMixin):
     def _user_flush_done(self, rid: int, completion: BlockCompletion) -> None:
         self._feed(rid, Ev.LOCAL_DONE if completion.ok else Ev.LOCAL_ERROR)
 
+    def _io_error(self, now: float, request: BlockRequest, why: str) -> None:
+        """``disk { on-io-error }``: ``detach`` (the default), ``call-local-io-error``
+        (the ``local-io-error`` handler, then detach) or ``pass_on`` (the disk stays,
+        Inconsistent, a failed write's block out of sync; the request fails unless the
+        peer has it, as with the others)."""
+        policy = self.config.on_io_error
+        if policy == "pass_on":
+            if request.op is BlockOp.WRITE and self.bitmap.set(request.index):
+                self._meta_dirty = True
+            if self.disk > DiskState.INCONSISTENT:
+                self.flags &= ~Flag.CONSISTENT
+                self._meta_dirty = True
+                self._set_disk(DiskState.INCONSISTENT)
+            return
+        if policy == "call-local-io-error":
+            self._events.append(HandlerCall("local-io-error"))
+        self._detach(now, why)
+
     def _detach(self, now: float, why: str) -> None:
         """``on-io-error detach``: the disk is gone until it is attached again."""
         self._set_disk(DiskState.DISKLESS)
@@ -538,6 +466,9 @@ class VolumeCore(SyncMixin, DataPathMixin):
         allowed = _ACCEPTS.get(type(message))
         if allowed is None or self.cstate not in allowed:
             raise ProtocolError(f"unexpected {type(message).__name__} in state {self.cstate}")
+        version = self._c().version
+        if version and version < message.SINCE:
+            raise ProtocolError(f"{type(message).__name__} on a protocol {version} connection")
         getattr(self, _HANDLERS[type(message)])(message, now)
 
     def _on_hello(self, m: wire.Hello, now: float) -> None:
@@ -681,32 +612,6 @@ class VolumeCore(SyncMixin, DataPathMixin):
             raise ProtocolError("peer became Primary while we are Primary")
         c.peer_role, c.peer_disk = role, disk
 
-    def _on_role_request(self, m: wire.RoleRequest, now: float) -> None:
-        c = self._c()
-        reason = ""
-        if self.role == Role.PRIMARY and not self.config.allow_two_primaries:
-            reason = "the peer is Primary"
-        elif c.role_request and self.config.node < self.config.peer:
-            reason = "concurrent promotion (the lower node id wins)"
-        if not reason:
-            c.peer_role = Role.PRIMARY  # from now on we must not promote ourselves
-        self._send(wire.RoleReply(m.n, not reason, reason))
-
-    def _on_role_reply(self, m: wire.RoleReply, now: float) -> None:
-        c = self._c()
-        if m.n != c.role_request:
-            raise ProtocolError(f"RoleReply {m.n} not asked for")
-        c.role_request = 0
-        if not m.granted:
-            self._events.append(Refused("primary", m.reason))
-            return
-        why = self._promote_refusal(False)
-        if why:
-            self._events.append(Refused("primary", why))
-            self._send(wire.State(int(self.role), int(self.disk)))
-            return
-        self._become_primary()
-
     def _on_ping(self, m: wire.Ping, now: float) -> None:
         self._send(wire.PingAck(m.n))
 
@@ -721,7 +626,10 @@ _ACCEPTS: dict[type[wire.Message], frozenset[ConnState]] = {
     wire.Hello: frozenset({ConnState.WF_REPORT_PARAMS}),
     wire.Params: frozenset({ConnState.WF_REPORT_PARAMS}),
     wire.BitmapChunk: frozenset({ConnState.WF_REPORT_PARAMS}),
-    wire.SyncUuid: frozenset({ConnState.WF_SYNC_UUID}),
+    wire.SyncUuid: frozenset({ConnState.WF_SYNC_UUID, ConnState.CONNECTED}),
+    wire.SyncRequest: _LIVE,
+    wire.SyncRefused: _LIVE,
+    wire.InvalidateRequest: _LIVE,
     wire.Data: _LIVE,
     wire.RecvAck: _LIVE,
     wire.WriteAck: _LIVE,
@@ -755,6 +663,9 @@ _HANDLERS: dict[type[wire.Message], str] = {
     wire.Params: "_on_params",
     wire.BitmapChunk: "_on_bitmap",
     wire.SyncUuid: "_on_sync_uuid",
+    wire.SyncRequest: "_on_sync_request",
+    wire.SyncRefused: "_on_sync_refused",
+    wire.InvalidateRequest: "_on_invalidate_request",
     wire.Data: "_on_data",
     wire.RecvAck: "_on_ack",
     wire.WriteAck: "_on_ack",

@@ -39,7 +39,19 @@ from paceline.replication.volstate import (
 )
 
 RS_CHECKPOINT = 64
-"""Resync blocks acknowledged before the target is asked to flush them."""
+"""Resync blocks acknowledged before the target is asked to flush them (at least)."""
+RS_AHEAD = 0.1
+"""Seconds of ``resync-rate`` kept in flight: the window covers the round trip
+(network, the target's write, event loops) so the rate, not the latency, sets the pace."""
+RS_WINDOW_MAX = 512
+RS_CHECKPOINT_S = 0.25
+"""A checkpoint (a flush on both sides, then bits cleared) at most about this often."""
+RS_CHECKPOINT_MAX = 4096
+RS_QUANTUM_S = 0.01
+"""The pacer wakes for this much of the rate at a time, not for every block."""
+RS_META_S = 1.0
+"""Bits cleared by a resync reach the metadata at most this often (lazily: a lost
+clear only resyncs a block again), not at every checkpoint: each is an fsync."""
 FULL_SYNC_FLAG = Flag.FULL_SYNC
 
 _VERIFY = frozenset({ConnState.VERIFY_S, ConnState.VERIFY_T})
@@ -77,9 +89,10 @@ class VolumeConfig:
     al_extent_blocks: int = 1024  # 4 MiB extents, as DRBD's activity log
     al_warm: int = 64  # extents a Primary keeps in the activity log after their writes settle
     max_requests: int = 10_000  # upper-layer requests in flight
-    rs_window: int = 16  # resync (and verify) blocks in flight
+    rs_window: int = 16  # resync (and verify) blocks in flight, at least (see rs_blocks_ahead)
     csums_alg: str | None = None  # checksum-based resync (net { csums-alg })
     verify_alg: str | None = None  # online verify (net { verify-alg })
+    on_io_error: str = "detach"  # disk { on-io-error }: detach | call-local-io-error | pass_on
 
     def __post_init__(self) -> None:
         if self.protocol not in ("A", "B", "C"):
@@ -93,6 +106,31 @@ class VolumeConfig:
         for alg in (self.csums_alg, self.verify_alg):
             if alg is not None:
                 digest(alg, b"")  # ValueError for an unknown algorithm
+        if self.on_io_error not in ("detach", "call-local-io-error", "pass_on"):
+            raise ValueError(f"on-io-error {self.on_io_error!r}")
+        if self.resync_rate_kib <= 0 or self.rs_window < 1:
+            raise ValueError("resync_rate_kib and rs_window must be >= 1")
+
+    @property
+    def rs_rate_blocks(self) -> float:
+        """``resync-rate`` in 4 KiB blocks per second."""
+        return self.resync_rate_kib / 4
+
+    @property
+    def rs_blocks_ahead(self) -> int:
+        """Resync (and verify) blocks in flight: ``RS_AHEAD`` seconds of the rate."""
+        return max(self.rs_window, min(RS_WINDOW_MAX, round(self.rs_rate_blocks * RS_AHEAD)))
+
+    @property
+    def rs_checkpoint(self) -> int:
+        """Acknowledged resync blocks per checkpoint."""
+        per = round(self.rs_rate_blocks * RS_CHECKPOINT_S)
+        return max(RS_CHECKPOINT, min(RS_CHECKPOINT_MAX, per))
+
+    @property
+    def rs_quantum(self) -> int:
+        """Blocks the pacer waits for before it wakes the resync again."""
+        return max(1, min(self.rs_blocks_ahead, round(self.rs_rate_blocks * RS_QUANTUM_S)))
 
 
 @dataclass
@@ -146,13 +184,21 @@ class _Conn:
     rs_total: int = 0
     rs_equal: int = 0  # csums-alg: blocks found equal, not sent
     pacer: Pacer | None = None
+    rs_meta_at: float = 0.0  # when cleared bits last went to the metadata
     # online verify
     ov_queue: deque[int] = field(default_factory=deque)
     ov_inflight: int = 0
     ov_found: list[int] = field(default_factory=list)
+    ov_done: int = 0  # blocks compared (progress)
+    ov_total: int = 0
     # promotion while connected
     role_request: int = 0
     role_n: int = 0
+    role_force: bool = False  # primary --force: a full sync as source once granted
+    # a full sync asked for while connected (invalidate, invalidate-remote)
+    sync_n: int = 0  # our requests' numbers
+    sync_request: int = 0  # our SyncRequest waiting for the peer's SyncUuid
+    invalidate_request: int = 0  # our InvalidateRequest waiting for the peer's SyncRequest
 
 
 class CoreBase:
@@ -191,10 +237,32 @@ class CoreBase:
         """Connected and past the handshake."""
         return self.cstate in _LIVE
 
+    @property
+    def peer_disk(self) -> DiskState:
+        return (
+            self.conn.peer_disk if self.conn is not None and self.connected else DiskState.DUNKNOWN
+        )
+
+    @property
+    def busy(self) -> bool:
+        """Upper-layer requests are in flight (the device is in use)."""
+        return bool(self.tracker.inflight) or self._reads > 0
+
+    @property
+    def unacknowledged(self) -> int:
+        """Writes the peer has not yet confirmed durable (the transfer log's length)."""
+        return len(self.conn.tl) if self.conn is not None else 0
+
     def _lose(self, now: float, reason: str, then: ConnState, *, error: bool = False) -> None:
         raise NotImplementedError  # VolumeCore's
 
     def _replicate(self, rid: int, request: BlockRequest) -> None:
+        raise NotImplementedError  # DataPathMixin's
+
+    def _start_source(self, now: float, *, full: bool) -> None:
+        raise NotImplementedError  # SyncMixin's
+
+    def _close_epoch(self, now: float) -> None:
         raise NotImplementedError  # DataPathMixin's
 
     def _maybe_clear_crashed(self) -> None:

@@ -45,9 +45,9 @@ class Pacer:
         self.credit -= n
         return n
 
-    def next_deadline(self) -> float:
-        """When at least one more block will be allowed."""
-        missing = max(0.0, 1.0 - self.credit)
+    def next_deadline(self, blocks: int = 1) -> float:
+        """When at least ``blocks`` more blocks will be allowed (at most ``burst``)."""
+        missing = max(0.0, min(blocks, self.burst) - self.credit)
         return self.last + missing / self.rate_blocks
 
 

@@ -1,7 +1,10 @@
-"""Status texts in DRBD's layouts: ``/proc/drbd`` (8.3/8.4) and ``drbdadm status`` (9) (pure).
+"""Status texts in DRBD's layouts: ``/proc/drbd`` (8.3/8.4), ``drbdadm status`` (9) and
+``drbdsetup events2`` (pure).
 
 ``specs/drbd.md`` §8. The caller passes a ``VolumeStatus`` snapshot; these
-functions only format it.
+functions only format it. ``events2`` compares two snapshots' objects
+(``event_objects``: resource, connection, device, peer-device) and prints
+``exists``/``create``/``change``/``destroy`` lines as ``drbdsetup events2`` does.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class VolumeStatus:
     counters: dict[str, int] = field(default_factory=dict)
     progress: Progress | None = None
     suspended_user: bool = False
+    peer_node_id: int | None = None
 
 
 PROC_COUNTERS = ("ns", "nr", "dw", "dr", "al", "bm", "lo", "pe", "ua", "ap", "ep", "wo", "oos")
@@ -94,9 +98,6 @@ def proc_drbd(volumes: list[VolumeStatus], version: str = "8.4.11") -> str:
         if last is not None and st.minor != last + 1:
             out.append("")
         last = st.minor
-        if st.cstate == ConnState.STAND_ALONE and st.disk == DiskState.DISKLESS:
-            out.append(f"{st.minor:2d}: cs:Unconfigured")
-            continue
         out.append(
             f"{st.minor:2d}: cs:{st.cstate} ro:{st.role}/{st.peer_role} "
             f"ds:{st.disk}/{st.peer_disk} {st.protocol} {_flags(st)}"
@@ -139,3 +140,75 @@ def role_line(st: VolumeStatus) -> str:
 
 def dstate_line(st: VolumeStatus) -> str:
     return f"{st.disk}/{st.peer_disk}"
+
+
+# -- drbdsetup events2 -----------------------------------------------------------
+
+Objects = dict[str, dict[str, str]]
+"""An object kind (``resource``, ``connection``, ``device``, ``peer-device``) -> its
+fields in events2's order, identifying ones first (``_KEYS``)."""
+_KEYS = {
+    "resource": ("name",),
+    "connection": ("name", "peer-node-id", "conn-name"),
+    "device": ("name", "volume", "minor"),
+    "peer-device": ("name", "peer-node-id", "conn-name", "volume"),
+}
+
+
+def event_objects(st: VolumeStatus) -> Objects:
+    """The four objects ``drbdsetup events2`` reports for a two-node, one-volume resource."""
+    peer: dict[str, str] = {"name": st.name}
+    if st.peer_node_id is not None:
+        peer["peer-node-id"] = str(st.peer_node_id)
+    peer["conn-name"] = st.peer_name
+    connected = st.cstate.conn9() == "Connected"
+    done = ""
+    p = st.progress
+    if p is not None and st.cstate in SYNCING:
+        done = f"{(p.total_kib - p.left_kib) * 100 / max(p.total_kib, 1):.2f}"
+    peer_device = {
+        **peer,
+        "volume": "0",
+        "replication": st.cstate.repl9(),
+        "peer-disk": str(st.peer_disk),
+        "resync-suspended": "user" if st.suspended_user else "no",
+    }
+    if done:
+        peer_device["done"] = done
+    return {
+        "resource": {"name": st.name, "role": str(st.role), "suspended": "no"},
+        "connection": {
+            **peer,
+            "connection": st.cstate.conn9(),
+            "role": str(st.peer_role if connected else Role.UNKNOWN),
+        },
+        "device": {"name": st.name, "volume": "0", "minor": str(st.minor), "disk": str(st.disk)},
+        "peer-device": peer_device,
+    }
+
+
+def _line(verb: str, kind: str, fields: dict[str, str]) -> str:
+    return " ".join([verb, kind, *(f"{k}:{v}" for k, v in fields.items())])
+
+
+def events2(before: Objects, after: Objects, *, exists: bool = False) -> list[str]:
+    """The events2 lines from ``before`` to ``after`` (``{}``: the resource is not up).
+
+    ``exists``: the first report (``drbdsetup events2`` starts with the state as it
+    is); then objects that appear are ``create``, vanish ``destroy``, and change
+    ``change`` with their identifying fields and only what changed."""
+    out: list[str] = []
+    for kind in _KEYS:
+        if kind in after and kind not in before:
+            out.append(_line("exists" if exists else "create", kind, after[kind]))
+        elif kind in after:
+            old, new = before[kind], after[kind]
+            changed = {k: v for k, v in new.items() if old.get(k) != v}
+            if changed:
+                ids = {k: new[k] for k in _KEYS[kind] if k in new}
+                out.append(_line("change", kind, {**ids, **changed}))
+    for kind in reversed(tuple(_KEYS)):
+        if kind in before and kind not in after:
+            ids = {k: before[kind][k] for k in _KEYS[kind] if k in before[kind]}
+            out.append(_line("destroy", kind, ids))
+    return out

@@ -14,12 +14,12 @@ from paceline.replication.gi import (
 )
 from paceline.replication.peerbase import (
     FULL_SYNC_FLAG,
-    RS_CHECKPOINT,
+    RS_META_S,
     CoreBase,
     _Conn,
 )
 from paceline.replication.resync import Pacer, csums_summary, digest, out_of_sync_lines
-from paceline.replication.states import ConnState, DiskState
+from paceline.replication.states import ConnState, DiskState, Role
 from paceline.replication.volstate import (
     Refused,
     SyncFinished,
@@ -42,13 +42,20 @@ class SyncMixin(CoreBase):
         self._send(wire.SyncUuid(sync, full))
         c.rs_queue = deque(self.bitmap.iter_set())
         c.rs_total = len(c.rs_queue)
-        c.pacer = Pacer(self.config.resync_rate_kib, now)
+        c.pacer = self._pacer(now)
+        c.rs_meta_at = now
         self._set_cstate(ConnState.SYNC_SOURCE)
         self._events.append(SyncStarted(True, c.rs_total, full))
         self._rs_pump(now)
 
     def _on_sync_uuid(self, m: wire.SyncUuid, now: float) -> None:
         c = self._c()
+        if self.cstate == ConnState.CONNECTED and (
+            not m.full or self.role == Role.PRIMARY or self.disk >= DiskState.UP_TO_DATE
+        ):
+            # only primary --force starts a sync so: toward an Inconsistent Secondary
+            raise ProtocolError("SyncUuid while Connected, but not toward an Inconsistent disk")
+        c.sync_request = 0
         self.gi = self.gi.start_resync_target(m.uuid)
         if m.full:
             self.bitmap.set_all()
@@ -59,10 +66,14 @@ class SyncMixin(CoreBase):
         self._set_cstate(ConnState.SYNC_TARGET)
         self._events.append(SyncStarted(False, c.rs_total, m.full))
 
+    def _pacer(self, now: float) -> Pacer:
+        # the burst covers the window: a late wake-up (a busy loop) loses no credit
+        return Pacer(self.config.resync_rate_kib, now, burst_blocks=self.config.rs_blocks_ahead)
+
     def _rs_pump(self, now: float) -> None:
         c = self._c()
         assert c.pacer is not None
-        while c.rs_queue and c.rs_inflight < self.config.rs_window:
+        while c.rs_queue and c.rs_inflight < self.config.rs_blocks_ahead:
             block = c.rs_queue[0]
             if not self.bitmap.test(block):
                 c.rs_queue.popleft()
@@ -118,7 +129,7 @@ class SyncMixin(CoreBase):
             if c.rs_flushing is None and not c.rs_acked and not c.rs_queue and not c.rs_inflight:
                 self._rs_finish()
             return
-        if len(c.rs_acked) >= RS_CHECKPOINT or (not c.rs_queue and not c.rs_inflight):
+        if len(c.rs_acked) >= self.config.rs_checkpoint or (not c.rs_queue and not c.rs_inflight):
             c.rs_flushing, c.rs_acked = c.rs_acked, []
             c.rs_flush_n += 1
             c.rs_waiting = 2
@@ -146,9 +157,12 @@ class SyncMixin(CoreBase):
         c.rs_waiting -= 1
         if c.rs_waiting or c.rs_flushing is None:
             return
+        cleared = False
         for block in c.rs_flushing:
-            if self.bitmap.clear(block):
-                self._meta_dirty = True
+            cleared = self.bitmap.clear(block) or cleared
+        if cleared and self._now >= c.rs_meta_at + RS_META_S:
+            self._meta_dirty = True  # the pages wait in bitmap.dirty_pages until then
+            c.rs_meta_at = self._now
         c.rs_done += len(c.rs_flushing)
         self.stats["resynced"] += len(c.rs_flushing)
         c.rs_flushing = None
@@ -205,7 +219,8 @@ class SyncMixin(CoreBase):
             raise ValueError(f"verify range {start}..{stop} is empty or outside the volume")
         c.ov_queue = deque(range(start, stop))
         c.ov_found = []
-        c.pacer = Pacer(self.config.resync_rate_kib, now)
+        c.ov_done, c.ov_total = 0, stop - start
+        c.pacer = self._pacer(now)
         self._set_cstate(ConnState.VERIFY_S)
         self._send(wire.OvStart(start, stop))
         self._ov_pump(now)
@@ -213,7 +228,8 @@ class SyncMixin(CoreBase):
     def _ov_pump(self, now: float) -> None:
         c = self._c()
         assert c.pacer is not None
-        while c.ov_queue and c.ov_inflight < self.config.rs_window and c.pacer.take(now, 1):
+        ahead = self.config.rs_blocks_ahead
+        while c.ov_queue and c.ov_inflight < ahead and c.pacer.take(now, 1):
             block = c.ov_queue.popleft()
             c.ov_inflight += 1
             self._queue(BlockRequest.read(block), partial(self._ov_read_done, c, block))
@@ -231,6 +247,7 @@ class SyncMixin(CoreBase):
         if c.ov_inflight <= 0:
             raise ProtocolError(f"OvReply for block {m.block} not asked for")
         c.ov_inflight -= 1
+        c.ov_done += 1
         if not m.equal:
             self._ov_mark(c, m.block)
         self._ov_pump(now)
@@ -250,7 +267,10 @@ class SyncMixin(CoreBase):
         c = self._c()
         if self.config.verify_alg is None:
             raise ProtocolError("OvStart but no verify-alg is configured")
+        if not 0 <= m.start < m.stop <= self.config.size:
+            raise ProtocolError(f"OvStart {m.start}..{m.stop} outside 0..{self.config.size}")
         c.ov_found = []
+        c.ov_done, c.ov_total = 0, m.stop - m.start
         self._set_cstate(ConnState.VERIFY_T)
 
     def _on_ov_request(self, m: wire.OvRequest, now: float) -> None:
@@ -264,6 +284,7 @@ class SyncMixin(CoreBase):
             return
         assert self.config.verify_alg is not None
         equal = digest(self.config.verify_alg, completion.data) == m.digest
+        c.ov_done += 1
         if not equal:
             self._ov_mark(c, m.block)
         self._send(wire.OvReply(m.block, equal))

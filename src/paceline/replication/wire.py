@@ -62,7 +62,10 @@ from paceline.core.ids import NodeId
 from paceline.core.keys import FrameKeys, Keyring
 
 PROTOCOL_VERSION_MIN = 1
-PROTOCOL_VERSION_MAX = 1
+PROTOCOL_VERSION_MAX = 2
+"""2 adds ``SyncRequest``/``SyncRefused``/``InvalidateRequest`` and a full sync started while Connected
+(``invalidate``, ``invalidate-remote``, ``primary --force``); a peer that agreed
+on 1 never gets them, and the core refuses those verbs with the reason."""
 BLOCK_SIZE = 4096
 BITMAP_CHUNK = 16 * 1024
 """Bitmap bytes per ``BitmapChunk`` (131072 blocks = 512 MiB of volume)."""
@@ -109,6 +112,7 @@ def agree_version(mine: tuple[int, int], theirs: tuple[int, int]) -> int:
 class Message:
     TYPE: ClassVar[int] = 0
     FIELDS: ClassVar[tuple[object, ...]] = ()
+    SINCE: ClassVar[int] = 1  # the first protocol version that has this message
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,13 +370,46 @@ class OvDone(Message):
     found: int
 
 
+@dataclass(frozen=True, slots=True)
+class SyncRequest(Message):
+    """``invalidate`` on a Connected node: start a full sync with the sender as target.
+
+    Granted by the peer's ``SyncUuid`` (full), else answered by ``SyncRefused``."""
+
+    TYPE: ClassVar[int] = 29
+    FIELDS: ClassVar[tuple[object, ...]] = (int,)
+    SINCE: ClassVar[int] = 2
+    n: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRefused(Message):
+    TYPE: ClassVar[int] = 30
+    FIELDS: ClassVar[tuple[object, ...]] = (int, str)
+    SINCE: ClassVar[int] = 2
+    n: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidateRequest(Message):
+    """``invalidate-remote``: would the peer discard its data and ask us for a full sync?
+
+    Answered by the peer's ``SyncRequest`` (same ``n``), else ``SyncRefused``."""
+
+    TYPE: ClassVar[int] = 31
+    FIELDS: ClassVar[tuple[object, ...]] = (int,)
+    SINCE: ClassVar[int] = 2
+    n: int
+
+
 MESSAGES: dict[int, type[Message]] = {
     cls.TYPE: cls
     for cls in (
         Hello, Params, BitmapChunk, SyncUuid, Data, RecvAck, WriteAck, NegAck, Barrier,
         BarrierAck, RsData, RsAck, RsFlush, RsFlushAck, RsDone, State, RoleRequest,
         RoleReply, Ping, PingAck, Disconnect, RsDigest, RsInSync, RsWant, OvStart, OvRequest,
-        OvReply, OvDone,
+        OvReply, OvDone, SyncRequest, SyncRefused, InvalidateRequest,
     )
 }  # fmt: skip
 _FIELD_NAMES = {t: tuple(f.name for f in fields(cls)) for t, cls in MESSAGES.items()}

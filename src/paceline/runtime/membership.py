@@ -32,7 +32,9 @@ The daemon's side (any thread)::
 
 Events: with ``loop=`` the driver hands each event to ``on_event`` on that
 asyncio loop (batched through one ``call_soon_threadsafe``), else it calls
-``on_event`` in the driver thread (keep it short). At most ``max_pending``
+``on_event`` in the driver thread (keep it short); inside ``on_event``,
+``driver.event_time`` is the wall clock when the core emitted that event (a
+busy loop hands it on later). At most ``max_pending``
 events wait for a stalled loop; past that they are dropped and counted in
 ``stats["events_dropped"]`` (a daemon that far behind is broken anyway).
 
@@ -211,7 +213,9 @@ class CoreDriver(Generic[C]):
             "unroutable": 0,
         }
         self._commands: deque[tuple[Callable[[C], Any], concurrent.futures.Future[Any]]] = deque()
-        self._pending: deque[object] = deque()
+        self._pending: deque[tuple[float, object]] = deque()
+        self.event_time = 0.0
+        """Wall clock when the core emitted the event ``on_event`` is handed now."""
         self._pending_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -381,23 +385,25 @@ class CoreDriver(Generic[C]):
             events.append(event)
         if events:
             self.stats["events"] += len(events)
-            self._hand_on(events)
+            self._hand_on(events, time.time())
 
-    def _hand_on(self, events: list[object]) -> None:
+    def _hand_on(self, events: list[object], stamp: float) -> None:
         if self.on_event is None:
             return
         if self.loop is None:
+            self.event_time = stamp
             for event in events:
                 self.on_event(event)
             return
+        stamped = [(stamp, e) for e in events]
         with self._pending_lock:
             room = self.max_pending - len(self._pending)
-            if room < len(events):
-                self.stats["events_dropped"] += len(events) - max(room, 0)
-                events = events[: max(room, 0)]
+            if room < len(stamped):
+                self.stats["events_dropped"] += len(stamped) - max(room, 0)
+                stamped = stamped[: max(room, 0)]
             was_empty = not self._pending
-            self._pending.extend(events)
-        if was_empty and events:
+            self._pending.extend(stamped)
+        if was_empty and stamped:
             try:
                 self.loop.call_soon_threadsafe(self._deliver)
             except RuntimeError:  # the loop is closed: the daemon is going away
@@ -408,7 +414,8 @@ class CoreDriver(Generic[C]):
             batch = list(self._pending)
             self._pending.clear()
         assert self.on_event is not None
-        for event in batch:
+        for stamp, event in batch:
+            self.event_time = stamp
             self.on_event(event)
 
     def _close_sockets(self) -> None:

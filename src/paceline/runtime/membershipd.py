@@ -17,7 +17,11 @@ and serves on ``ROOT/run/paceline/membership.sock`` (``runtime.control``):
 - ``broadcast``: send ``{"text": STR}`` (UTF-8) or ``{"size": N}`` (N bytes)
   to the view; the delivered messages show up in ``events`` on every member;
 - ``events``: the last ``EVENT_LOG`` events after number ``since``, each
-  ``{"n", "time" (wall clock when the daemon took it), "type", "event" (one line)}``.
+  ``{"n", "time" (wall clock when the core emitted it), "type", "event" (one line)}``;
+- ``reload`` (``paceline cluster reload``): re-read corosync.conf and apply it
+  to the running core (``membership.reload``: nodes added and removed,
+  votes, expected votes, timing); an edit that cannot apply live is refused
+  with its file:line:column and changes nothing.
 
 Each event is also logged, one line, to ``ROOT/var/log/paceline/membership.log``.
 State that must survive a restart (``ROOT/var/lib/paceline/membership.json``):
@@ -214,13 +218,15 @@ class MembershipService:
         self.driver: CoreDriver[Any] | None = None
         self._logfile: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._reload_lock = asyncio.Lock()
 
     # --- events (on the daemon's loop) -------------------------------------------
 
     def on_event(self, event: object) -> None:
         self.event_count += 1
         line = str(event)
-        self.events.append((self.event_count, time.time(), type(event).__name__, line))
+        when = self.driver.event_time if self.driver is not None else 0.0
+        self.events.append((self.event_count, when or time.time(), type(event).__name__, line))
         if self._logfile is not None:
             self._logfile.write(
                 f"{time.strftime('%b %d %H:%M:%S')} {type(event).__name__}: {line}\n"
@@ -331,10 +337,60 @@ class MembershipService:
             if n > since
         ]
 
+    async def op_reload(self, args: dict[str, Any]) -> Any:
+        async with self._reload_lock:  # one reload at a time, each on the last one's result
+            return await self._reload()
+
+    async def _reload(self) -> Any:
+        from paceline.membership.reload import plan_reload
+        from paceline.membership.settings import MembershipSettings, links_from_config
+
+        conf = self.paths.corosync_conf
+        try:
+            text = conf.read_text()
+        except FileNotFoundError:
+            raise ConfigError(f"{conf} is missing", file=str(conf)) from None
+        plan = plan_reload(self.config, text, str(conf), self.me)
+        try:
+            settings = MembershipSettings.from_config(plan.config)
+            links = links_from_config(plan.config, self.me, self.identity.hosts)
+        except ValueError as exc:
+            raise ConfigError(str(exc), file=str(conf)) from None
+
+        def apply(core: Any) -> Any:
+            core.reconfigure(settings, links, time.monotonic())
+            return core.quorum_state()
+
+        try:
+            state = await self._core(apply)
+        except ValueError as exc:  # the core refused before changing anything
+            raise ConfigError(str(exc), file=str(conf)) from None
+        self.config, self.notes, self.settings = plan.config, list(plan.notes), settings
+        self.links = links
+        self.names.update({n.nodeid: n.name or str(n.nodeid) for n in plan.config.nodes})
+        summary = (
+            f"reloaded {conf}: added {list(plan.added)} removed {list(plan.removed)} "
+            f"changed {list(plan.changed)}"
+        )
+        if self._logfile is not None:
+            self._logfile.write(f"{time.strftime('%b %d %H:%M:%S')} reload: {summary}\n")
+            for note in plan.notes:
+                self._logfile.write(f"config: {note}\n")
+            self._logfile.flush()
+        return {
+            "file": str(conf),
+            "added": list(plan.added),
+            "removed": list(plan.removed),
+            "changed": list(plan.changed),
+            "token_ms": round(settings.token * 1000),
+            "state": _jsonable(state) if state is not None else None,
+            "notes": [str(n) for n in plan.notes],
+        }
+
     # --- life -------------------------------------------------------------------
 
     def register(self, server: ControlServer) -> None:
-        for op in ("quorum", "links", "members", "counters", "broadcast", "events"):
+        for op in ("quorum", "links", "members", "counters", "broadcast", "events", "reload"):
             server.register(op, getattr(self, f"op_{op}"))
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:

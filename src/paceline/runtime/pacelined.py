@@ -15,7 +15,8 @@ One per machine. It wires the pure cores to the world:
 - the control socket ``ROOT/run/paceline/node.sock`` (``runtime.control``;
   root-only) with the ops ``status``, ``cib`` (query), ``cib-replace``
   (commit through the DC, refused when the base version is stale),
-  ``node-attr`` (standby/online...), ``cleanup``, plus the membership ops.
+  ``node-attr`` (standby/online...), ``cleanup``, plus the membership ops
+  (``quorum``, ``links``, ``members``, ... and ``reload``: ``paceline cluster reload``).
 
 The pid file is ``ROOT/run/paceline/pacelined.pid``. SIGTERM/SIGINT stop it
 (resources keep running: stopping a node's resources is the cluster's
@@ -35,7 +36,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from paceline.cib.codec import encode_cib
@@ -74,6 +76,86 @@ REPLY_TIMEOUT = 15.0
 log = logging.getLogger("paceline.pacelined")
 
 
+def save_input(pe: Path, seq: int, cib: Cib) -> None:
+    """``pe/pe-input-SEQ.xml`` (atomically), and the one ``MAX_INPUTS`` older removed."""
+    path = pe / f"pe-input-{seq}.xml"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(encode_cib(cib))
+    os.replace(tmp, path)
+    (pe / f"pe-input-{seq - MAX_INPUTS}.xml").unlink(missing_ok=True)
+
+
+class DiskWriter:
+    """Write-behind persistence of the CIB replica and the scheduler inputs.
+
+    Writing the CIB (read back, encoded, three fsyncs) takes tens of ms, and it
+    happens on every node after every result of a transition: done in the
+    event loop it delays the agents that the same message just asked for
+    (a switchover waited ~35 ms per hop for it). Here the loop only hands the
+    newest CIB over; one task writes it in a worker thread, coalescing a
+    burst into one write of the last version. Scheduler inputs are written
+    in order, each one (``simulate -x`` replays any of them). ``drain`` waits
+    until everything handed over is on disk (at shutdown)."""
+
+    def __init__(
+        self,
+        write_cib: Callable[[Cib], None],
+        save_input: Callable[[int, Cib], None],
+        say: Callable[[str], None],
+    ) -> None:
+        self._write_cib = write_cib
+        self._save_input = save_input
+        self._say = say
+        self._cib: Cib | None = None
+        self._inputs: list[tuple[int, Cib]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.writes = 0
+        self.coalesced = 0
+
+    def cib(self, cib: Cib) -> None:
+        if self._cib is not None:
+            self.coalesced += 1
+        self._cib = cib
+        self._kick()
+
+    def input(self, seq: int, cib: Cib) -> None:
+        if len(self._inputs) >= MAX_INPUTS:
+            del self._inputs[0]  # only the last MAX_INPUTS are kept on disk anyway
+        self._inputs.append((seq, cib))
+        self._kick()
+
+    def _kick(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def _take(self) -> tuple[Cib | None, list[tuple[int, Cib]]]:
+        cib, inputs = self._cib, self._inputs
+        self._cib, self._inputs = None, []
+        return cib, inputs
+
+    def _write(self, cib: Cib | None, inputs: list[tuple[int, Cib]]) -> None:
+        for seq, saved in inputs:
+            self._save_input(seq, saved)
+        if cib is not None:
+            self._write_cib(cib)
+            self.writes += 1
+
+    async def _run(self) -> None:
+        while self._cib is not None or self._inputs:
+            cib, inputs = self._take()
+            try:
+                await asyncio.to_thread(self._write, cib, inputs)
+            except Exception as exc:  # a write must not take the daemon down
+                self._say(f"cannot write to disk: {exc!r}")
+
+    async def drain(self) -> None:
+        task = self._task
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+        self._write(*self._take())
+
+
 class NodeDaemon:
     """The daemon's state: the cores, the executor, the server (see the module doc)."""
 
@@ -84,7 +166,7 @@ class NodeDaemon:
         for d in (paths.lib, paths.run, paths.log, paths.lib / "pe"):
             d.mkdir(parents=True, exist_ok=True)
         self.membership = MembershipService(paths, nodeid=nodeid)
-        self.names: dict[int, str] = dict(self.membership.names)
+        self.names: dict[int, str] = self.membership.names  # shared: cluster reload adds names
         self.node = self.names[self.membership.me]
         self.cib = self._read_cib()
         self.ctl = Controller(self.node, self.cib, uuid=str(self.membership.me))
@@ -102,6 +184,7 @@ class NodeDaemon:
         }
         self._logfile = open(paths.log / LOG_NAME, "a", buffering=1)  # noqa: SIM115 (closed in close)
         self._input_seq = self._last_input()
+        self.disk = DiskWriter(self._write, self._save_input, self.say)
 
     # ------------------------------------------------------------ setup
 
@@ -210,9 +293,11 @@ class NodeDaemon:
                 assert self.executor is not None
                 self.executor.cancel_recurring((e.rsc, e.action, e.interval_ms))
             elif isinstance(e, WriteCib):
-                self._write(e.cib)
+                self.cib = e.cib
+                self.disk.cib(e.cib)
             elif isinstance(e, SaveInput):
-                self._save_input(e.cib)
+                self._input_seq += 1
+                self.disk.input(self._input_seq, e.cib)
             elif isinstance(e, Log):
                 self.say(e.text)
             elif isinstance(e, Audit):
@@ -268,17 +353,9 @@ class NodeDaemon:
         except OSError as exc:
             self.counters["write_errors"] += 1
             self.say(f"cannot write the CIB: {exc}")
-        self.cib = cib
 
-    def _save_input(self, cib: Cib) -> None:
-        self._input_seq += 1
-        pe = self.paths.lib / "pe"
-        path = pe / f"pe-input-{self._input_seq}.xml"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(encode_cib(cib))
-        os.replace(tmp, path)
-        old = pe / f"pe-input-{self._input_seq - MAX_INPUTS}.xml"
-        old.unlink(missing_ok=True)
+    def _save_input(self, seq: int, cib: Cib) -> None:
+        save_input(self.paths.lib / "pe", seq, cib)
 
     # ------------------------------------------------------------ timers
 
@@ -327,6 +404,9 @@ class NodeDaemon:
                 "action": r.action,
                 "interval_ms": r.interval_ms,
                 "rc": r.rc,
+                "queued": r.last_rc_change,
+                "queue_ms": r.queue_ms,
+                "exec_ms": r.exec_ms,
             }
             for r in self.executor.log
         ]
@@ -431,6 +511,7 @@ class NodeDaemon:
             for task in list(self.tasks):
                 task.cancel()
             await self.executor.close()
+            await self.disk.drain()
             pidfile.unlink(missing_ok=True)
             self.say("stopped (resources keep running)")
             self._logfile.close()

@@ -53,6 +53,7 @@ from paceline.replication.resconf import Host, Resource
 from paceline.replication.states import ConnState, DiskState, Role
 from paceline.replication.volstate import (
     ConnChanged,
+    DiskChanged,
     DurableMeta,
     HandlerCall,
     IoDone,
@@ -63,6 +64,7 @@ from paceline.replication.volstate import (
     SplitBrain,
     SyncFinished,
     SyncStarted,
+    VerifyFinished,
 )
 from paceline.runtime.blockio import FileBlockStore
 from paceline.runtime.volume_disk import FileSyncStore
@@ -113,7 +115,14 @@ def core_config(res: Resource, host: Host, peer: Host, size: int) -> core_mod.Vo
         policies=policies,
         shared_secret=str(secret) if secret else None,
         resync_rate_kib=int(res.disk.get("resync-rate", 250)),  # KiB/s, DRBD 8.3's default
+        csums_alg=_opt(net.get("csums-alg")),
+        verify_alg=_opt(net.get("verify-alg")),
+        on_io_error=str(res.disk.get("on-io-error", "detach")),
     )
+
+
+def _opt(value: object) -> str | None:
+    return str(value) if value else None
 
 
 def durable_meta(md: Metadata) -> DurableMeta:
@@ -174,6 +183,8 @@ class CoreDriver:
         self._pumping = False
         self._was_replicating = False
         self._sync_samples: deque[tuple[float, int]] = deque(maxlen=20)
+        self._sync_t0: float | None = None  # when the running resync started
+        self.last_sync: dict[str, Any] | None = None  # the last finished one, timed here
         self.pump()
 
     @staticmethod
@@ -387,9 +398,21 @@ class CoreDriver:
             self._on_conn(event)
         elif isinstance(event, HandlerCall):
             self._run_handler(event.name)
-        elif isinstance(event, SyncFinished) and not event.source:
-            self._run_handler("after-resync-target")
-        elif isinstance(event, SplitBrain | PeerError | SyncStarted):
+        elif isinstance(event, SyncStarted):
+            self._sync_t0 = self.now()
+        elif isinstance(event, SyncFinished):
+            self._timed(event)
+            # DRBD 8.4's crm-unfence-peer runs on the target; DRBD 9's unfence-peer on the source
+            self._run_handler("unfence-peer" if event.source else "after-resync-target")
+        elif isinstance(event, DiskChanged) and event.disk is DiskState.DISKLESS:
+            self._settle("detach", "")
+        elif isinstance(event, VerifyFinished):
+            for line in event.lines:
+                log.info("%s: %s", self.res.name, line)
+                self.events.append(f"{self.res.name}: {line}")
+            if event.found:
+                self._run_handler("out-of-sync")
+        elif isinstance(event, SplitBrain | PeerError):
             pass
 
     def _on_conn(self, event: ConnChanged) -> None:
@@ -417,28 +440,8 @@ class CoreDriver:
         future: asyncio.Future[str] = self.loop.create_future()
         self._waiters.append(_Waiter(what, future))
         now = self.now()
-        if (
-            what == "primary"
-            and force
-            and self.core.connected
-            and self.core.disk < DiskState.UP_TO_DATE
-        ):
-            # DRBD's bring-up (``primary --force`` on one of two connected Inconsistent
-            # nodes): the core forces only while disconnected, so drop the connection,
-            # take the new generation, and connect again: the handshake then makes the
-            # peer our full-sync target.
-            self.events.append(
-                f"{self.res.name}: forced promotion: reconnecting as the sync source"
-            )
-            self.core.disconnect(now)
-            self.pump()
-            self.core.promote(now, force=True)
-            self.pump()
-            if self.core.role is Role.PRIMARY:
-                self.core.connect(now)
-                self.pump()
-        elif what == "primary":
-            self.core.promote(now, force=force)
+        if what == "primary":
+            self.core.promote(now, force=force)  # --force while Connected: the core's bring-up
         else:
             self.core.demote(now)
         self.pump()
@@ -448,6 +451,35 @@ class CoreDriver:
             return f"no answer in {ADMIN_TIMEOUT:g} s"
         finally:
             self._waiters = [w for w in self._waiters if w.future is not future]
+
+    async def verb(self, what: str, **args: Any) -> str:
+        """``invalidate``, ``invalidate-remote``, ``verify`` or ``detach``: '' once the
+        core accepted it (detach: once the disk is Diskless), else the refusal."""
+        future: asyncio.Future[str] = self.loop.create_future()
+        self._waiters.append(_Waiter(what, future))
+        try:
+            getattr(self.core, what.replace("-", "_"))(self.now(), **args)
+            self.pump()
+            if what == "detach" and not future.done():
+                return await asyncio.wait_for(future, ADMIN_TIMEOUT)
+            return future.result() if future.done() else ""
+        except TimeoutError:
+            return f"no answer in {ADMIN_TIMEOUT:g} s"
+        finally:
+            self._waiters = [w for w in self._waiters if w.future is not future]
+
+    def attach(self) -> str:
+        """``drbdadm attach`` of a Diskless volume: a new core from the metadata on disk."""
+        if self.core.disk is not DiskState.DISKLESS:
+            return f"Failure: (124) the disk is attached already ({self.core.disk})"
+        md = Metadata.open(self.meta_store.read_block, self.md.base)
+        self.md = md
+        self.config = core_config(self.res, self.host, self.peer, md.sb.data_blocks)
+        self.core = core_mod.VolumeCore(self.config, durable_meta(md), self.rng, self.now())
+        self._was_replicating = False
+        self.events.append(f"{self.res.name}: attached, disk {self.core.disk}")
+        self.pump()
+        return ""
 
     def connect(self, discard_my_data: bool = False) -> None:
         self.core.connect(self.now(), discard_my_data=discard_my_data)
@@ -606,6 +638,20 @@ class CoreDriver:
 
     # -- status -----------------------------------------------------------------------------
 
+    def _timed(self, event: SyncFinished) -> None:
+        """The sync's rate as this daemon saw it (the bench's initial_sync figure)."""
+        if self._sync_t0 is None:
+            return
+        seconds = max(self.now() - self._sync_t0, 1e-9)
+        self.last_sync = {
+            "source": event.source,
+            "kib": event.blocks * 4,
+            "seconds": round(seconds, 3),
+            "kib_per_s": round(event.blocks * 4 / seconds, 1),
+            "want_kib": self.config.resync_rate_kib,
+        }
+        self._sync_t0 = None
+
     def progress(self) -> dict[str, Any] | None:
         done, total = self.core.resync_progress()
         if not total:
@@ -615,10 +661,12 @@ class CoreDriver:
         self._sync_samples.append((now, done))
         t0, d0 = self._sync_samples[0]
         speed = int((done - d0) * 4 / (now - t0)) if now > t0 else 0
+        start = self._sync_t0
+        avg = int(done * 4 / (now - start)) if start is not None and now > start else speed
         return {
             "total_kib": total * 4,
             "left_kib": (total - done) * 4,
             "speed_kib": speed,
-            "avg_kib": speed,
+            "avg_kib": avg,
             "want_kib": self.config.resync_rate_kib,
         }

@@ -13,6 +13,8 @@ socket ``/run/paceline/volume-NAME.sock`` (``runtime.control``)::
     connect {"discard_my_data"} -> from StandAlone: connect to the peer again
     disconnect                  -> drop the connection, StandAlone
     down                        -> demote if need be, write clean metadata, exit
+    invalidate | invalidate-remote | verify {"start", "stop"} | detach | attach
+                                -> drbdadm's verbs (``replication.verbs``), refused with DRBD's reason
 
 The replication itself is the pure core ``replication.peer.VolumeCore``,
 run by ``runtime.volume_driver.CoreDriver`` (disk, metadata, the TCP stream
@@ -37,6 +39,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import functools
 import logging
 import os
 import signal
@@ -128,8 +131,10 @@ class VolumeDaemon:
             "peer_disk": str(core.peer_disk),
             "protocol": self.res.protocol,
             "peer_name": self.driver.peer.name,
+            "peer_node_id": int(self.driver.config.peer),
             "counters": counters,
             "progress": self.driver.progress(),
+            "last_sync": self.driver.last_sync,
             "gi": core.gi.get_gi(core.flags),
             "crashed_primary": self.crashed,
             "lazy_disk": isinstance(self.driver.disk, LazyFileBlockStore),
@@ -243,6 +248,34 @@ class VolumeDaemon:
         self.driver.disconnect()
         return self.as_dict()
 
+    async def op_verb(self, what: str, args: dict[str, Any]) -> dict[str, Any]:
+        """invalidate, invalidate-remote, verify, detach: the core's, refused or done."""
+        assert self.driver is not None
+        async with self._lock:
+            try:
+                reason = await self.driver.verb(what, **args)
+            except ValueError as exc:  # verify --start/--stop outside the volume
+                raise ControlError("invalid", str(exc)) from None
+            if reason:
+                text = NEED_UPTODATE if "UpToDate data" in reason else "State change failed"
+                raise ControlError("invalid", f"{text}: {reason}")
+            if what == "detach":
+                await _complete(self.driver.disk, BlockRequest.flush())
+                self.driver.clean_down()
+            return self.as_dict()
+
+    async def op_verify(self, args: dict[str, Any]) -> dict[str, Any]:
+        blocks = {k: int(args[k]) // 8 for k in ("start", "stop") if args.get(k) is not None}
+        return await self.op_verb("verify", blocks)  # sectors, rounded down to 4 KiB
+
+    async def op_attach(self, args: dict[str, Any]) -> dict[str, Any]:
+        assert self.driver is not None
+        async with self._lock:
+            reason = self.driver.attach()
+            if reason:
+                raise ControlError("invalid", reason)
+            return self.as_dict()
+
     async def op_down(self, args: dict[str, Any]) -> dict[str, Any]:
         async with self._lock:
             await self._demote()
@@ -282,6 +315,10 @@ class VolumeDaemon:
         server = ControlServer(socket_path(self.paths, self.res.name), daemon="paceline-volumed")
         for op in ("status", "primary", "secondary", "connect", "disconnect", "down"):
             server.register(op, getattr(self, f"op_{op}"))
+        for op in ("verify", "attach"):
+            server.register(op, getattr(self, f"op_{op}"))
+        for verb in ("invalidate", "invalidate-remote", "detach"):
+            server.register(verb, functools.partial(self.op_verb, verb))
         try:
             async with asyncio.TaskGroup() as tasks:
                 driver = CoreDriver(

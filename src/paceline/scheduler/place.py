@@ -153,6 +153,10 @@ class Placer:
             if isinstance(con, Location):
                 self.location(con)
         threshold = v.score(c.options.get("migration-threshold"), INF)
+        fillers: dict[str, list[str]] = {}  # container -> what runs inside it
+        for rid, rsc in c.rscs.items():
+            if rsc.container in c.rscs:
+                fillers.setdefault(rsc.container, []).append(rid)
         for rid, rsc in c.rscs.items():
             scores = self.base[rid]
             thr = v.score(rsc.meta.get("migration-threshold"), threshold)
@@ -163,6 +167,8 @@ class Placer:
             for name, info in c.nodes.items():
                 key = next((k for k in keys if k in info.failcounts), rid)
                 fc = info.failcounts.get(key, 0) if name not in rsc.ignored_failures else 0
+                for f in fillers.get(rid, ()):  # a container counts the failures inside it
+                    fc = v.add(fc, info.failcounts.get(f, 0))
                 if fc and timeout and info.last_failure.get(key, 0) + timeout <= c.now:
                     fc = 0
                 if thr > 0 and fc >= thr:

@@ -211,6 +211,8 @@ def build(
                     p.stop = p.start = True
                     p.reason = "due to resource definition change"
                 p.reload = redefined.reload
+            if cur is not None and cur == nxt and cur in rsc.restart_for:
+                p.stop = p.start = True  # a resource inside it failed
         p.promotable = rsc.clone is not None and cluster.clones[rsc.clone].promotable
         if p.promotable:
             p.cur_role = rsc.running.get(p.cur) if p.cur is not None else None
@@ -403,8 +405,8 @@ def build(
     # probes
     probes: dict[str, list[Act]] = {}
     for rid, rsc in cluster.rscs.items():
-        if rsc.orphan or rsc.clone is not None:
-            continue
+        if rsc.orphan or rsc.clone is not None or rsc.container in cluster.rscs:
+            continue  # (what runs inside a container is known from the container)
         for name in sorted(cluster.nodes):
             info = cluster.nodes[name]
             if not info.online or info.maintenance or name in rsc.seen_on:

@@ -98,6 +98,13 @@ class Rsc:
     banned: set[str] = field(default_factory=set)  # nodes where it failed hard (rc 2-5)
     fatal: bool = False  # it failed in a way that bars it from every node (rc 6)
     sticky_failures: set[str] = field(default_factory=set)  # nodes where a failure blocks
+    restart_for: set[str] = field(default_factory=set)  # nodes where a filler of it failed
+
+    @property
+    def container(self) -> str | None:
+        """The resource this one runs inside (meta ``container``), if any."""
+        c = self.meta.get("container")
+        return c if c and c != self.id else None
 
     @property
     def action_name(self) -> str:
@@ -553,6 +560,8 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
                     rsc_opt.changes[node_info.name] = found
 
     for rsc in rscs.values():
+        _charge_container(rsc, rscs)
+    for rsc in rscs.values():
         if any(nodes[n].maintenance for n in rsc.running):  # left alone on a node in maintenance
             rsc.meta["is-managed"] = "false"
         if rsc.clone is not None and clones[rsc.clone].promotable:
@@ -584,6 +593,22 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         clones,
         in_clone,
     )
+
+
+def _charge_container(rsc: Rsc, rscs: dict[str, Rsc]) -> None:
+    """A resource that runs inside another (its container) fails with it: its
+    failure restarts the container there, and a stop that failed is done by
+    stopping the container (it is then stopped, with no fencing)."""
+    box = rscs.get(rsc.container or "")
+    if box is None:
+        return
+    for node in sorted((rsc.failed & set(rsc.running)) | rsc.stop_failed):
+        if node in box.running:
+            box.restart_for.add(node)
+    for node in sorted(rsc.stop_failed):
+        rsc.running.pop(node, None)
+        rsc.failed.discard(node)
+    rsc.stop_failed.clear()
 
 
 def _leaves_active(

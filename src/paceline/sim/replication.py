@@ -326,13 +326,14 @@ class VolumeHost:
 
 FAULTS = (
     "cut", "clog", "crash", "failover", "switchover", "split-brain", "eio", "slow",
-    "reconnect", "power", "promote", "verify",
+    "reconnect", "power", "promote", "verify", "invalidate", "invalidate-remote", "detach",
 )  # fmt: skip
 """cut/clog/slow the link; crash one node, or both at once (power); failover (crash
 the Primary, promote the other); switchover; split-brain (cut, then promote the
 other); eio (one disk fails); reconnect (the operator's repairs); promote (a
 promotion that must be refused while the other is Primary and connected); verify
-(an online verify, racing the writes and the other faults)."""
+(an online verify, racing the writes and the other faults); invalidate,
+invalidate-remote and detach (the admin verbs, refused or not, on either node)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,10 +425,10 @@ class Operator:
                 self._crash(name, f.length)
         elif f.kind == "promote":
             self._promote(f.node)
-        elif f.kind == "verify":
+        elif f.kind in ("verify", "invalidate", "invalidate-remote", "detach"):
             h = self.world.host(f.node)
             if h is not None:
-                h.call(h.core.verify)
+                h.call(getattr(h.core, f.kind.replace("-", "_")))
         elif f.kind == "failover":
             p = self.primary()
             if p is not None:
