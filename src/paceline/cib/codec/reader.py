@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
 from paceline.cib.codec.positions import SourceText
+from paceline.cib.model.attributes import AttrTable
 from paceline.cib.score import Score
 from paceline.cib.values import parse_bool
 from paceline.core.errors import ConfigError
@@ -161,6 +162,20 @@ class Reader:
     def req_enum(self, name: str, enum: type[E], legacy: dict[str, E] | None = None) -> E:
         value = self.req(name)
         return self._convert(name, value, lambda v: _to_enum(v, enum, legacy), _choices(enum))
+
+    def table(self, table: AttrTable) -> dict[str, Any]:
+        """The attributes of ``table``, typed, by field name (None when absent)."""
+        values: dict[str, Any] = {}
+        for a in table.attrs:
+            if a.required:
+                values[a.field] = self.req(a.xml, *a.aliases)
+            elif a.kind == "integer":
+                values[a.field] = self.opt_int(a.xml, *a.aliases)
+            elif a.kind == "boolean":
+                values[a.field] = self.opt_bool(a.xml)
+            else:
+                values[a.field] = self.opt(a.xml, *a.aliases)
+        return values
 
     def ref(self) -> str | None:
         """The ``id-ref`` of an element that stands for another one (it may
