@@ -22,7 +22,7 @@ resource rv {{
     device /dev/drbd2 minor 2;
     disk /var/lib/paceline/rv.img;
     disk {{ resync-rate 100M; }}
-    net {{ verify-alg sha1; }}
+    net {{ verify-alg sha1; csums-alg md5; }}
     handlers {{
         unfence-peer "/var/lab/rv-handler.sh unfence-peer";
         out-of-sync "/var/lab/rv-handler.sh out-of-sync";
@@ -113,6 +113,9 @@ def test_force_verify_invalidate_and_events_between_two_nodes(lab: Lab) -> None:
     vol(lab, "node2", "invalidate", "rv")
     wait_for(lab, "node2", in_sync, "resynced after invalidate", name="rv")
     assert any(e.startswith("full sync as target of") for e in events(lab, "node2"))
+    # csums-alg: the blocks node2 still had equal crossed as digests, not data
+    summary = [e for e in events(lab, "node1") if "had equal checksums" in e][-1]
+    assert "100 % had equal checksums" in summary, summary
 
     # -- invalidate-remote from the Primary: the same, asked from the other side
     before = sum(e.startswith("full sync as target") for e in events(lab, "node2"))

@@ -278,3 +278,18 @@ def test_res_options_reach_the_core_8_3_syncer_included() -> None:
     config = core_config(res, res.host("a"), res.host("b"), 100)
     assert (config.resync_rate_kib, config.verify_alg, config.csums_alg) == (10240, "sha1", "md5")
     assert config.on_io_error == "pass_on"
+
+
+def test_each_sync_on_one_connection_counts_from_zero() -> None:
+    """Two syncs on one connection (invalidate twice): each reports only its own blocks."""
+    a, b = fresh_pair(csums_alg="md5")
+    a.core.demote(1.0)
+    a.pump()
+    settle(a, b)
+    for _ in range(2):
+        b.core.invalidate(1.0)
+        b.pump()
+        settle(a, b)
+        last = a.of(SyncFinished)[-1]
+        assert (last.blocks, last.equal) == (a.config.size, a.config.size)  # type: ignore[attr-defined]
+        assert "100 % had equal checksums" in last.summary  # type: ignore[attr-defined]

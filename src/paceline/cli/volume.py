@@ -3,7 +3,8 @@
 paceline volume create-md RES [--force]     fresh metadata on the backing disk (offline)
 paceline volume up RES                      start paceline-volumed RES (attach)
 paceline volume down RES                    demote if need be, clean metadata, stop the daemon
-paceline volume primary RES [--force]       promote (--overwrite-data-of-peer = --force)
+paceline volume primary RES [--force]       promote (--overwrite-data-of-peer = --force;
+                                            8.3's -- --overwrite-data-of-peer primary RES too)
 paceline volume secondary RES               demote (refused while the device is open)
 paceline volume connect RES [--discard-my-data]   from StandAlone, connect to the peer
 paceline volume disconnect RES              drop the connection (StandAlone)
@@ -97,6 +98,13 @@ def register(subparsers: Any) -> None:
     for name in ("role", "cstate", "dstate"):
         verb(name, f"print the {name}", cmd_oneliner)
     verb("dump", "print the parsed configuration", cmd_dump, optional=True)
+    # 8.3's spelling: drbdadm -- --overwrite-data-of-peer primary RES (and --discard-my-data)
+    old = sub.add_parser("--", help="8.3's spelling: -- --overwrite-data-of-peer primary RES")
+    old.add_argument("--overwrite-data-of-peer", dest="force", action="store_true")
+    old.add_argument("--discard-my-data", action="store_true")
+    old.add_argument("target", choices=["primary", "connect"], metavar="primary|connect")
+    old.add_argument("resource", metavar="RES")
+    old.set_defaults(func=cmd_old_options)
 
 
 # -- helpers ------------------------------------------------------------------
@@ -278,6 +286,13 @@ def _role_change(args: argparse.Namespace, op: str, **op_args: Any) -> int:
 
 def cmd_primary(args: argparse.Namespace) -> int:
     return _role_change(args, "primary", force=args.force)
+
+
+def cmd_old_options(args: argparse.Namespace) -> int:
+    """``-- --overwrite-data-of-peer primary RES`` / ``-- --discard-my-data connect RES``."""
+    if args.target == "primary":
+        return cmd_primary(args)
+    return cmd_connect(args)
 
 
 def cmd_secondary(args: argparse.Namespace) -> int:

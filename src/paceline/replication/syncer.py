@@ -42,6 +42,7 @@ class SyncMixin(CoreBase):
         self._send(wire.SyncUuid(sync, full))
         c.rs_queue = deque(self.bitmap.iter_set())
         c.rs_total = len(c.rs_queue)
+        c.rs_done = c.rs_equal = 0  # one connection can carry several syncs (invalidate)
         c.pacer = self._pacer(now)
         c.rs_meta_at = now
         self._set_cstate(ConnState.SYNC_SOURCE)
@@ -63,6 +64,7 @@ class SyncMixin(CoreBase):
         self._set_disk(DiskState.INCONSISTENT)
         self._persist()
         c.rs_total = self.bitmap.count()
+        c.rs_done = c.rs_equal = 0
         self._set_cstate(ConnState.SYNC_TARGET)
         self._events.append(SyncStarted(False, c.rs_total, m.full))
 

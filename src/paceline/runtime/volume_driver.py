@@ -437,6 +437,10 @@ class CoreDriver:
         want = Role.PRIMARY if what == "primary" else Role.SECONDARY
         if self.core.role is want:
             return ""
+        if what == "primary" and self._must_fence(force):
+            refusal = await self._fence_peer(force)
+            if refusal:
+                return refusal
         future: asyncio.Future[str] = self.loop.create_future()
         self._waiters.append(_Waiter(what, future))
         now = self.now()
@@ -497,7 +501,33 @@ class CoreDriver:
             return
         self.spawn(self._handler(name, command))
 
-    async def _handler(self, name: str, command: str) -> None:
+    def _must_fence(self, force: bool) -> bool:
+        """DRBD's "Refusing to be Primary while peer is not outdated": under ``fencing
+        resource-only`` (or ``-and-stonith``) a Secondary that does not see its peer
+        must have the peer fenced (``fence-peer``) before it is promoted."""
+        core = self.core
+        return (
+            self.res.fencing() in ("resource-only", "resource-and-stonith")
+            and core.role is Role.SECONDARY
+            and not core.connected
+            and (force or core.disk >= DiskState.CONSISTENT)  # else the core refuses anyway
+        )
+
+    async def _fence_peer(self, force: bool) -> str:
+        """Run ``fence-peer`` before a disconnected promotion: '' or the refusal."""
+        command = self.res.handlers.get("fence-peer")
+        rc = await self._handler("fence-peer", command) if command else None
+        # 3 peer Inconsistent, 4 peer outdated, 7 peer fenced (STONITH); 5 peer
+        # unreachable is enough only for UpToDate data (DRBD's drbd_try_outdate_peer)
+        if rc in (3, 4, 7) or (rc == 5 and self.core.disk is DiskState.UP_TO_DATE):
+            return ""
+        why = f"exit {rc}" if rc is not None else "no fence-peer handler"
+        if force:
+            self.events.append(f"{self.res.name}: fence-peer failed ({why}), forced anyway")
+            return ""
+        return f"Refusing to be Primary while peer is not outdated (fence-peer: {why})"
+
+    async def _handler(self, name: str, command: str) -> int:
         addr = self.peer.address
         env = dict(os.environ)
         env.update(
@@ -528,6 +558,7 @@ class CoreDriver:
         self.handler_log.append((name, rc))
         text = out.decode(errors="replace").strip()[-300:]
         log.info("%s: handler %s (%s) exit %d %s", self.res.name, name, command, rc, text)
+        return rc
 
     # -- the peer stream ------------------------------------------------------------------
 

@@ -60,16 +60,20 @@ def extra_monitors(
                     continue
                 if interval in configured and not maint and not cluster.nodes[node].maintenance:
                     continue
-                c = cancel(rid, interval, node)
                 stop = stop_on(rid, node)
+                if rsc.orphan and stop is not None:
+                    continue  # its history goes with it
+                c = cancel(rid, interval, node)
                 if stop is not None:
                     edges.append((stop, c))
-        if maint or not p.managed or rsc.orphan:
+        if maint or rsc.orphan or rsc.blocked:
             continue
         for spec in rsc.ops:
             if spec.name != "monitor" or spec.role is not Role.STOPPED or not spec.enabled:
                 continue
-            for node in online:
+            # an unmanaged resource: only the watch where it runs is cancelled
+            nodes = online if p.managed else [n for n in online if n == p.nxt]
+            for node in nodes:
                 if cluster.nodes[node].maintenance:
                     continue
                 last = rsc.history.get(node, {}).get(("monitor", spec.interval))

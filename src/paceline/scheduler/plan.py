@@ -272,7 +272,10 @@ def build(
                 up = sum(1 for r in o.any_of if r in plans and _runs(plans[r]))
                 if up >= o.minimum:
                     continue
-            if not _runs(a):
+            first = cluster.rscs[a.rid]
+            # a resource active on several nodes and blocked there stays up as it is
+            stays = len(first.running) > 1 and a.cur in first.blocked
+            if not _runs(a) and not stays:
                 b.start = False
                 b.blocked_start = b.cur is None
                 b.stop = b.cur is not None
@@ -375,8 +378,11 @@ def build(
         p = plans[rid]
         if p.stop and p.cur is not None and not p.blocked_stop:
             stops[rid] = act(rid, "stop", 0, p.cur)
+        pending = p.cur in cluster.rscs[rid].pending_start
         if p.start and p.nxt is not None:
             starts[rid] = act(rid, "start", 0, p.nxt)
+        elif p.managed and p.cur is not None and p.cur == p.nxt and pending:
+            starts[rid] = act(rid, "start", 0, p.cur)  # not done yet: it stays in the graph
         if p.migrate and p.cur is not None and p.nxt is not None:
             name = cluster.rscs[rid].action_name
             start = acts[(name, "start", 0, p.nxt)] = Act(name, "start", 0, p.nxt, pseudo=True)
@@ -412,10 +418,12 @@ def build(
             if not info.online or info.maintenance or name in rsc.seen_on:
                 continue
             probes.setdefault(rid, []).append(act(rid, "monitor", 0, name))
-    # recurring monitors
+    # recurring monitors (an unmanaged resource is still watched where it runs)
+    cluster_maint = v.is_true(cluster.options.get("maintenance-mode"))
     for rid, rsc in cluster.rscs.items():
         p = plans[rid]
-        if p.nxt is None or not p.managed:
+        watched = not rsc.managed and not _in_maintenance(cluster, rsc, cluster_maint)
+        if p.nxt is None or not (p.managed or (watched and not rsc.blocked)):
             continue
         if not p.start and p.cur != p.nxt:
             continue
@@ -642,6 +650,13 @@ def _definition_changes(
                 rsc.action_name, 0
             ) > 0:
                 act(rid, "clear_failcount", 0, node)
+
+
+def _in_maintenance(cluster: Cluster, rsc: Rsc, cluster_maint: bool) -> bool:
+    """Whether ``rsc`` is left alone by maintenance (its own, its node's or the cluster's)."""
+    if cluster_maint or v.is_true(rsc.meta.get("maintenance")):
+        return True
+    return any(cluster.nodes[n].maintenance for n in rsc.running)
 
 
 def _needs_quorum(rsc: Rsc) -> bool:

@@ -99,6 +99,7 @@ class Rsc:
     fatal: bool = False  # it failed in a way that bars it from every node (rc 6)
     sticky_failures: set[str] = field(default_factory=set)  # nodes where a failure blocks
     restart_for: set[str] = field(default_factory=set)  # nodes where a filler of it failed
+    pending_start: set[str] = field(default_factory=set)  # nodes where a start is in flight
 
     @property
     def container(self) -> str | None:
@@ -301,6 +302,8 @@ def _apply_history(rsc: Rsc, node: str, ops: list[LrmRscOp]) -> None:
         if op.op_status == -1 or op.call_id == -1:  # pending
             if task in ("start", "migrate_from", "promote"):
                 role = Role.STARTED if task != "promote" else Role.PROMOTED
+            if task == "start":
+                rsc.pending_start.add(node)
             continue
         if op.op_status == 1:  # cancelled
             continue
@@ -561,6 +564,9 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
 
     for rsc in rscs.values():
         _charge_container(rsc, rscs)
+        several = len(rsc.running) > 1 and rsc.clone is None
+        if several and rsc.meta.get("multiple-active") == "block":  # left as found
+            rsc.blocked |= set(rsc.running)
     for rsc in rscs.values():
         if any(nodes[n].maintenance for n in rsc.running):  # left alone on a node in maintenance
             rsc.meta["is-managed"] = "false"
