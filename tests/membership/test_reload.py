@@ -85,3 +85,29 @@ def test_start_up_quorum_options_are_refused_but_two_nodes_implied_wait_for_all_
     assert any("wait_for_all stays on" in str(n) for n in plan.notes)
     with pytest.raises(ConfigError, match="wait_for_all: Cannot change"):
         plan_reload(two, conf((1, 2, 3), quorum="    wait_for_all: 0\n"), "new.conf", 1)
+
+
+MCAST = """totem {{
+    version: 2
+    secauth: off
+    interface {{
+        ringnumber: 0
+        bindnetaddr: 198.18.7.0
+        mcastaddr: {group}
+        mcastport: 6800
+    }}
+}}
+quorum {{
+    provider: corosync_votequorum
+    expected_votes: {votes}
+}}
+"""
+
+
+def test_a_multicast_file_reloads_expected_votes_but_not_its_group() -> None:
+    old = load(MCAST.format(group="239.0.0.1", votes=2), "old.conf")[0]
+    plan = plan_reload(old, MCAST.format(group="239.0.0.1", votes=3), "new.conf", 7)
+    assert plan.config.expected_votes() == 3 and plan.added == ()
+    with pytest.raises(ConfigError) as info:
+        plan_reload(old, MCAST.format(group="239.0.0.2", votes=2), "new.conf", 7)
+    assert str(info.value).startswith("new.conf:7:20: totem.interface.mcastaddr: Cannot change")

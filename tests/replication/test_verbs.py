@@ -10,7 +10,13 @@ from paceline.core.ports import BlockOp
 from paceline.replication import wire
 from paceline.replication.states import ConnState, DiskState, Role
 from paceline.replication.verbs import BUSY, READS_THROUGH_PEER
-from paceline.replication.volstate import HandlerCall, Refused, SyncFinished, SyncStarted
+from paceline.replication.volstate import (
+    HandlerCall,
+    Refused,
+    SyncFinished,
+    SyncStarted,
+    VerifyFinished,
+)
 
 
 def refusals(n: Node, verb: str) -> list[str]:
@@ -217,12 +223,9 @@ def test_a_full_sync_cannot_start_while_one_runs(verb: str) -> None:
     assert refusals(node, verb.replace("_", "-"))
 
 
-def test_verify_reports_progress_on_both_sides() -> None:
-    a, b = fresh_pair(verify_alg="sha1", resync_rate_kib=40)  # 10 blocks a second
-    now = CLOCK[0]
-    a.core.verify(now)
-    a.pump()
-    for _ in range(40):  # 2 s: about 20 of the 32 blocks
+def verify_partly(a: Node, b: Node, now: float) -> float:
+    """Run a's verify for 2 s at 10 blocks a second: about 20 of the 32 blocks."""
+    for _ in range(40):
         now += 0.05
         for x, y in ((a, b), (b, a)):
             if x.out:
@@ -232,10 +235,38 @@ def test_verify_reports_progress_on_both_sides() -> None:
             x.complete_disk()
         a.core.handle_timer(now)
         a.pump()
+    return now
+
+
+def test_verify_reports_progress_on_both_sides() -> None:
+    a, b = fresh_pair(verify_alg="sha1", resync_rate_kib=40)  # 10 blocks a second
+    now = CLOCK[0]
+    a.core.verify(now)
+    a.pump()
+    verify_partly(a, b, now)
     done_a, total_a = a.core.resync_progress()
     done_b, total_b = b.core.resync_progress()
     assert total_a == total_b == a.config.size
     assert 0 < done_a < total_a and 0 < done_b < total_b
+
+
+def test_a_verify_cut_off_by_the_connection_goes_on_where_it_stopped() -> None:
+    a, b = fresh_pair(verify_alg="sha1", resync_rate_kib=40)
+    now = CLOCK[0]
+    a.core.verify(now)
+    a.pump()
+    now = verify_partly(a, b, now)
+    done, _total = a.core.resync_progress()
+    cut(a, b)
+    assert 0 < a.core.ov_resume <= done + 1
+    a.out = b.out = b""
+    connect(a, b)
+    resume = a.core.ov_resume
+    a.core.verify(CLOCK[0])
+    a.pump()
+    assert a.core.resync_progress() == (0, a.config.size - resume)  # from there to the end
+    settle(a, b)
+    assert a.core.ov_resume == 0 and a.of(VerifyFinished)
 
 
 def failed_write_on_the_secondary(policy: str) -> tuple[Node, Node]:

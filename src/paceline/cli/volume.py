@@ -11,7 +11,9 @@ paceline volume disconnect RES              drop the connection (StandAlone)
 paceline volume attach|detach RES           take the backing disk (again) / give it up (Diskless)
 paceline volume invalidate RES              discard this node's data: full resync from the peer
 paceline volume invalidate-remote RES       discard the peer's data: full resync from this node
-paceline volume verify RES [--start S] [--stop S]   online verify (sectors), marks out-of-sync
+paceline volume verify RES [--start S] [--stop S]   online verify (sectors), marks out-of-sync;
+                                            without --start it goes on where a lost
+                                            connection stopped the last one
 paceline volume events [RES|all] [--now]    drbdsetup events2: state, then each change
 paceline volume status [RES|all] [--proc]   drbdadm status (DRBD 9 layout), or /proc/drbd
 paceline volume role|cstate|dstate RES      8.4's one-liners (local/peer)

@@ -149,6 +149,7 @@ class VolumeCore(SyncMixin, DataPathMixin, VerbsMixin):
         self._busy: dict[int, deque[tuple[BlockRequest, _Callback, int]]] = {}
         self._requests: dict[int, tuple[str, int]] = {}  # tracker rid -> (op, block)
         self._reads = 0
+        self.ov_resume = 0
         if self.flags & FULL_SYNC_FLAG:
             self.bitmap.set_all()
         if self.flags & Flag.CRASHED_PRIMARY:
@@ -456,6 +457,8 @@ class VolumeCore(SyncMixin, DataPathMixin, VerbsMixin):
         if self.role == Role.PRIMARY and was_replicating:
             self.gi = self.gi.promote_disconnected(self.rng)  # a new data generation
         self._meta_dirty = True
+        if self.cstate == ConnState.VERIFY_S:  # the first block not yet compared
+            self.ov_resume = (c.ov_queue[0] if c.ov_queue else c.ov_stop) - c.ov_inflight
         # A Secondary stays UpToDate (it holds what the Primary acknowledged); a
         # sync target stays Inconsistent, its bitmap saying what is left.
         self._set_cstate(then, reason)

@@ -191,6 +191,7 @@ class _Conn:
     ov_found: list[int] = field(default_factory=list)
     ov_done: int = 0  # blocks compared (progress)
     ov_total: int = 0
+    ov_stop: int = 0
     # promotion while connected
     role_request: int = 0
     role_n: int = 0
@@ -231,6 +232,7 @@ class CoreBase:
     _busy: dict[int, deque[tuple[BlockRequest, _Callback, int]]]
     _requests: dict[int, tuple[str, int]]
     _reads: int
+    ov_resume: int  # where a verify cut off by a lost connection goes on
 
     @property
     def connected(self) -> bool:

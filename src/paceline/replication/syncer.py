@@ -206,8 +206,11 @@ class SyncMixin(CoreBase):
         else:
             self._send(wire.RsWant(m.block))
 
-    def verify(self, now: float, *, start: int = 0, stop: int | None = None) -> None:
-        """``drbdadm verify``: this node becomes VerifyS; the result is a VerifyFinished."""
+    def verify(self, now: float, *, start: int | None = None, stop: int | None = None) -> None:
+        """``drbdadm verify``: this node becomes VerifyS; the result is a VerifyFinished.
+
+        Without ``start`` it begins where an earlier verify of this node was cut off by
+        a lost connection (DRBD keeps that position in memory too), else at block 0."""
         self._now = now
         c = self.conn
         if self.config.verify_alg is None:
@@ -217,11 +220,13 @@ class SyncMixin(CoreBase):
             self._events.append(Refused("verify", f"need a Connected peer, not {self.cstate}"))
             return
         stop = self.config.size if stop is None else min(stop, self.config.size)
+        if start is None:
+            start = self.ov_resume if self.ov_resume < stop else 0
         if not 0 <= start < stop:
             raise ValueError(f"verify range {start}..{stop} is empty or outside the volume")
         c.ov_queue = deque(range(start, stop))
         c.ov_found = []
-        c.ov_done, c.ov_total = 0, stop - start
+        c.ov_done, c.ov_total, c.ov_stop = 0, stop - start, stop
         c.pacer = self._pacer(now)
         self._set_cstate(ConnState.VERIFY_S)
         self._send(wire.OvStart(start, stop))
@@ -261,6 +266,7 @@ class SyncMixin(CoreBase):
 
     def _ov_finish(self, c: _Conn, *, source: bool) -> None:
         c.pacer = None
+        self.ov_resume = 0
         self._set_cstate(ConnState.CONNECTED)
         found = tuple(sorted(c.ov_found))
         self._events.append(VerifyFinished(source, found, tuple(out_of_sync_lines(found))))

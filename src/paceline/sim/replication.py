@@ -426,8 +426,14 @@ class Operator:
         elif f.kind == "promote":
             self._promote(f.node)
         elif f.kind in ("verify", "invalidate", "invalidate-remote", "detach"):
-            h = self.world.host(f.node)
-            if h is not None:
+            h, peer = self.world.host(f.node), self.world.host(other)
+            # invalidate(-remote) discards a copy: only while the other one is good and no
+            # disk has failed (as with eio, discarding the last good copy is a double
+            # fault that loses data by design)
+            good_elsewhere = peer is not None and peer.core.disk == DiskState.UP_TO_DATE
+            discards = f.kind in ("invalidate", "invalidate-remote")
+            safe = self.eio_node is None and (f.kind != "invalidate" or good_elsewhere)
+            if h is not None and (not discards or safe):
                 h.call(getattr(h.core, f.kind.replace("-", "_")))
         elif f.kind == "failover":
             p = self.primary()
