@@ -146,20 +146,61 @@ def _in_process(files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+def _compiled() -> None:
+    """Byte-compile the package, as installing it does (pip compiles on
+    install): a fresh process then loads bytecode, checked against each
+    source's time stamp, instead of compiling every module on every run
+    (which an environment with PYTHONDONTWRITEBYTECODE would make it do)."""
+    python = PACELINE.parent / "python"
+    subprocess.run([str(python), "-m", "compileall", "-q", str(REPO / "src")], check=False)
+
+
+def startup_breakdown(xml: Path, env: dict[str, str]) -> dict[str, float]:
+    """Where a fresh ``paceline simulate -x XML -S`` spends its import time:
+    milliseconds by group (``python -X importtime``, self times summed)."""
+    python = PACELINE.parent / "python"
+    argv = [str(python), "-X", "importtime", str(PACELINE), "simulate", "-x", str(xml), "-S"]
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    groups = {
+        "paceline.cib.model": "cib model (dataclasses)",
+        "paceline.cib": "cib codec and helpers",
+        "paceline.scheduler": "scheduler",
+        "paceline": "paceline other (cli, core)",
+        "lxml": "lxml",
+    }
+    out: dict[str, float] = {}
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _cum, name = line[len("import time:") :].split("|")
+        name = name.strip()
+        group = next((g for p, g in groups.items() if name == p or name.startswith(p + ".")), None)
+        key = group or "python standard library"
+        out[key] = out.get(key, 0.0) + int(self_us) / 1000
+    out["imports total"] = sum(out.values())
+    return {k: round(val, 1) for k, val in out.items()}
+
+
 def run(sizes: tuple[int, ...] = (500, 2000)) -> dict[str, object]:
     crm = shutil.which("crm_simulate")
     files = _t1()
     out: dict[str, object] = {"t1_inputs": len(files)}
+    _compiled()
     with tempfile.TemporaryDirectory(prefix="paceline-bench-sched-") as tmp:
         env = dict(os.environ, LC_ALL="C", CIB_shadow_dir=tmp)
-        ours = sum(_timed([str(PACELINE), "simulate", "-x", str(f), "-S"], env)[0] for f in files)
+        ours = theirs = 0.0
+        for f in files:  # alternately, so that a change of load hits both alike
+            ours += _timed([str(PACELINE), "simulate", "-x", str(f), "-S"], env)[0]
+            if crm is not None:
+                theirs += _timed([crm, "-x", str(f), "-S"], env)[0]
         out["per_invocation_paceline_s"] = round(ours, 3)
+        if files:
+            out["startup_import_ms"] = startup_breakdown(files[0], env)
         batch = _in_process(files)
         out["in_process_paceline_s"] = round(batch, 3)
         if crm is None:
             out["crm_simulate"] = "not installed"
             return out
-        theirs = sum(_timed([crm, "-x", str(f), "-S"], env)[0] for f in files)
         out["per_invocation_crm_simulate_s"] = round(theirs, 3)
         out["per_invocation_ratio"] = round(ours / theirs, 2)
         out["in_process_ratio"] = round(batch / theirs, 2)

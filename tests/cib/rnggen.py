@@ -86,6 +86,16 @@ IDREF_TARGETS: dict[tuple[str, str], frozenset[str]] = {
     ("role", "id"): frozenset({"acl_role"}),
     ("acl_permission", "reference"): RESOURCE_TAGS,
 }
+SELF_DEFINING = frozenset(
+    {
+        "nvpair",
+        "meta_attributes",
+        "instance_attributes",
+        "utilization",
+        "cluster_property_set",
+        "operations",
+    }
+)
 WORDS = ("alpha", "beta", "gamma", "delta", "web", "db", "fs", "ip")
 NODES = ("node1", "node2")
 DURATIONS = ("0", "10s", "20", "1m", "PT30S", "90s")
@@ -149,9 +159,10 @@ class Generator:
         self.draw = draw
         self.depth = depth
         self.p_optional = p_optional
-        self.ids: dict[str, str] = {}  # id -> tag of its element
+        self.ids: dict[str, etree._Element] = {}  # id -> its element
         self.refs: list[tuple[etree._Element, str]] = []  # (element, attribute) to fill
         self.counter = 0
+        self.redo: dict[int, tuple[Choice, int]] = {}  # id(element) -> its reference choice
 
     # -- structure -----------------------------------------------------------
 
@@ -160,8 +171,8 @@ class Generator:
         self._content(self.schema.start, holder, 0)
         (root,) = list(holder)
         holder.remove(root)
-        self._fill_refs()
         self._sensible(root)
+        self._fill_refs()
         return root
 
     def _content(self, p: Pattern, el: etree._Element, depth: int) -> None:
@@ -184,6 +195,16 @@ class Generator:
                 self._content(item, el, depth)
         elif isinstance(p, Choice):
             branches = [b for b in p.items if allowed(b)]
+            refs = [b for b in branches if is_reference(b)]
+            if refs and len(refs) < len(branches):
+                # A reference instead of a definition: one time in five, and
+                # if nothing turns out to be there to refer to, the element
+                # is generated again as a definition (``_fill_refs``).
+                if self.draw.boolean(0.2):
+                    self.redo[id(el)] = (p, depth)
+                    branches = refs
+                else:
+                    branches = [b for b in branches if not is_reference(b)]
             if depth >= self.depth:
                 cheapest = min(size(b) for b in branches)
                 branches = [b for b in branches if size(b) == cheapest]
@@ -226,7 +247,7 @@ class Generator:
         if kind == "ID":
             self.counter += 1
             ident = f"{el.tag}-{self.counter}".replace("_", "-")
-            self.ids[ident] = str(el.tag)
+            self.ids[ident] = el
             return ident
         if kind in ("IDREF", "IDREFS"):
             self.refs.append((el, name))
@@ -252,21 +273,69 @@ class Generator:
         return options[self.draw.integer(0, len(options) - 1)]
 
     def _fill_refs(self) -> None:
-        for el, name in self.refs:
+        done = 0
+        while done < len(self.refs):  # redone elements may add references
+            el, name = self.refs[done]
+            done += 1
+            if name not in el.attrib:
+                continue  # made sensible away
             tag = str(el.tag)
             wanted = IDREF_TARGETS.get((tag, name))
             own = el.get("id")
             if wanted is None and name == "id-ref":
                 wanted = frozenset({tag})
+            taken = {v for k, v in el.attrib.items() if k != name}  # first != then...
             candidates = sorted(
-                i for i, t in self.ids.items() if (wanted is None or t in wanted) and i != own
+                i
+                for i, target in self.ids.items()
+                if (wanted is None or target.tag in wanted)
+                and i != own
+                and i not in taken
+                and not (name == "id-ref" and _encloses_or_neighbours(target, el))
+                and not (wanted is RESOURCE_TAGS and not _top_or_member(target))
+                and not (tag == "rule" and not _same_resource(target, el))
+                # ids in the free-form status section are not IDs to the schema
+                and not any(a.tag == "status" for a in target.iterancestors())
             )
-            el.set(name, self._pick(tuple(candidates)) if candidates else "dangling")
+            if candidates:
+                el.set(name, self._pick(tuple(candidates)))
+            elif name == "id-ref" and id(el) in self.redo:
+                choice, depth = self.redo.pop(id(el))
+                for attribute in set().union(*(attribute_names(b) for b in choice.items)):
+                    el.attrib.pop(attribute, None)
+                definitions = Choice(tuple(b for b in choice.items if not is_reference(b)))
+                self._content(definitions, el, depth)
+            elif (tag, name) == ("role", "id") and el.getparent() is not None:
+                el.getparent().remove(el)  # a target or group may have no role
+            elif not self._define_instead(el, name):
+                el.set(name, "dangling")  # crm_verify refuses it; so may we
+
+    def _define_instead(self, el: etree._Element, name: str) -> bool:
+        """With nothing to refer to, an nvset, nvpair or operations block
+        defines itself instead, and a primitive names an agent."""
+        tag = str(el.tag)
+        if name == "id-ref" and tag in SELF_DEFINING:
+            del el.attrib["id-ref"]
+            if "id" not in el.attrib:
+                self.counter += 1
+                el.set("id", f"{tag}-{self.counter}".replace("_", "-"))
+            if tag == "nvpair":
+                el.set("name", el.get("name") or "defined")
+                el.set("value", "here")
+            return True
+        if (tag, name) == ("primitive", "template"):
+            del el.attrib["template"]
+            el.set("class", "ocf")
+            el.set("provider", "pacemaker")
+            el.set("type", "Dummy")
+            return True
+        return False
 
     def _sensible(self, root: etree._Element) -> None:
         """What crm_verify needs beyond the schema to judge the rest: fencing
-        off (no fence devices are generated), and operation names and
-        intervals that differ within a resource."""
+        off (no fence devices are generated), and the schema declared (as
+        Pacemaker always does; without it, Pacemaker picks one itself)."""
+        root.set("validate-with", self.schema.name)
         crm_config = root.find("configuration/crm_config")
         if crm_config is not None:
             props = etree.Element("cluster_property_set", id="generated-options")
@@ -274,6 +343,85 @@ class Generator:
                 props, "nvpair", id="generated-stonith", name="stonith-enabled", value="false"
             )
             crm_config.insert(0, props)
+            self.ids["generated-options"] = props
+            self.ids["generated-stonith"] = props[0]
+        resources = root.find("configuration/resources")
+        if resources is not None:
+            # Two resources at least, for constraints to name.
+            for n in range(2 - len(resources.findall("primitive"))):
+                rsc = etree.SubElement(resources, "primitive", id=f"generated-rsc{n}")
+                rsc.attrib.update({"class": "ocf", "provider": "pacemaker", "type": "Dummy"})
+                self.ids[rsc.get("id", "")] = rsc
+        for rule in root.iterfind("configuration/constraints/rsc_location/rule"):
+            if "id-ref" not in rule.attrib and not {"score", "score-attribute"} & set(rule.attrib):
+                rule.set("score", "10")  # crm_verify: a location rule needs a score
+        stateful = {"class": "ocf", "provider": "pacemaker", "type": "Stateful"}
+        for primitive in root.iterfind(".//master//primitive"):
+            # Only OCF agents can be promotable (templates too, as a master's
+            # primitive may name one).
+            if "template" not in primitive.attrib:
+                primitive.attrib.update(stateful)
+            for template in root.iterfind("configuration/resources/template"):
+                template.attrib.update(stateful)
+        for bundle in root.iterfind(".//bundle"):
+            network = bundle.find("network")
+            if bundle.find("primitive") is not None and (
+                network is None or not {"ip-range-start", "control-port"} & set(network.attrib)
+            ):
+                # Pacemaker needs a way to reach the bundled resource.
+                if network is None:
+                    network = etree.SubElement(bundle, "network")
+                network.set("control-port", "3121")
+            if network is not None and "control-port" in network.attrib:
+                for container in bundle.iterfind("*"):
+                    if container.tag in ("docker", "podman", "rkt"):
+                        container.set("replicas-per-host", "1")
+
+
+def _top_or_member(target: etree._Element) -> bool:
+    """A resource that constraints may name: not the primitive of a bundle."""
+    parent = target.getparent()
+    if parent is not None and parent.tag == "group":
+        parent = parent.getparent()
+    return parent is not None and parent.tag == "resources"
+
+
+def _same_resource(target: etree._Element, el: etree._Element) -> bool:
+    """Pacemaker looks a rule's ``id-ref`` up inside the resource it is in."""
+
+    def top(x: etree._Element) -> etree._Element | None:
+        for a in x.iterancestors():
+            if a.tag in RESOURCE_TAGS or a.tag == "template":
+                return a
+        return None
+
+    return top(target) is top(el)
+
+
+def attribute_names(p: Pattern) -> set[str]:
+    if isinstance(p, Attribute) and p.name is not None:
+        return {p.name}
+    if isinstance(p, Group):
+        return set().union(*(attribute_names(i) for i in p.items))
+    return set()
+
+
+def _encloses_or_neighbours(target: etree._Element, el: etree._Element) -> bool:
+    """A reference to an enclosing element or a sibling loops (a rule naming
+    the rule it is in, a resource set naming a set of the same constraint:
+    crm_verify 2.1.5 spins on the latter)."""
+    if el.tag == "resource_set" and target.getparent() is el.getparent():
+        return True
+    return any(a is target for a in el.iterancestors())
+
+
+def is_reference(p: Pattern) -> bool:
+    """A branch that is an ``id-ref`` attribute (and perhaps a few more)."""
+    if isinstance(p, Attribute):
+        return p.name == "id-ref"
+    if isinstance(p, Group):
+        return any(is_reference(i) for i in p.items)
+    return False
 
 
 def allowed(p: Pattern, seen: frozenset[int] = frozenset()) -> bool:

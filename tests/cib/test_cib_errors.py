@@ -84,8 +84,10 @@ def test_bad_epoch() -> None:
     assert err.expected == "an integer"
     assert err.text == "three"
     assert str(err) == (
-        "cib.xml:1: cib/@epoch: bad value for 'epoch' of <cib> (near 'three'; expected an integer)"
+        "cib.xml:1:36: cib/@epoch: bad value for 'epoch' of <cib> (near 'three'; expected an integer)"
     )
+    # Every refusal has a column: the attribute's for a bad value.
+    assert err.column == GOOD.split(b"\n")[0].index(b'epoch="') + 1
 
 
 @pytest.mark.parametrize("text", ["1_0", "\u0663", "3.0"])

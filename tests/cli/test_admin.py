@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from paceline.admin import (
+    node_delete,
     node_maintenance,
     node_standby,
     resource_ban,
@@ -243,3 +244,19 @@ def test_live_backend_sends_transient_changes_as_attribute_changes() -> None:
     back = node_standby(after, "18node2", on=False).cib
     assert ("18node2", "standby", None) in transient_changes(after, back)
     assert transient_changes(cib, node_standby(cib, "18node1").cib) == []  # configuration only
+
+
+def test_node_delete_removes_a_node_that_is_down(tmp_path: Path) -> None:
+    cib = seed()
+    with pytest.raises(ConfigError, match="is a member"):
+        node_delete(cib, "18node3", frozenset({"18node3"}))
+    edit = node_delete(cib, "18node3")
+    assert [n.uname for n in edit.cib.configuration.nodes] == ["18node1", "18node2"]
+    assert "18node3" not in {ns.uname for ns in edit.cib.status.node_states}
+    assert edit.cib.epoch == cib.epoch + 1
+    with pytest.raises(ConfigError, match="no such node"):
+        node_delete(edit.cib, "18node3")
+    path = tmp_path / "cib.xml"
+    shutil.copy(SEED, path)
+    assert main(["--cib", str(path), "node", "delete", "18node3"]) == 1  # online in the status
+    assert len(decode_cib(path.read_bytes()).configuration.nodes) == 3  # unchanged

@@ -36,6 +36,8 @@ class FakeNode:
     stopped: list[str] = field(default_factory=list)
     writes: int = 0
     up: bool = True
+    hung: bool = False
+    """Its executor takes actions and never answers (or the DC's message was lost)."""
 
 
 class Bus:
@@ -64,6 +66,13 @@ class Bus:
         )
         for m in self.members:
             self.queue.append((m, ("view", v)))
+
+    def advance(self, seconds: float) -> None:
+        """Simulated time passes; every node's timer runs."""
+        self.now += seconds
+        for m in self.members:
+            self.queue.append((m, ("timer",)))
+        self.run()
 
     def crash(self, name: str) -> None:
         """The node's daemon dies (its resources keep running, as after kill -9)."""
@@ -113,7 +122,8 @@ class Bus:
                     if m != node.name:
                         self.queue.append((m, ("msg", node.name, e.payload)))
             elif isinstance(e, Execute):
-                self.queue.append((node.name, ("result", self._execute(node, e))))
+                if not node.hung:
+                    self.queue.append((node.name, ("result", self._execute(node, e))))
             elif isinstance(e, CancelRecurring):
                 node.recurring.pop((e.rsc, e.action, e.interval_ms), None)
             elif isinstance(e, WriteCib):

@@ -177,6 +177,81 @@ def test_ctl_kill_9_of_the_daemon_stops_nothing_and_restart_reprobes(cl: Cluster
     assert not [a for a in actions if a[1] in ("start", "stop")], actions  # nothing restarted
 
 
+def test_ctl_live_status_names_the_dc_and_every_node_online(cl: Cluster) -> None:
+    node = cl.active()
+    dc = C.status(cl.lab, node)["dc"]
+    for n in cl.nodes:
+        # a root with the daemon's socket and no replica file: the CIB comes through node.sock
+        cl.lab.exec(n, ["sh", "-c", "mkdir -p /tmp/ctlroot/run/paceline && ln -sf "
+                        "/run/paceline/node.sock /tmp/ctlroot/run/paceline/node.sock"], check=True)  # fmt: skip
+        text = cl.pcl(n, "--root", "/tmp/ctlroot", "status")
+        assert f"  * Current DC: {dc} (version " in text, text
+        assert f"  * Online: [ {' '.join(sorted(cl.nodes))} ]" in text, text
+        assert f"Started {node}" in text, text
+    listing = cl.pcl(node, "node", "list")
+    for n in cl.nodes:
+        assert re.search(rf"^{n}\(\d+\): member: online$", listing, re.M), listing
+
+
+def test_ctl_resource_status_and_restart(cl: Cluster) -> None:
+    node = cl.active()
+    other = cl.other(node)
+    assert cl.pcl(other, "resource", "status", "g") == f"resource g is running on: {node}\n"
+    last = max(int(str(h["call_id"])) for h in _history(cl, node))
+    cl.pcl(other, "resource", "restart", "d1")  # returns once d1 runs again
+    new = [
+        (h["rsc"], h["action"])
+        for h in _history(cl, node)
+        if int(str(h["call_id"])) > last and h["interval_ms"] == 0
+    ]
+    assert ("d1", "stop") in new and ("d1", "start") in new, new
+    assert new.index(("d1", "stop")) < new.index(("d1", "start"))
+    assert ("vip", "stop") not in new  # only d1 (vip is before it in the group)
+    assert "target-role" not in _cib_xml(cl, node)  # restored: it had none
+    cl.wait_on(node)
+
+
+def test_ctl_node_maintenance_leaves_resources_alone_until_ready(cl: Cluster) -> None:
+    node = cl.active()
+    other = cl.other(node)
+    cl.pcl(other, "node", "maintenance", node)
+    cl.wait_on(node)
+    assert f"Node {node}: maintenance" in cl.pcl(node, "status")
+    xml = _cib_xml(cl, node)
+    assert "d1_monitor_2000" not in xml and "vip_monitor_2000" not in xml  # cancelled
+    cl.pcl(other, "resource", "stop", "d1")
+    cl.wait_on(node)  # nothing is stopped on a node in maintenance
+    assert cl.lab.exec(node, ["test", "-f", DUMMY_STATE]).returncode == 0
+    cl.pcl(node, "node", "ready")  # default: this node
+    C.wait(
+        lambda: cl.lab.exec(node, ["test", "-f", DUMMY_STATE]).returncode != 0,
+        60,
+        "d1 stopped once the node is ready",
+    )
+    cl.pcl(other, "resource", "start", "d1")
+    cl.wait_on(node)
+    C.wait(lambda: "d1_monitor_2000" in _cib_xml(cl, node), 30, "the monitor is back")
+
+
+def test_ctl_attribute_verbs_on_the_live_cluster(cl: Cluster) -> None:
+    node = cl.active()
+    other = cl.other(node)
+    cl.pcl(other, "attribute", "-N", node, "-n", "ctlsite", "-v", "east")
+    cl.pcl(other, "attribute", "-N", node, "-n", "ctlping", "-v", "5", "-l", "reboot")
+    cl.pcl(other, "attribute", "-n", "batch-limit", "-v", "7")
+    get = ("attribute", "-G", "-q")
+    C.wait(lambda: cl.pcl(node, *get, "-N", node, "-n", "ctlsite") == "east\n", 30, "on the other")
+    assert cl.pcl(node, *get, "-n", "ctlping", "-l", "reboot") == "5\n"  # default node: here
+    assert cl.pcl(node, *get, "-n", "batch-limit") == "7\n"
+    text = cl.pcl(node, "attribute", "-N", node, "-n", "ctlsite", "-D")
+    assert text.startswith("Deleted nodes attribute: id=") and text.endswith(" name=ctlsite\n")
+    cl.pcl(node, "attribute", "-n", "batch-limit", "-D")
+    proc = cl.lab.exec(other, [sys.executable, "-m", "paceline.cli.main", "attribute", "-N", node,
+                               "-n", "ctlsite", "-G"])  # fmt: skip
+    assert proc.returncode == 105, proc
+    cl.wait_on(node)
+
+
 def test_ctl_power_off_moves_the_group_and_the_returning_node_syncs(cl: Cluster) -> None:
     node = cl.active()
     other = cl.other(node)
@@ -224,3 +299,22 @@ def _cib_xml(cl: Cluster, node: str) -> str:
 def _failcount(cl: Cluster, node: str) -> str | None:
     m = re.search(r'name="fail-count-d1#monitor_2000" value="([^"]+)"', _cib_xml(cl, node))
     return m.group(1) if m else None
+
+
+def test_ctl_node_delete_of_a_node_that_is_down_and_its_return(cl: Cluster) -> None:
+    node = cl.active()
+    other = cl.other(node)
+    proc = cl.lab.exec(node, [sys.executable, "-m", "paceline.cli.main", "node", "delete", other])
+    assert proc.returncode == 1 and "is a member" in proc.stderr, proc  # refused while up
+    cl.lab.power_off(other)
+    C.wait(lambda: C.status(cl.lab, node)["members"] == [node], 60, f"{other} left")
+    cl.pcl(node, "node", "delete", other)
+    xml = _cib_xml(cl, node)
+    assert f'uname="{other}"' not in xml, xml  # neither a <node> nor a <node_state>
+    assert other not in cl.pcl(node, "status")
+    cl.lab.power_on(other)  # it joins again: the DC gives it a node entry, as a new node
+    C.start(cl.lab, other)
+    C.wait(lambda: sorted(C.status(cl.lab, node)["members"]) == sorted(cl.nodes), 60, "rejoined")
+    entry = re.compile(rf'<node id="[^"]+" uname="{other}"')
+    C.wait(lambda: entry.search(_cib_xml(cl, node)) is not None, 30, "the node entry back")
+    cl.wait_on(node)

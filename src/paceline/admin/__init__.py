@@ -3,7 +3,8 @@
 Pure functions from a ``Cib`` to an ``Edit`` (the new CIB, with its version
 bumped as Pacemaker bumps it, and the notices the tool would print):
 
-- nodes (``paceline.admin.nodes``): standby/online, maintenance/ready, as
+- nodes (``paceline.admin.nodes``): standby/online, maintenance/ready,
+  delete (``crm_node --remove``), as
   ``crm_standby`` / ``crm_attribute`` write them (a permanent attribute in
   the node's ``instance_attributes``, or a transient one in the status
   section for the ``reboot`` lifetime);
@@ -19,7 +20,7 @@ daemon; both go through one ``Backend`` (``paceline.cli.admin_backend``).
 from __future__ import annotations
 
 from paceline.admin.edit import Edit
-from paceline.admin.nodes import node_list, node_maintenance, node_standby
+from paceline.admin.nodes import node_delete, node_list, node_maintenance, node_standby
 from paceline.admin.resources import (
     resource_ban,
     resource_cleanup,
@@ -30,6 +31,7 @@ from paceline.admin.resources import (
 
 __all__ = [
     "Edit",
+    "node_delete",
     "node_list",
     "node_maintenance",
     "node_standby",

@@ -14,7 +14,13 @@ from dataclasses import replace
 
 from paceline.admin.edit import Edit, finish
 from paceline.cib.model import Cib, Configuration
-from paceline.controller.status import node_state, set_node_attribute, set_transient, transient
+from paceline.controller.status import (
+    node_state,
+    remove_node,
+    set_node_attribute,
+    set_transient,
+    transient,
+)
 from paceline.core.errors import ConfigError
 from paceline.monitor.state import NodeView, snapshot
 from paceline.monitor.text import node_word
@@ -40,7 +46,8 @@ def _check_lifetime(lifetime: str) -> None:
         )
 
 
-def _set(cib: Cib, node: str, name: str, value: str, lifetime: str) -> Cib:
+def set_node_value(cib: Cib, node: str, name: str, value: str | None, lifetime: str) -> Cib:
+    """``name`` of ``node`` set (None: deleted) with ``lifetime`` forever or reboot."""
     if lifetime == "forever":
         cfg = set_node_attribute(cib.configuration, node, name, value)
         return cib if cfg == cib.configuration else _with_cfg(cib, cfg)
@@ -71,8 +78,8 @@ def node_standby(cib: Cib, node: str, *, on: bool = True, lifetime: str = "forev
     _check_node(cib, node)
     _check_lifetime(lifetime)
     if on:
-        return finish(cib, _set(cib, node, "standby", "on", lifetime))
-    after = _set(cib, node, "standby", "off", "forever")
+        return finish(cib, set_node_value(cib, node, "standby", "on", lifetime))
+    after = set_node_value(cib, node, "standby", "off", "forever")
     if "standby" in transient(after, node):
         after = keep_order(cib, set_transient(after, node, "standby", None))
     return finish(cib, after)
@@ -82,7 +89,24 @@ def node_maintenance(cib: Cib, node: str, *, on: bool = True, lifetime: str = "f
     """``node maintenance NODE`` (``on``) or ``node ready NODE``."""
     _check_node(cib, node)
     _check_lifetime(lifetime)
-    return finish(cib, _set(cib, node, "maintenance", "true" if on else "false", lifetime))
+    return finish(
+        cib, set_node_value(cib, node, "maintenance", "true" if on else "false", lifetime)
+    )
+
+
+def node_delete(cib: Cib, node: str, members: frozenset[str] = frozenset()) -> Edit:
+    """``node delete NODE`` (``crm_node --remove``): drop the node from the
+    configuration and the status; refused while it is a member (``members``)."""
+    _check_node(cib, node)
+    if node in members:
+        raise ConfigError(
+            "the node is a member of the cluster",
+            field="node",
+            text=node,
+            expected="a node that is down (stop its daemon, or remove it from corosync.conf "
+            "and 'paceline cluster reload', first)",
+        )
+    return finish(cib, remove_node(cib, node))
 
 
 def node_list(cib: Cib, now: int) -> list[str]:

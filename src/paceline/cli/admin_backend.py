@@ -137,7 +137,7 @@ class LiveBackend:
                     if attempt == 1 and "changed since" in str(exc):
                         continue  # someone else committed meanwhile: redo on a fresh read
                     raise
-                self._said(res)
+                self.say(res)
             for node, name, value in transient_changes(before, edit.cib):
                 res = call(
                     self.args,
@@ -148,11 +148,11 @@ class LiveBackend:
                     lifetime="reboot",
                     who=who(),
                 )
-                self._said(res)
+                self.say(res)
             return edit
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _said(self, res: dict[str, object]) -> None:
+    def say(self, res: dict[str, object]) -> None:
         if self.out is not None:
             self.out.line(f"{res['message']} (CIB {res['version']})")
 

@@ -34,6 +34,7 @@ VERBS: dict[str, str] = {
     "cluster": "paceline.cli.cluster",
     "node": "paceline.cli.node",
     "resource": "paceline.cli.resource",
+    "attribute": "paceline.cli.attribute",
     "volume": "paceline.cli.volume",
 }
 VERB_MODULES: tuple[str, ...] = tuple(dict.fromkeys(VERBS.values()))

@@ -3,6 +3,7 @@
     paceline node standby [NODE] [--lifetime forever|reboot] [--cib FILE]
     paceline node online|maintenance|ready [NODE] [--cib FILE]
     paceline node list [--cib FILE]
+    paceline node delete NODE [--cib FILE]     (crm_node --remove: a node that is down)
 
 NODE defaults to this node. ``--cib FILE`` edits that file, written as
 ``crm_attribute`` writes node attributes; without it, the verbs work on the
@@ -18,7 +19,8 @@ from __future__ import annotations
 import argparse
 import socket
 
-from paceline.admin import Edit, node_list, node_maintenance, node_standby
+from paceline.admin import Edit, node_delete, node_list, node_maintenance, node_standby
+from paceline.cib.model import Cib
 from paceline.cli.admin_backend import Backend, LiveBackend, backend, report
 from paceline.cli.output import Output
 
@@ -50,6 +52,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "--cib", metavar="FILE", default=argparse.SUPPRESS, help="same as the global --cib"
         )
         p.set_defaults(func=run)
+    p = sub.add_parser("delete", help="remove a node that is down from the CIB (nodes and status)")
+    p.add_argument("node", metavar="NODE")
+    p.add_argument(
+        "--cib", metavar="FILE", default=argparse.SUPPRESS, help="same as the global --cib"
+    )
+    p.set_defaults(func=run)
     p = sub.add_parser("list", help="the nodes, their state and attributes")
     p.add_argument(
         "--cib", metavar="FILE", default=argparse.SUPPRESS, help="same as the global --cib"
@@ -71,6 +79,24 @@ def maintenance(b: Backend, node: str) -> Edit:
 
 def ready(b: Backend, node: str) -> Edit:
     return b.apply(lambda cib: node_maintenance(cib, node, on=False))
+
+
+def delete(b: Backend, node: str) -> Edit:
+    """On the live cluster the DC decides (it knows the members); on a file, a node
+    whose state says it is in the membership is a member."""
+    if isinstance(b, LiveBackend):
+        from paceline.cli.cluster import call, who
+
+        res = call(b.args, "node-delete", node=node, who=who())
+        b.say(res)
+        return Edit(b.read(), ())
+
+    def members(cib: Cib) -> frozenset[str]:
+        return frozenset(
+            ns.uname or "" for ns in cib.status.node_states if ns.in_ccm not in (None, "false", "0")
+        )
+
+    return b.apply(lambda cib: node_delete(cib, node, members(cib)))
 
 
 def listing(b: Backend) -> list[str]:
@@ -96,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     node = node_arg or this_node(b)
     if verb == "standby":
         edit = standby(b, node, args.lifetime)
+    elif verb == "delete":
+        edit = delete(b, node)
     else:
         edit = {"online": online, "maintenance": maintenance, "ready": ready}[verb](b, node)
     report(out, edit)

@@ -3,7 +3,9 @@
     paceline status [--cib FILE] [-r] [-A] [--xml] [--live [--interval S]]
 
 Reads the CIB (``--cib FILE`` offline, any CIB with a status section;
-without it the node's own replica under ``--root``) and prints Pacemaker
+without it, from the running node daemon through ``ROOT/run/paceline/node.sock``
+the CIB the DC last broadcast, status section included, and when no daemon
+runs here the node's replica file under ``--root``) and prints Pacemaker
 2.1's ``crm_mon`` sections: Cluster Summary, Node List, Active Resources
 (``-r``: Full List of Resources, stopped ones too), Node Attributes (``-A``)
 and Failed Resource Actions. ``--xml`` prints ``crm_mon --output-as=xml``'s
@@ -22,7 +24,7 @@ from pathlib import Path
 from paceline.cib.model import Cib
 from paceline.cli.paths import cib_path
 from paceline.cli.session import read_cib_file
-from paceline.core.errors import ConfigError
+from paceline.core.errors import ConfigError, PacelineError
 from paceline.monitor import TextOptions, render_text, render_xml, snapshot
 
 
@@ -73,8 +75,23 @@ def local_tz() -> tzinfo:
     return tz
 
 
+def read(args: argparse.Namespace) -> Cib:
+    """The CIB to show: ``--cib FILE``, else the live one, else the replica file."""
+    if not args.cib:
+        from paceline.cli.cluster import socket_path
+
+        if socket_path(args).exists():
+            from paceline.cli.admin_backend import LiveBackend
+
+            try:
+                return LiveBackend(args, "status").read()
+            except PacelineError as exc:  # a socket left by a killed daemon
+                print(f"paceline: warning: {exc}: showing {cib_path(args)}", file=sys.stderr)
+    return load(cib_path(args))
+
+
 def render(args: argparse.Namespace, now: int) -> str:
-    cib = load(cib_path(args))
+    cib = read(args)
     snap = snapshot(cib, now)
     tz = local_tz()
     if args.xml:

@@ -62,7 +62,7 @@ from paceline.controller.effects import (
     ViewInfo,
     WriteCib,
 )
-from paceline.controller.graph import Graph, Step
+from paceline.controller.graph import Graph, Step, StepState
 from paceline.controller.history import (
     FEATURE_SET,
     OP_DONE,
@@ -85,6 +85,9 @@ JOIN_RETRY_S = 2.0
 REJOIN_WAIT_S = 5.0
 """How long the DC waits for a node that left the view but is still heard
 (its daemon restarted) before recovering its resources elsewhere."""
+DEFAULT_CLUSTER_DELAY_S = 60.0
+"""``cluster-delay``: the margin over an action's timeout before the DC gives
+up on a node that never answers (the message was lost, the executor hung)."""
 MAX_QUEUED_CHANGES = 64
 MAX_EARLY_JOINS = 64
 MAX_CHAIN = 20
@@ -105,8 +108,10 @@ class Input(enum.Enum):
     JOIN = "join"
     PUSH = "push"
     RESULT = "result"
+    CANCELLED = "cancelled"
     CHANGE = "change"
     TIMER = "timer"
+    ACTION_TIMEOUT = "action-timeout"
 
 
 # (state, input) -> handler name. Everything else is a StateError.
@@ -128,7 +133,10 @@ TABLE: dict[tuple[DcState, Input], str] = {
     (DcState.IDLE, Input.TIMER): "_dc_recheck",
     (DcState.RUNNING, Input.TIMER): "_dc_recheck",
     (DcState.ABORTING, Input.TIMER): "_dc_recheck",
+    (DcState.RUNNING, Input.ACTION_TIMEOUT): "_dc_action_timeout",
+    (DcState.ABORTING, Input.ACTION_TIMEOUT): "_dc_action_timeout",
     **{(s, Input.RESULT): "_dc_result" for s in _DC_STATES},
+    **{(s, Input.CANCELLED): "_dc_cancelled" for s in _DC_STATES},
     **{(s, Input.CHANGE): "_dc_change" for s in _DC_STATES},
     **{(s, Input.JOIN): "_dc_join_late" for s in _DC_STATES if s is not DcState.JOINING},
     **{(s, Input.PUSH): "_dc_push_late" for s in _DC_STATES if s is not DcState.PULLING},
@@ -179,6 +187,8 @@ class Controller:
         self.deadline_recheck: float | None = None
         self.deadline_expiry: float | None = None
         self.deadline_rejoin: float | None = None
+        self.action_deadlines: dict[int, float] = {}
+        """aid -> when the DC gives up on that in-flight action of ``graph``."""
         self.recheck_needed = False
         self._out: list[Effect] = []
         self._dirty = False
@@ -200,6 +210,7 @@ class Controller:
             for t in (self.deadline_join, self.deadline_recheck, self.deadline_expiry)
             if t is not None
         ]
+        times += self.action_deadlines.values()
         return min(times) if times else None
 
     def on_view(self, view: ViewInfo, now: float, wall: float) -> list[Effect]:
@@ -286,6 +297,7 @@ class Controller:
         self.view = view
         self.chain = 0
         self.graph = None
+        self.action_deadlines = {}
         self.joins = {}
         self.pull_from = None
         self.deadline_join = self.deadline_recheck = self.deadline_expiry = None
@@ -369,6 +381,11 @@ class Controller:
             self._member_cib(sender, msg)
         elif kind == "exec":
             self._member_exec(sender, msg)
+        elif kind == "cancel":
+            self._member_cancel(sender, msg)
+        elif kind == "cancelled":
+            if self.is_dc:
+                self._dc_input(Input.CANCELLED, sender, msg)
         elif kind == "pull":
             self._send("push", sender, {"cib": wire.pack_cib(self.cib)})
         elif kind == "join-req":
@@ -431,6 +448,21 @@ class Controller:
             wire.field(msg, "aid", int, peer=sender),
         )
         self.execute_local(req, tag)
+
+    def _member_cancel(self, sender: str, msg: dict[str, Any]) -> None:
+        """The DC cancels a recurring monitor (its configuration dropped it, or the
+        node or resource went into maintenance): stop it, forget its entry, confirm."""
+        if self.view is None or sender != self.view.dc:
+            return
+        rsc = wire.field(msg, "rsc", str, peer=sender)
+        interval = wire.field(msg, "interval", int, peer=sender)
+        key = (rsc, "monitor", interval)
+        if self.recurring.pop(key, None) is not None or key in self.in_flight:
+            self.in_flight.pop(key, None)
+            self._emit(CancelRecurring(*key))
+        self.history = self.history.cancel(rsc, interval)
+        body = {"node": self.node, "rsc": rsc, "interval": interval}
+        self._to_dc("cancelled", {**body, "tid": msg.get("tid"), "aid": msg.get("aid")})
 
     def execute_local(self, req: ExecRequest, tag: _Tag) -> None:
         if req.key in self.in_flight:
@@ -651,10 +683,13 @@ class Controller:
     # results -------------------------------------------------------------
 
     def _dc_result(self, sender: str, msg: dict[str, Any]) -> None:
-        assert self.view is not None
         rec = OpRecord.from_json(msg.get("rec"), peer=sender)
         if rec.node != sender:
             raise ProtocolError(f"result for {rec.node} sent by {sender}", peer=sender)
+        self._take_result(sender, rec, msg.get("tid"), msg.get("aid"))
+
+    def _take_result(self, sender: str, rec: OpRecord, tid: object, aid: object) -> None:
+        assert self.view is not None
         join = self.joins.get(sender)
         if join is None or sender not in self.view.members:
             return  # it will join with this result in its history
@@ -675,10 +710,10 @@ class Controller:
                 f"rc {rec.rc}{' (timed out)' if rec.op_status == OP_TIMEOUT else ''}"
                 f"{': ' + rec.exit_reason if rec.exit_reason else ''}; fail count raised"
             )
-        tid, aid = msg.get("tid"), msg.get("aid")
         step: Step | None = None
         if self.graph is not None and tid == self.graph.tid and isinstance(aid, int):
             step = self.graph.confirm(aid, not rec.unexpected)
+            self.action_deadlines.pop(aid, None)
         if rec.unexpected:
             what = "failed" if rec.failed else f"returned {rec.rc} (expected {rec.target_rc})"
             self._abort(f"{rec.rsc} {rec.action} on {sender} {what}")
@@ -689,6 +724,25 @@ class Controller:
                 self._settle("the actions of the earlier DC finished")
             return
         self._advance()
+
+    def _dc_cancelled(self, sender: str, msg: dict[str, Any]) -> None:
+        assert self.view is not None
+        rsc = wire.field(msg, "rsc", str, peer=sender)
+        interval = wire.field(msg, "interval", int, peer=sender)
+        join = self.joins.get(sender)
+        if join is None or sender not in self.view.members:
+            return  # it will join without the monitor
+        join.history = join.history.cancel(rsc, interval)
+        if self.state in (DcState.JOINING, DcState.PULLING):
+            return
+        self.cib = st.set_lrm(self.cib, sender, to_lrm(self.view.members[sender], join.history))
+        self._dirty = True
+        tid, aid = msg.get("tid"), msg.get("aid")
+        if self.graph is not None and tid == self.graph.tid and isinstance(aid, int):
+            self.graph.confirm(aid, True)
+            self.action_deadlines.pop(aid, None)
+        if self.state is not DcState.SETTLING:
+            self._advance()
 
     def _abort(self, reason: str) -> None:
         self.chain = 0
@@ -712,6 +766,7 @@ class Controller:
             self._dispatch_step(graph, step)
         if graph.finished:
             self.graph = None
+            self.action_deadlines = {}
             counts = graph.counts()
             if graph.aborted is None and graph.complete:
                 self._log(f"transition {graph.tid} complete: {counts['done']} action(s) confirmed")
@@ -739,11 +794,18 @@ class Controller:
             graph.confirm(step.aid, False)
             graph.abort(f"{node} is not a member")
             return
+        delay = self._cluster_delay()
+        if act.cancel:
+            body = {"rsc": act.rsc, "interval": act.interval, "tid": graph.tid, "aid": step.aid}
+            self.action_deadlines[step.aid] = self._now + delay
+            self._send("cancel", node, body)
+            return
         req = self._exec_request(act.rsc, act.task, act.interval)
         if req is None:
             graph.confirm(step.aid, False)
             graph.abort(f"no agent known for {act.rsc}")
             return
+        self.action_deadlines[step.aid] = self._now + req.timeout_ms / 1000 + delay
         probe = act.task == "monitor" and act.interval == 0
         target = RC_NOT_RUNNING if probe else self._target_rc(act.rsc, act.task, act.interval)
         tkey = transition_key(step.aid, graph.tid, target, self.uuid)
@@ -761,6 +823,55 @@ class Controller:
             "aid": step.aid,
         }
         self._send("exec", node, body)
+
+    def _cluster_delay(self) -> float:
+        text = self._cluster.options.get("cluster-delay") if self._cluster is not None else None
+        ms = sv.interval_ms(text)
+        return ms / 1000 if text is not None and ms > 0 else DEFAULT_CLUSTER_DELAY_S
+
+    def _dc_action_timeout(self, _fn: object = None) -> None:
+        """In-flight actions whose node did not answer within their timeout plus
+        ``cluster-delay`` fail as timed out (recorded in the node's status, as
+        Pacemaker records a lost action); the transition aborts and reschedules."""
+        graph = self.graph
+        assert graph is not None and self.view is not None
+        due = sorted(a for a, t in self.action_deadlines.items() if t <= self._now)
+        for aid in due:
+            if self.graph is not graph or self.action_deadlines.pop(aid, None) is None:
+                continue  # an earlier one's abort already rescheduled
+            step = graph.steps[aid]
+            if step.state is not StepState.IN_FLIGHT:
+                continue
+            act = step.act
+            node = act.node
+            assert node is not None
+            self._log(
+                f"{act.key} (action {aid} of transition {graph.tid}) got no answer from {node} "
+                f"within its timeout and cluster-delay: taken as timed out"
+            )
+            if act.cancel:
+                graph.confirm(aid, False)
+                self._abort(f"Cancel {act.rsc} monitor on {node} was lost")
+                continue
+            agent = self._agent_from_history(act.rsc) or ""
+            req = self._exec_request(act.rsc, act.task, act.interval)
+            probe = act.task == "monitor" and act.interval == 0
+            target = RC_NOT_RUNNING if probe else self._target_rc(act.rsc, act.task, act.interval)
+            rec = OpRecord(
+                node=node,
+                rsc=act.rsc,
+                agent=req.agent if req is not None else agent,
+                action=act.task,
+                interval_ms=act.interval,
+                call_id=-1,
+                rc=1,
+                op_status=OP_TIMEOUT,
+                target_rc=target,
+                transition_key=transition_key(aid, graph.tid, target, self.uuid),
+                wall=self._wall,
+                exit_reason="the node did not answer",
+            )
+            self._take_result(node, rec, graph.tid, aid)
 
     def _exec_request(self, rsc: str, task: str, interval: int) -> ExecRequest | None:
         cluster = self._cluster
@@ -818,6 +929,7 @@ class Controller:
         cluster, transition = schedule_with_state(cib, self._wall)
         self._cluster = cluster
         graph = Graph(self.tid, transition)
+        self.action_deadlines = {}
         self._arm_timers(cluster)
         runnable = [s for s in graph.steps.values() if s.executable]
         if not runnable:
@@ -872,12 +984,19 @@ class Controller:
         if not self.is_dc:
             self.deadline_join = self.deadline_recheck = self.deadline_expiry = None
             self.deadline_rejoin = None
+            self.action_deadlines = {}
             return
         if self.deadline_join is not None and self._now >= self.deadline_join:
             self._dispatch_timer()
             return
         if self.deadline_rejoin is not None and self._now >= self.deadline_rejoin:
             self._dispatch_timer()
+            return
+        if any(t <= self._now for t in self.action_deadlines.values()):
+            handler = TABLE.get((self.state, Input.ACTION_TIMEOUT))
+            if handler is None:
+                raise StateError("controller", self.state, Input.ACTION_TIMEOUT)
+            getattr(self, handler)()
             return
         due = [
             t
@@ -984,6 +1103,30 @@ class Controller:
                 if value is not None
                 else f"attribute {name} of {node} deleted"
             )
+        if op == "node-delete":
+            node = msg.get("node")
+            if not isinstance(node, str):
+                raise ValueError("node-delete: a node name is required")
+            if self.view is not None and node in self.view.members:
+                raise ValueError(
+                    f"{node} is a member of the cluster: stop its daemon (or remove it from "
+                    "corosync.conf and reload) first"
+                )
+            if all(n.uname != node for n in self.cib.configuration.nodes):
+                raise ValueError(f"no node {node} in the configuration")
+            self.cib = bump_epoch(st.remove_node(self.cib, node))
+            self.joins.pop(node, None)
+            return f"node {node} deleted from the configuration and the status"
+        if op == "option":
+            name, value = msg.get("name"), msg.get("value")
+            if not isinstance(name, str) or not (value is None or isinstance(value, str)):
+                raise ValueError("option: a name and a text value (or none) are required")
+            cfg = self.cib.configuration
+            opts = st.set_pair(cfg.crm_config, "cib-bootstrap-options", name, value)
+            if opts == cfg.crm_config:
+                return None
+            self.cib = bump_epoch(replace(self.cib, configuration=replace(cfg, crm_config=opts)))
+            return f"cluster option {name} " + ("deleted" if value is None else f"set to {value}")
         if op == "cleanup":
             rsc = msg.get("rsc")
             node = msg.get("node")

@@ -137,6 +137,15 @@ class NodeHistory:
         res[rec.rsc] = RscHistory(rec.agent, entries)
         return replace(self, resources=res)
 
+    def cancel(self, rsc: str, interval_ms: int) -> NodeHistory:
+        """Drop the recurring monitor ``rsc``/``interval_ms`` (it was cancelled)."""
+        old = self.resources.get(rsc)
+        key = f"{rsc}_monitor_{interval_ms}"
+        if old is None or key not in old.entries:
+            return self
+        entries = {k: v for k, v in old.entries.items() if k != key}
+        return replace(self, resources={**self.resources, rsc: RscHistory(old.agent, entries)})
+
     def forget(self, rsc: str | None) -> NodeHistory:
         """Drop the history of ``rsc`` (all of it when None): a cleanup re-probes."""
         if rsc is None:

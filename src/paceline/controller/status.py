@@ -68,6 +68,16 @@ def ensure_nodes(cib: Cib, members: Mapping[str, str]) -> Cib:
     return replace(cib, configuration=cfg)
 
 
+def remove_node(cib: Cib, node: str) -> Cib:
+    """``cib`` without the ``<node>`` named ``node`` and without its node state
+    (``crm_node --remove``; the caller checks that it is not a member)."""
+    cfg = replace(
+        cib.configuration, nodes=tuple(n for n in cib.configuration.nodes if n.uname != node)
+    )
+    states = tuple(ns for ns in cib.status.node_states if ns.uname != node)
+    return replace(cib, configuration=cfg, status=replace(cib.status, node_states=states))
+
+
 def set_node_attribute(
     cfg: Configuration, node: str, name: str, value: str | None
 ) -> Configuration:

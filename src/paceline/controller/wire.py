@@ -23,7 +23,20 @@ MAX_MESSAGE = 1024 * 1024
 MAX_CIB_XML = 8 * 1024 * 1024
 
 KINDS = frozenset(
-    {"join", "join-req", "pull", "push", "cib", "exec", "result", "change", "reply", "forget"}
+    {
+        "join",
+        "join-req",
+        "pull",
+        "push",
+        "cib",
+        "exec",
+        "result",
+        "cancel",
+        "cancelled",
+        "change",
+        "reply",
+        "forget",
+    }
 )
 
 

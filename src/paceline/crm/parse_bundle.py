@@ -14,6 +14,8 @@ writes it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from paceline.cib.model import (
     BundleNetwork,
     Container,
@@ -22,7 +24,15 @@ from paceline.cib.model import (
     PortMapping,
     StorageMapping,
 )
-from paceline.crm.grammar import Parser, parse_bool
+from paceline.cib.model.attributes import (
+    CONTAINER,
+    NETWORK,
+    PORT_MAPPING,
+    STORAGE_MAPPING,
+    AttrTable,
+)
+from paceline.cib.values import parse_bool
+from paceline.crm.grammar import Parser
 from paceline.crm.lexer import Token
 from paceline.crm.statements import BundleDef
 
@@ -49,49 +59,43 @@ def _int(p: Parser, value: str, token: Token) -> int:
         raise p.error(f"{token.text.partition('=')[0]} must be a number", token) from None
 
 
-def _container(p: Parser, engine: Token) -> Container:
-    fields: dict[str, str] = {}
-    tokens: dict[str, Token] = {}
-    for name, value, token in _pairs(p):
-        fields[name] = value
-        tokens[name] = token
-    known = {
-        "image",
-        "replicas",
-        "replicas-per-host",
-        "promoted-max",
-        "masters",
-        "run-command",
-        "network",
-        "options",
-    }
-    for name, token in tokens.items():
+Given = dict[str, tuple[str, Token]]
+
+
+def _typed(p: Parser, table: AttrTable, given: Given, what: str) -> dict[str, Any]:
+    """The values of ``given`` (crm name -> (text, token)) by field of ``table``,
+    typed as the table says; a name the table does not know is an error."""
+    known = table.names()
+    for name, (_value, token) in given.items():
         if name not in known:
-            raise p.error(
-                f"unknown {engine.text} attribute {name!r}", token, ", ".join(sorted(known))
-            )
-    if "image" not in fields:
+            raise p.error(f"unknown {what} attribute {name!r}", token, ", ".join(sorted(known)))
+    values: dict[str, Any] = {}
+    for a in table.attrs:
+        found = next((given[n] for n in (a.crm, *a.aliases) if n in given), None)
+        if found is None:
+            values[a.field] = None
+        elif a.kind == "integer":
+            values[a.field] = _int(p, *found)
+        elif a.kind == "boolean":
+            values[a.field] = parse_bool(found[0])
+            if values[a.field] is None:
+                raise p.error(f"{a.crm} must be a boolean", found[1], "true or false")
+        else:
+            values[a.field] = found[0]
+    return values
+
+
+def _container(p: Parser, engine: Token) -> Container:
+    given: Given = {name: (value, token) for name, value, token in _pairs(p)}
+    values = _typed(p, CONTAINER, given, engine.text)
+    if values["image"] is None:
         raise p.error(f"{engine.text} needs an image", engine, "image=<image>")
-
-    def number(name: str) -> int | None:
-        return None if name not in fields else _int(p, fields[name], tokens[name])
-
-    promoted = number("promoted-max")
-    return Container(
-        ContainerEngine(engine.text.lower()),
-        fields["image"],
-        replicas=number("replicas"),
-        replicas_per_host=number("replicas-per-host"),
-        promoted_max=promoted if promoted is not None else number("masters"),
-        run_command=fields.get("run-command"),
-        network=fields.get("network"),
-        options=fields.get("options"),
-    )
+    return Container(ContainerEngine(engine.text.lower()), **values)
 
 
 def _network(p: Parser, bundle_id: str) -> BundleNetwork:
-    own: dict[str, tuple[str, Token]] = {}
-    mappings: list[dict[str, tuple[str, Token]]] = []
+    own: Given = {}
+    mappings: list[Given] = []
     for name, value, token in _pairs(p):
         if name == "port-mapping" and not value:
             mappings.append({})
@@ -101,36 +105,15 @@ def _network(p: Parser, bundle_id: str) -> BundleNetwork:
             own[name] = (value, token)
     ports = []
     for mapping in mappings:
-        port = mapping.get("port")
-        internal = mapping.get("internal-port")
-        ident = mapping["id"][0] if "id" in mapping else p.ids.new(bundle_id)
-        ports.append(
-            PortMapping(
-                ident,
-                port=None if port is None else _int(p, *port),
-                internal_port=None if internal is None else _int(p, *internal),
-                range=mapping["range"][0] if "range" in mapping else None,
-            )
-        )
-    add_host = None
-    if "add-host" in own:
-        add_host = parse_bool(own["add-host"][0])
-        if add_host is None:
-            raise p.error("add-host must be a boolean", own["add-host"][1], "true or false")
-    control = own.get("control-port")
-    netmask = own.get("host-netmask")
-    return BundleNetwork(
-        ip_range_start=own["ip-range-start"][0] if "ip-range-start" in own else None,
-        control_port=None if control is None else _int(p, *control),
-        host_interface=own["host-interface"][0] if "host-interface" in own else None,
-        host_netmask=None if netmask is None else _int(p, *netmask),
-        add_host=add_host,
-        port_mappings=tuple(ports),
-    )
+        values = _typed(p, PORT_MAPPING, mapping, "port-mapping")
+        if values["id"] is None:
+            values["id"] = p.ids.new(bundle_id)
+        ports.append(PortMapping(**values))
+    return BundleNetwork(**_typed(p, NETWORK, own, "network"), port_mappings=tuple(ports))
 
 
 def _storage(p: Parser, bundle_id: str, keyword: Token) -> tuple[StorageMapping, ...]:
-    mappings: list[dict[str, str]] = []
+    mappings: list[Given] = []
     for name, value, token in _pairs(p):
         if name == "storage-mapping" and not value:
             mappings.append({})
@@ -139,20 +122,15 @@ def _storage(p: Parser, bundle_id: str, keyword: Token) -> tuple[StorageMapping,
                 "expected storage-mapping", token, "storage storage-mapping id=... target-dir=..."
             )
         else:
-            mappings[-1][name] = value
+            mappings[-1][name] = (value, token)
     out = []
     for mapping in mappings:
-        if "target-dir" not in mapping:
+        values = _typed(p, STORAGE_MAPPING, mapping, "storage-mapping")
+        if values["target_dir"] is None:
             raise p.error("a storage-mapping needs target-dir", keyword, "target-dir=<path>")
-        out.append(
-            StorageMapping(
-                mapping.get("id") or p.ids.new(bundle_id),
-                mapping["target-dir"],
-                source_dir=mapping.get("source-dir"),
-                source_dir_root=mapping.get("source-dir-root"),
-                options=mapping.get("options"),
-            )
-        )
+        if not values["id"]:
+            values["id"] = p.ids.new(bundle_id)
+        out.append(StorageMapping(**values))
     return tuple(out)
 
 

@@ -68,6 +68,13 @@ from paceline.cib.model import (
     Ticket,
     ValueSource,
 )
+from paceline.cib.model.attributes import (
+    CONTAINER,
+    NETWORK,
+    PORT_MAPPING,
+    STORAGE_MAPPING,
+    AttrTable,
+)
 from paceline.crm.acl import format_permission
 from paceline.crm.expressible import (
     CONSTRAINT_KINDS,
@@ -248,53 +255,18 @@ class _Printer:
         lines.extend(self.block("meta", s) for s in rsc.meta_attributes)
         lines.extend(self.block("params", s) for s in rsc.instance_attributes)
         c = rsc.container
-        lines.append(
-            _words(
-                c.engine.value,
-                ("image", c.image),
-                ("promoted-max", c.promoted_max),
-                ("network", c.network),
-                ("options", c.options),
-                ("replicas", c.replicas),
-                ("replicas-per-host", c.replicas_per_host),
-                ("run-command", c.run_command),
-            )
-        )
+        lines.append(_words(c.engine.value, *_table_pairs(c, CONTAINER)))
         net = rsc.network
         if net is not None:
-            words = [
-                _words(
-                    "network",
-                    ("ip-range-start", net.ip_range_start),
-                    ("host-interface", net.host_interface),
-                    ("host-netmask", net.host_netmask),
-                    ("control-port", net.control_port),
-                    ("add-host", _bool(net.add_host)),
-                )
-            ]
+            words = [_words("network", *_table_pairs(net, NETWORK))]
             words.extend(
-                _words(
-                    "port-mapping",
-                    ("id", m.id),
-                    ("port", m.port),
-                    ("internal-port", m.internal_port),
-                    ("range", m.range),
-                )
-                for m in net.port_mappings
+                _words("port-mapping", *_table_pairs(m, PORT_MAPPING)) for m in net.port_mappings
             )
             lines.append(" ".join(words))
         if rsc.storage is not None:
             words = ["storage"]
             words.extend(
-                _words(
-                    "storage-mapping",
-                    ("id", m.id),
-                    ("options", m.options),
-                    ("source-dir", m.source_dir),
-                    ("source-dir-root", m.source_dir_root),
-                    ("target-dir", m.target_dir),
-                )
-                for m in rsc.storage
+                _words("storage-mapping", *_table_pairs(m, STORAGE_MAPPING)) for m in rsc.storage
             )
             lines.append(" ".join(words))
         if rsc.primitive is not None:
@@ -541,6 +513,15 @@ def _words(keyword: str, *pairs: tuple[str, object]) -> str:
     words = [keyword]
     words.extend(_pair(name, str(value)) for name, value in pairs if value is not None)
     return " ".join(words)
+
+
+def _table_pairs(obj: object, table: AttrTable) -> tuple[tuple[str, object], ...]:
+    """``obj``'s attributes in ``table`` as crm (keyword, value) pairs, in crm's order."""
+    pairs: list[tuple[str, object]] = []
+    for a in table.by_print_order():
+        value = getattr(obj, a.field)
+        pairs.append((a.crm, _bool(value) if isinstance(value, bool) else value))
+    return tuple(pairs)
 
 
 def _bool(value: bool | None) -> str | None:

@@ -6,12 +6,13 @@ DIR that run ``python -m paceline.executor.tools NAME ARGS``; the executor
 sets ``HA_SBIN_DIR=DIR`` and puts DIR first on PATH, so Debian's real tools
 in /usr/sbin are never the ones reached.
 
-The backend is chosen from the environment (``backend_from_env``): for now
-node attributes live in a node-local store (``FileAttributes``: transient
-ones in ``<root>/run/paceline/attributes.json``, permanent ones in
-``<root>/var/lib/paceline/attributes.json``) and resources are read from the
-CIB file. The node daemon will set ``PACELINE_NODE_SOCKET`` and swap in a
-backend talking to it; the command-line handling here does not change.
+The backend is chosen from the environment (``backend_from_env``): under
+the node daemon (``PACELINE_NODE_SOCKET`` set) attributes live in the live
+CIB and every change goes through the DC (``SocketAttributes``, which
+``paceline attribute`` uses too); without it, in a node-local store
+(``FileAttributes``: transient ones in ``<root>/run/paceline/attributes.json``,
+permanent ones in ``<root>/var/lib/paceline/attributes.json``, cluster
+options read from the CIB file). Resources are read from the CIB file.
 """
 
 from __future__ import annotations
@@ -34,17 +35,26 @@ NOSUCH_TEXT = "Error performing operation: No such device or address"
 
 
 class AttributeBackend(Protocol):
-    """Node attributes by lifetime: ``reboot`` (transient) or ``forever``."""
+    """Node attributes by lifetime: ``reboot`` (transient) or ``forever``, and
+    cluster options (``crm_config``). ``delete`` returns the id of the pair it
+    removed, when it knows it (``crm_attribute -D`` names it)."""
 
     def get(self, node: str, name: str, lifetime: str) -> str | None: ...
     def set(self, node: str, name: str, value: str, lifetime: str) -> None: ...
-    def delete(self, node: str, name: str, lifetime: str) -> None: ...
+    def delete(self, node: str, name: str, lifetime: str) -> str | None: ...
+    def option(self, name: str) -> str | None: ...
+    def set_option(self, name: str, value: str | None) -> str | None: ...
+
+
+class ReadOnly(Exception):
+    """The backend cannot make this change (a cluster option without the daemon)."""
 
 
 class FileAttributes:
     """Attributes in two JSON files, ``{node: {name: value}}``, updated under a lock."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cib: Path | None = None) -> None:
+        self.cib = cib if cib is not None else root / "var/lib/paceline/cib.xml"
         self.files = {
             "reboot": root / "run/paceline/attributes.json",
             "forever": root / "var/lib/paceline/attributes.json",
@@ -76,10 +86,17 @@ class FileAttributes:
             data.setdefault(node, {})[name] = value
             self._write(path, data)
 
-    def delete(self, node: str, name: str, lifetime: str) -> None:
+    def delete(self, node: str, name: str, lifetime: str) -> str | None:
         with self._locked(lifetime) as (path, data):
             if data.get(node, {}).pop(name, None) is not None:
                 self._write(path, data)
+        return None
+
+    def option(self, name: str) -> str | None:
+        return _cib_nvpairs(self.cib, "crm_config").get(name)
+
+    def set_option(self, name: str, value: str | None) -> str | None:
+        raise ReadOnly("changing cluster options needs the node daemon")
 
 
 def root_from_env(env: os._Environ[str] | dict[str, str]) -> Path:
@@ -91,30 +108,48 @@ class SocketAttributes:
     (``PACELINE_NODE_SOCKET``, set by ``pacelined`` for the agents it runs):
     a change goes through the DC like any other."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, who: str = "agent") -> None:
         self.path = path
+        self.who = who
 
     def _call(self, op: str, **args: object) -> object:
         from paceline.runtime.control import call
 
         return call(self.path, op, args)
 
-    def get(self, node: str, name: str, lifetime: str) -> str | None:
+    def _query(self, scope: str, name: str, node: str | None) -> tuple[str, str] | None:
+        from paceline.admin.attributes import attribute_query
         from paceline.cib.codec import decode_cib
-        from paceline.controller import status as st
 
         got = self._call("cib")
         assert isinstance(got, dict)
         cib = decode_cib(str(got["xml"]).encode(), file="<live CIB>")
-        if lifetime == "reboot":
-            return st.transient(cib, node).get(name)
-        return st.node_attribute(cib.configuration, node, name)
+        return attribute_query(cib, scope, name, node)
+
+    def get(self, node: str, name: str, lifetime: str) -> str | None:
+        found = self._query("status" if lifetime == "reboot" else "nodes", name, node)
+        return found[1] if found else None
 
     def set(self, node: str, name: str, value: str, lifetime: str) -> None:
-        self._call("node-attr", node=node, name=name, value=value, lifetime=lifetime, who="agent")
+        self._call("node-attr", node=node, name=name, value=value, lifetime=lifetime, who=self.who)
 
-    def delete(self, node: str, name: str, lifetime: str) -> None:
-        self._call("node-attr", node=node, name=name, value=None, lifetime=lifetime, who="agent")
+    def delete(self, node: str, name: str, lifetime: str) -> str | None:
+        found = self._query("status" if lifetime == "reboot" else "nodes", name, node)
+        if found is None:
+            return None
+        self._call("node-attr", node=node, name=name, value=None, lifetime=lifetime, who=self.who)
+        return found[0]
+
+    def option(self, name: str) -> str | None:
+        found = self._query("crm_config", name, None)
+        return found[1] if found else None
+
+    def set_option(self, name: str, value: str | None) -> str | None:
+        found = self._query("crm_config", name, None)
+        if value is None and found is None:
+            return None
+        self._call("cluster-option", name=name, value=value, who=self.who)
+        return found[0] if found else None
 
 
 def backend_from_env(env: os._Environ[str] | dict[str, str]) -> AttributeBackend:
@@ -122,7 +157,7 @@ def backend_from_env(env: os._Environ[str] | dict[str, str]) -> AttributeBackend
     daemon runs the agent, else node-local files."""
     if env.get("PACELINE_NODE_SOCKET"):
         return SocketAttributes(env["PACELINE_NODE_SOCKET"])
-    return FileAttributes(root_from_env(env))
+    return FileAttributes(root_from_env(env), cib_file(env))
 
 
 def local_node(env: os._Environ[str] | dict[str, str]) -> str:
@@ -170,8 +205,20 @@ def _lifetime(args: argparse.Namespace) -> str:
     return "forever"
 
 
-def crm_attribute(argv: Sequence[str], env: os._Environ[str] | dict[str, str]) -> int:
-    p = argparse.ArgumentParser(prog="crm_attribute", add_help=True)
+def crm_attribute(
+    argv: Sequence[str],
+    env: os._Environ[str] | dict[str, str],
+    backend: AttributeBackend | None = None,
+    prog: str = "crm_attribute",
+) -> int:
+    """``crm_attribute``'s verbs on ``backend`` (default: ``backend_from_env``)."""
+    p = argparse.ArgumentParser(prog=prog, add_help=True)
+    attribute_options(p)
+    return run_attribute(p.parse_args(list(argv)), env, backend, prog)
+
+
+def attribute_options(p: argparse.ArgumentParser) -> None:
+    """``crm_attribute``'s options (``paceline attribute`` has the same)."""
     p.add_argument("-n", "--name")
     p.add_argument("-v", "--update", "--value", dest="value")
     p.add_argument("-G", "--query", action="store_true")
@@ -185,7 +232,14 @@ def crm_attribute(argv: Sequence[str], env: os._Environ[str] | dict[str, str]) -
     p.add_argument("-i", "--id")
     p.add_argument("-s", "--set-name")
     p.add_argument("-z", "--utilization", action="store_true")
-    args = p.parse_args(list(argv))
+
+
+def run_attribute(
+    args: argparse.Namespace,
+    env: os._Environ[str] | dict[str, str],
+    backend: AttributeBackend | None,
+    prog: str,
+) -> int:
     if args.promotion is not None:
         name = _promotion_name(env, args.promotion or None)
         node = args.node or local_node(env)
@@ -196,41 +250,51 @@ def crm_attribute(argv: Sequence[str], env: os._Environ[str] | dict[str, str]) -
         lifetime = _lifetime(args)
         scope = "status" if lifetime == "reboot" else "nodes"
     else:
-        return _cluster_option(args, env)
+        return _cluster_option(args, backend or backend_from_env(env), prog)
     if not name:
-        print("crm_attribute: an attribute name (-n) is required", file=sys.stderr)
+        print(f"{prog}: an attribute name (-n) is required", file=sys.stderr)
         return CRM_EX_USAGE
-    backend = backend_from_env(env)
+    backend = backend or backend_from_env(env)
     if args.delete:
-        backend.delete(node, name, lifetime)
+        gone = backend.delete(node, name, lifetime)
+        if gone is not None and not args.quiet:
+            print(f"Deleted {scope} attribute: id={gone} name={name}")
         return CRM_EX_OK
     if args.value is not None:
         backend.set(node, name, args.value, lifetime)
         return CRM_EX_OK
     value = backend.get(node, name, lifetime)
-    return _print_value(scope, name, value, args)
+    return _print_value(scope, name, value, args, prog)
 
 
-def _print_value(scope: str, name: str, value: str | None, args: argparse.Namespace) -> int:
+def _print_value(
+    scope: str, name: str, value: str | None, args: argparse.Namespace, prog: str
+) -> int:
     if value is None:
         value = args.default
     if value is None:
-        print(NOSUCH_TEXT, file=sys.stderr)
+        print(f"{prog}: {NOSUCH_TEXT}", file=sys.stderr)
         return CRM_EX_NOSUCH
     print(value if args.quiet else f"scope={scope}  name={name} value={value}")
     return CRM_EX_OK
 
 
-def _cluster_option(args: argparse.Namespace, env: os._Environ[str] | dict[str, str]) -> int:
-    """``crm_attribute -n NAME`` without a node: a cluster property in the CIB file
-    (read only until the daemon backs it)."""
-    if args.value is not None or args.delete:
-        print("crm_attribute: changing cluster options needs the node daemon", file=sys.stderr)
+def _cluster_option(args: argparse.Namespace, backend: AttributeBackend, prog: str) -> int:
+    """``crm_attribute -n NAME`` without a node: a cluster property (``crm_config``)."""
+    if not args.name:
+        print(f"{prog}: an attribute name (-n) is required", file=sys.stderr)
         return CRM_EX_USAGE
-    props = _cib_nvpairs(cib_file(env), "crm_config")
-    return _print_value(
-        args.type or "crm_config", args.name or "", props.get(args.name or ""), args
-    )
+    if args.value is not None or args.delete:
+        try:
+            gone = backend.set_option(args.name, None if args.delete else args.value)
+        except ReadOnly as exc:
+            print(f"{prog}: {exc}", file=sys.stderr)
+            return CRM_EX_USAGE
+        if args.delete and gone is not None and not args.quiet:
+            print(f"Deleted crm_config option: id={gone} name={args.name}")
+        return CRM_EX_OK
+    value = backend.option(args.name)
+    return _print_value(args.type or "crm_config", args.name, value, args, prog)
 
 
 def _cib_root(path: Path) -> object | None:

@@ -15,8 +15,9 @@ One per machine. It wires the pure cores to the world:
 - the control socket ``ROOT/run/paceline/node.sock`` (``runtime.control``;
   root-only) with the ops ``status``, ``cib`` (query), ``cib-replace``
   (commit through the DC, refused when the base version is stale),
-  ``node-attr`` (standby/online...), ``cleanup``, plus the membership ops
-  (``quorum``, ``links``, ``members``, ... and ``reload``: ``paceline cluster reload``).
+  ``node-attr`` (standby/online...), ``cluster-option`` (``crm_config``), ``node-delete``,
+  ``cleanup``, plus the membership ops (``quorum``, ``links``, ``members``, ... and
+  ``reload``: ``paceline cluster reload``).
 
 The pid file is ``ROOT/run/paceline/pacelined.pid``. SIGTERM/SIGINT stop it
 (resources keep running: stopping a node's resources is the cluster's
@@ -377,6 +378,8 @@ class NodeDaemon:
         server.register("cib", self.op_cib)
         server.register("cib-replace", self.op_cib_replace)
         server.register("node-attr", self.op_node_attr)
+        server.register("cluster-option", self.op_cluster_option)
+        server.register("node-delete", self.op_node_delete)
         server.register("cleanup", self.op_cleanup)
         server.register("history", self.op_history)
 
@@ -456,6 +459,22 @@ class NodeDaemon:
             {"op": "attr", "node": node, "name": name, "value": value, "lifetime": lifetime,
              "who": str(args.get("who") or "root")}
         )  # fmt: skip
+
+    async def op_node_delete(self, args: dict[str, Any]) -> Any:
+        node = args.get("node")
+        if not isinstance(node, str) or not node:
+            raise ControlError("invalid", "node-delete needs node")
+        return await self._submit(
+            {"op": "node-delete", "node": node, "who": str(args.get("who") or "root")}
+        )
+
+    async def op_cluster_option(self, args: dict[str, Any]) -> Any:
+        name, value = args.get("name"), args.get("value")
+        if not isinstance(name, str) or not (value is None or isinstance(value, str)):
+            raise ControlError("invalid", "cluster-option needs name (and value: text or null)")
+        return await self._submit(
+            {"op": "option", "name": name, "value": value, "who": str(args.get("who") or "root")}
+        )
 
     async def op_cleanup(self, args: dict[str, Any]) -> Any:
         rsc, node = args.get("rsc"), args.get("node")

@@ -24,8 +24,8 @@ def can_migrate(cluster: Cluster, p: Plan, fenced: dict[str, str]) -> bool:
     rsc = cluster.rscs[p.rid]
     if not v.is_true(rsc.meta.get("allow-migrate")) or rsc.prim is None:
         return False
-    if rsc.clone is not None or not p.managed or p.failed:
-        return False
+    if rsc.clone is not None or not p.managed or p.failed or rsc.dangling:
+        return False  # (an unfinished migration is finished by stop and start)
     if p.cur is None or p.nxt is None or p.cur == p.nxt or not (p.stop and p.start) or p.extra:
         return False
     src = cluster.nodes[p.cur]

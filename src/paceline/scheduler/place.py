@@ -152,6 +152,13 @@ class Placer:
         for con in c.cib.configuration.constraints:
             if isinstance(con, Location):
                 self.location(con)
+        health = node_health(c)
+        for rid, rsc in c.rscs.items():
+            if v.is_true(rsc.meta.get("allow-unhealthy-nodes")):
+                continue
+            for node, h in health.items():
+                if h and node in self.base[rid]:
+                    self.base[rid][node] = v.add(self.base[rid][node], h)
         threshold = v.score(c.options.get("migration-threshold"), INF)
         fillers: dict[str, list[str]] = {}  # container -> what runs inside it
         for rid, rsc in c.rscs.items():
@@ -250,7 +257,14 @@ class Placer:
             self._influence(table, co, seen, co.score / INF)
         return {n: _scale(s, factor) for n, s in table.items()} if factor != 1 else table
 
-    def _influence(self, table: dict[str, int], co: Coloc, seen: set[str], depth: float) -> None:
+    def _influence(
+        self,
+        table: dict[str, int],
+        co: Coloc,
+        seen: set[str],
+        depth: float,
+        positive: bool = False,
+    ) -> None:
         """Fold a dependent's preferences into its primary's ``table`` (scaled by
         the colocation score; by attribute value for a node-attribute colocation)."""
         d = co.dependent
@@ -265,6 +279,8 @@ class Placer:
                 if key is not None:
                     best[key] = max(best.get(key, -INF), sc)
             sub = {n: best.get(attrs[n], -INF) for n in self.node_names}
+        if positive:  # only what the dependent wants, not what it must avoid
+            sub = {n: sc for n, sc in sub.items() if sc >= 0}
         self._merge(table, sub, co.score / INF)
 
     @staticmethod
@@ -425,8 +441,8 @@ class Placer:
         for rid in u.rids:
             for n in self.node_names:
                 table[n] = v.add(table[n], base[rid].get(n, -INF))
-        for co in self.with_dependent.get(cid, ()):
-            self._influence(table, co, set(), 1.0)
+        for co in self.with_dependent.get(cid, ()):  # a clone's instances are not banned
+            self._influence(table, co, set(), 1.0, positive=True)  # by its dependents
         for co in self.with_primary.get(cid, ()):
             self.apply_primary(table, co)
         return table
@@ -446,6 +462,34 @@ class Placer:
     def _first(self, rid: str) -> str:
         members = expand(self.c, rid)
         return members[0] if members else rid
+
+
+def node_health(cluster: Cluster) -> dict[str, int]:
+    """node -> the score its ``#health*`` attributes give every resource there,
+    by ``node-health-strategy`` (none, migrate-on-red, only-green, progressive,
+    custom) and the ``node-health-red/yellow/green`` options."""
+    strategy = cluster.option("node-health-strategy", "none")
+    if strategy not in ("migrate-on-red", "only-green", "progressive", "custom"):
+        return {}
+    colors = {"red": -INF, "yellow": 0, "green": 0}
+    if strategy == "only-green":
+        colors["yellow"] = -INF
+    elif strategy in ("progressive", "custom"):
+        for color, default in (("red", -INF), ("yellow", 0), ("green", 0)):
+            colors[color] = v.score(cluster.options.get(f"node-health-{color}"), default)
+    out: dict[str, int] = {}
+    for name, info in cluster.nodes.items():
+        total = 0
+        for attr, value in info.attrs.items():
+            if not attr.startswith("#health"):
+                continue
+            word = value.strip().lower()
+            if word in colors:
+                total = v.add(total, colors[word])
+            elif strategy in ("progressive", "custom"):
+                total = v.add(total, v.score(value, 0))
+        out[name] = total
+    return out
 
 
 def _scale(s: int, factor: float) -> int:

@@ -391,6 +391,8 @@ def build(
             migrating[name] = (to, frm)
             t.edges += [(to, frm), (frm, stops[rid]), (frm, start)]
         extra = [act(rid, "stop", 0, n) for n in p.extra] if p.managed else []
+        if p.managed:  # a migration's source left running: stopped (no summary line)
+            extra += [act(rid, "stop", 0, n) for n in sorted(cluster.rscs[rid].dangling)]
         extra_stops.update({(rid, e.node): e for e in extra if e.node is not None})
         if rid in stops and rid in starts:
             t.edges.append((stops[rid], starts[rid]))

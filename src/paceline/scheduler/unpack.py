@@ -100,6 +100,7 @@ class Rsc:
     sticky_failures: set[str] = field(default_factory=set)  # nodes where a failure blocks
     restart_for: set[str] = field(default_factory=set)  # nodes where a filler of it failed
     pending_start: set[str] = field(default_factory=set)  # nodes where a start is in flight
+    dangling: set[str] = field(default_factory=set)  # migrated away from, still to be stopped
 
     @property
     def container(self) -> str | None:
@@ -564,6 +565,7 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
 
     for rsc in rscs.values():
         _charge_container(rsc, rscs)
+        _partial_migration(rsc)
         several = len(rsc.running) > 1 and rsc.clone is None
         if several and rsc.meta.get("multiple-active") == "block":  # left as found
             rsc.blocked |= set(rsc.running)
@@ -599,6 +601,28 @@ def unpack(cib: Cib, now: int | None) -> Cluster:
         clones,
         in_clone,
     )
+
+
+def _partial_migration(rsc: Rsc) -> None:
+    """A migration whose last step is missing: ``migrate_to`` done on the source
+    (nothing after it there) and ``migrate_from`` done on the target leaves the
+    resource running on the target, the source only to be stopped (dangling);
+    a ``migrate_from`` that failed leaves it running, failed, on the source."""
+    for source, hist in rsc.history.items():
+        if source not in rsc.running or not hist:
+            continue
+        last = max(hist.values(), key=lambda o: o.call_id)
+        target = last.migrate_target
+        if last.operation != "migrate_to" or last.rc_code != 0 or not target:
+            continue
+        arrived = rsc.history.get(target, {}).get(("migrate_from", 0))
+        if arrived is None or arrived.migrate_source != source:
+            continue
+        if arrived.rc_code == 0 and arrived.op_status == 0 and target in rsc.running:
+            del rsc.running[source]
+            rsc.dangling.add(source)
+        elif arrived.rc_code != 0:
+            rsc.failed.add(source)
 
 
 def _charge_container(rsc: Rsc, rscs: dict[str, Rsc]) -> None:

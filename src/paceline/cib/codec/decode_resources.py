@@ -6,6 +6,7 @@ from lxml import etree
 
 from paceline.cib.codec.decode_rules import NvSetChildren, opt_role
 from paceline.cib.codec.reader import Context, Reader, inner_comments, with_comments
+from paceline.cib.model.attributes import CONTAINER, NETWORK, PORT_MAPPING, STORAGE_MAPPING
 from paceline.cib.model.enums import AgentClass, ContainerEngine, OnFail
 from paceline.cib.model.resources import (
     Bundle,
@@ -294,16 +295,7 @@ def _decode_bundle(ctx: Context, el: etree._Element) -> Bundle:
 
 def _decode_container(ctx: Context, el: etree._Element) -> Container:
     r = Reader(ctx, el)
-    container = Container(
-        ContainerEngine(str(el.tag)),
-        r.req("image"),
-        r.opt_int("replicas"),
-        r.opt_int("replicas-per-host"),
-        r.opt_int("promoted-max", "masters"),
-        r.opt("run-command"),
-        r.opt("network"),
-        r.opt("options"),
-    )
+    container = Container(ContainerEngine(str(el.tag)), **r.table(CONTAINER))
     r.done()
     r.no_children()
     return container
@@ -311,23 +303,15 @@ def _decode_container(ctx: Context, el: etree._Element) -> Container:
 
 def _decode_network(ctx: Context, el: etree._Element) -> BundleNetwork:
     r = Reader(ctx, el)
-    ip_range_start = r.opt("ip-range-start")
-    control_port = r.opt_int("control-port")
-    host_interface = r.opt("host-interface")
-    host_netmask = r.opt_int("host-netmask")
-    add_host = r.opt_bool("add-host")
+    own = r.table(NETWORK)
     r.done()
     mappings: list[PortMapping] = []
     for child in r.only("port-mapping"):
         c = Reader(ctx, child)
-        mappings.append(
-            PortMapping(c.req("id"), c.opt_int("port"), c.opt_int("internal-port"), c.opt("range"))
-        )
+        mappings.append(PortMapping(**c.table(PORT_MAPPING)))
         c.done()
         c.no_children()
-    return BundleNetwork(
-        ip_range_start, control_port, host_interface, host_netmask, add_host, tuple(mappings)
-    )
+    return BundleNetwork(**own, port_mappings=tuple(mappings))
 
 
 def _decode_storage(ctx: Context, el: etree._Element) -> tuple[StorageMapping, ...]:
@@ -336,15 +320,7 @@ def _decode_storage(ctx: Context, el: etree._Element) -> tuple[StorageMapping, .
     mappings: list[StorageMapping] = []
     for child in r.only("storage-mapping"):
         c = Reader(ctx, child)
-        mappings.append(
-            StorageMapping(
-                c.req("id"),
-                c.req("target-dir"),
-                c.opt("source-dir"),
-                c.opt("source-dir-root"),
-                c.opt("options"),
-            )
-        )
+        mappings.append(StorageMapping(**c.table(STORAGE_MAPPING)))
         c.done()
         c.no_children()
     return tuple(mappings)

@@ -6,8 +6,9 @@ from lxml import etree
 
 from paceline.cib.codec.encode_rules import encode_nvsets, encode_rule
 from paceline.cib.codec.encode_status import encode_status
-from paceline.cib.codec.writer import add, attrs, comment, sub
+from paceline.cib.codec.writer import add, attrs, comment, sub, table_items
 from paceline.cib.index import index_of
+from paceline.cib.model.attributes import CONTAINER, NETWORK, PORT_MAPPING, STORAGE_MAPPING
 from paceline.cib.model.cib import SCHEMA, Cib
 from paceline.cib.model.config import (
     AclEntry,
@@ -315,50 +316,15 @@ def _group(parent: etree._Element, rsc: Group) -> None:
 def _bundle(parent: etree._Element, rsc: Bundle) -> None:
     el = add(parent, "bundle", ("id", rsc.id), ("description", rsc.description))
     comment(el, rsc.comments)
-    c = rsc.container
-    add(
-        el,
-        str(c.engine),
-        ("image", c.image),
-        ("replicas", c.replicas),
-        ("replicas-per-host", c.replicas_per_host),
-        ("promoted-max", c.promoted_max),
-        ("run-command", c.run_command),
-        ("network", c.network),
-        ("options", c.options),
-    )
+    add(el, str(rsc.container.engine), *table_items(rsc.container, CONTAINER))
     if rsc.network is not None:
-        n = rsc.network
-        net = add(
-            el,
-            "network",
-            ("ip-range-start", n.ip_range_start),
-            ("control-port", n.control_port),
-            ("host-interface", n.host_interface),
-            ("host-netmask", n.host_netmask),
-            ("add-host", n.add_host),
-        )
-        for pm in n.port_mappings:
-            add(
-                net,
-                "port-mapping",
-                ("id", pm.id),
-                ("port", pm.port),
-                ("internal-port", pm.internal_port),
-                ("range", pm.range),
-            )
+        net = add(el, "network", *table_items(rsc.network, NETWORK))
+        for pm in rsc.network.port_mappings:
+            add(net, "port-mapping", *table_items(pm, PORT_MAPPING))
     if rsc.storage is not None:
         storage = sub(el, "storage")
         for sm in rsc.storage:
-            add(
-                storage,
-                "storage-mapping",
-                ("id", sm.id),
-                ("source-dir", sm.source_dir),
-                ("source-dir-root", sm.source_dir_root),
-                ("target-dir", sm.target_dir),
-                ("options", sm.options),
-            )
+            add(storage, "storage-mapping", *table_items(sm, STORAGE_MAPPING))
     _extras(el, rsc.meta_attributes, rsc.instance_attributes)
     if rsc.primitive is not None:
         _primitive(el, rsc.primitive)

@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
 from paceline.cib.codec.positions import SourceText
+from paceline.cib.model.attributes import AttrTable
 from paceline.cib.score import Score
 from paceline.cib.values import parse_bool
 from paceline.core.errors import ConfigError
@@ -55,11 +56,12 @@ class Context:
         expected: str | None = None,
         column: bool = False,
     ) -> ConfigError:
-        """An error at ``el``; with ``column`` (unknown names), also the column
-        (and line) of the element's tag or of the attribute in ``field``."""
+        """An error at ``el``, with the line and column of the element's tag,
+        or of the attribute in ``field``, when the text is known (``column``
+        is kept for callers; every error now has a column)."""
         line = el.sourceline if isinstance(el.sourceline, int) else None
         at: int | None = None
-        if column and self.source is not None and isinstance(el.tag, str):
+        if self.source is not None and isinstance(el.tag, str):
             attribute = field.rpartition("/@")[2] if field and "/@" in field else None
             where = (
                 self.source.attribute_position(el, attribute)
@@ -160,6 +162,20 @@ class Reader:
     def req_enum(self, name: str, enum: type[E], legacy: dict[str, E] | None = None) -> E:
         value = self.req(name)
         return self._convert(name, value, lambda v: _to_enum(v, enum, legacy), _choices(enum))
+
+    def table(self, table: AttrTable) -> dict[str, Any]:
+        """The attributes of ``table``, typed, by field name (None when absent)."""
+        values: dict[str, Any] = {}
+        for a in table.attrs:
+            if a.required:
+                values[a.field] = self.req(a.xml, *a.aliases)
+            elif a.kind == "integer":
+                values[a.field] = self.opt_int(a.xml, *a.aliases)
+            elif a.kind == "boolean":
+                values[a.field] = self.opt_bool(a.xml)
+            else:
+                values[a.field] = self.opt(a.xml, *a.aliases)
+        return values
 
     def ref(self) -> str | None:
         """The ``id-ref`` of an element that stands for another one (it may

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from lxml import etree
 
+from paceline.cib.model.attributes import AttrTable
 from paceline.cib.score import Score
 
 Value = str | int | bool | Score | StrEnum | None
@@ -36,3 +37,8 @@ def comment(parent: etree._Element, texts: tuple[str, ...]) -> None:
     crmsh puts the comments of an object)."""
     for index, body in enumerate(texts):
         parent.insert(index, etree.Comment(body))
+
+
+def table_items(obj: object, table: AttrTable) -> tuple[tuple[str, Value], ...]:
+    """The (XML name, value) pairs of ``obj``'s attributes in ``table``, in its order."""
+    return tuple((a.xml, getattr(obj, a.field)) for a in table.attrs)
