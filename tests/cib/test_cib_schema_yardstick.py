@@ -80,3 +80,27 @@ def test_generated_documents_are_schema_valid(seed: int) -> None:
     doc = Generator(schema, RandomDraw(seed)).document()  # type: ignore[arg-type]
     validator = relaxng(schema.name)  # type: ignore[attr-defined]
     assert validator.validate(doc), str(validator.error_log.last_error)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_an_attribute_the_schema_does_not_know_is_an_error_where_it_is(seed: int) -> None:
+    """On any element of a generated configuration, an unknown attribute is
+    refused with file, line and column of that attribute."""
+    import random
+
+    from paceline.cib.codec.positions import SourceText
+
+    schema, _table = _schema_and_table()
+    doc = Generator(schema, RandomDraw(seed)).document()  # type: ignore[arg-type]
+    places = list(doc.iterfind("configuration//*"))
+    place = random.Random(seed).choice(places)
+    place.set("paceline-unknown", "x")
+    text = etree.tostring(doc, pretty_print=True)
+    with pytest.raises(ConfigError) as caught:
+        decode_cib(text, file="mutated.xml")
+    err = caught.value
+    parsed = etree.fromstring(text)
+    target = next(el for el in parsed.iter() if "paceline-unknown" in el.attrib)
+    assert err.field == f"{place.tag}/@paceline-unknown"
+    assert err.file == "mutated.xml"
+    assert (err.line, err.column) == SourceText(text).attribute_position(target, "paceline-unknown")

@@ -5,6 +5,7 @@ back, invalidate, invalidate-remote (with the Primary's refusal), and the events
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +22,7 @@ resource rv {{
     meta-disk internal;
     device /dev/drbd2 minor 2;
     disk /var/lib/paceline/rv.img;
-    disk {{ resync-rate 100M; }}
+    disk {{ resync-rate 4M; }}
     net {{ verify-alg sha1; csums-alg md5; }}
     handlers {{
         unfence-peer "/var/lab/rv-handler.sh unfence-peer";
@@ -31,7 +32,7 @@ resource rv {{
     on node2 {{ address {b}:7790; }}
 }}
 """
-SIZE_MB = 8
+SIZE_MB = 8  # at 4 MiB/s each full sync lasts 2 s: the sampled events stream sees it
 CORRUPT = 100  # the block written behind the volume's back on node2
 
 POKE = """
@@ -78,6 +79,9 @@ def test_force_verify_invalidate_and_events_between_two_nodes(lab: Lab) -> None:
     log = lab.shared / "events-node1.log"
     cmd = f"timeout 120 {PY} -m paceline.cli.main volume events rv >/var/lab/{log.name} 2>&1 &"
     lab.exec("node1", ["sh", "-c", cmd], check=True)
+    deadline = time.monotonic() + 30  # the reader has printed the state as it is
+    while not (log.exists() and "exists -" in log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
     # -- primary --force on one of two connected Inconsistent nodes: the bring-up
     vol(lab, "node1", "primary", "--force", "rv")
@@ -129,6 +133,9 @@ def test_force_verify_invalidate_and_events_between_two_nodes(lab: Lab) -> None:
 
     for node in ("node2", "node1"):
         vol(lab, node, "down", "rv")
+    deadline = time.monotonic() + 20  # the reader samples the status every 0.1 s
+    while "destroy resource name:rv" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
     lines = log.read_text().splitlines()
     assert lines[0] == "exists resource name:rv role:Secondary suspended:no"
     assert "exists -" in lines
